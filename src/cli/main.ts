@@ -1,0 +1,23 @@
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { CliError } from './errors.js';
+
+/** Runs the CLI and resolves to the process exit code; never exits the process itself. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return program.getOptionValue('__exitCode') ?? 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" in commander's model; mosquitto's clients exit 1 for both
+      // only on their own subcommands, the toolkit's top level keeps the usual 0.
+      return err.exitCode;
+    }
+    if (err instanceof CliError) {
+      if (err.message) process.stderr.write(`${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

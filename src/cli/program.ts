@@ -1,0 +1,68 @@
+import { Command, CommanderError } from 'commander';
+import { pubCommand } from '../commands/pub.js';
+import { subCommand } from '../commands/sub.js';
+import { passwdCommand } from '../commands/passwd.js';
+import { CliError, UsageError } from './errors.js';
+
+declare const __MQTT_VERSION__: string;
+export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ : '0.0.0-dev';
+
+/** The whole command tree: used to run, and to generate completions and man pages. */
+export function buildProgram(): Command {
+  const program = new Command('mqtt')
+    .description('MQTT toolkit: publish, subscribe, broker, password files, benchmark, sniffer')
+    .version(VERSION, '--version', 'print the version and exit')
+    .helpOption('--help', 'show help')
+    .showHelpAfterError(false);
+  program.addCommand(pubCommand());
+  program.addCommand(subCommand());
+  program.addCommand(passwdCommand());
+  for (const cmd of [program, ...program.commands]) configureErrors(program, cmd);
+  return program;
+}
+
+/**
+ * Commander would print "error: …" and exit; we want mosquitto's shape instead:
+ * "Error: …" then "Use 'mqtt pub --help' to see usage.", exit 1, and no process.exit here.
+ */
+function configureErrors(root: Command, cmd: Command): void {
+  const usageHint = cmd === root ? `Use 'mqtt --help' to see usage.` : `Use 'mqtt ${cmd.name()} --help' to see usage.`;
+  cmd.exitOverride((err: CommanderError) => {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+      throw new CommanderError(0, err.code, err.message);
+    }
+    throw err;
+  });
+  cmd.configureOutput({
+    outputError: (str, write) => {
+      const line = str.trim().replace(/^error: /, '');
+      write(`Error: ${line.charAt(0).toUpperCase()}${line.slice(1)}\n${usageHint}\n`);
+    },
+  });
+}
+
+/**
+ * Wraps a command implementation: its resolved exit code is stored on the root so main() can
+ * return it; usage errors thrown inside print the same usage hint as commander's own.
+ */
+export function action<O>(run: (opts: O, cmd: Command) => Promise<number>) {
+  return async function (this: Command, ...args: unknown[]): Promise<void> {
+    const cmd = args[args.length - 1] as Command;
+    const root = rootOf(cmd);
+    try {
+      const code = await run(cmd.opts() as O, cmd);
+      root.setOptionValue('__exitCode', code);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        throw new CliError(`Error: ${err.message}\nUse 'mqtt ${cmd.name()} --help' to see usage.`, 1);
+      }
+      throw err;
+    }
+  };
+}
+
+function rootOf(cmd: Command): Command {
+  let c = cmd;
+  while (c.parent) c = c.parent;
+  return c;
+}
