@@ -1,5 +1,3 @@
-import type { IClientPublishOptions } from 'mqtt-packet';
-
 /** MQTT protocol level on the wire: 3 = 3.1 (MQIsdp), 4 = 3.1.1, 5 = 5.0. */
 export type ProtocolVersion = 3 | 4 | 5;
 export type QoS = 0 | 1 | 2;
@@ -125,5 +123,3 @@ export interface SubConfig {
   /** extra: one JSON object per line */
   json: boolean;
 }
-
-export type { IClientPublishOptions };

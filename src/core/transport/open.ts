@@ -1,0 +1,91 @@
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Endpoint, TlsConfig } from '../../client/config.js';
+import { buildTlsOptions } from './tls-options.js';
+
+export interface OpenOptions {
+  endpoint: Endpoint;
+  tls?: TlsConfig;
+  bindAddress?: string;
+  nodelay?: boolean;
+  /** WebSocket path when the endpoint has none */
+  wsPath?: string;
+}
+
+/** Why a transport could not be opened, in words a user can act on. */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'refused' | 'lookup' | 'tls' | 'other',
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/**
+ * Opens a byte stream to the broker, chosen by URL scheme, and resolves once it is connected
+ * (for TLS: once the handshake and verification are done), so errors are reported before MQTT.
+ */
+export async function openTransport(opts: OpenOptions): Promise<Duplex> {
+  const { endpoint } = opts;
+  switch (endpoint.scheme) {
+    case 'mqtt':
+      return connectSocket(
+        net.connect({ host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress, noDelay: opts.nodelay ?? false }),
+        'connect',
+      );
+    case 'unix':
+      return connectSocket(net.connect({ path: endpoint.path ?? endpoint.host }), 'connect');
+    case 'mqtts': {
+      const tls = await import('node:tls');
+      const tlsOptions = buildTlsOptions(opts.tls ?? {}, endpoint.host);
+      // tls.connect passes net options such as localAddress through to the socket it opens
+      const connectOptions = { ...tlsOptions, host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress };
+      return connectSocket(tls.connect(connectOptions), 'secureConnect');
+    }
+    case 'ws':
+    case 'wss': {
+      const { openWebSocket } = await import('./websocket.js');
+      return openWebSocket(opts);
+    }
+  }
+}
+
+function connectSocket<T extends net.Socket>(socket: T, readyEvent: 'connect' | 'secureConnect'): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      socket.destroy();
+      reject(describeSocketError(err));
+    };
+    socket.once('error', onError);
+    socket.once(readyEvent, () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/** mosquitto_pub's words for the usual failures ("Connection refused", "Lookup error."). */
+export function describeSocketError(err: NodeJS.ErrnoException): TransportError {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new TransportError('Connection refused', 'refused');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+      return new TransportError('Lookup error.', 'lookup');
+    case 'ENOENT':
+      return new TransportError('No such file or directory', 'other');
+    case 'ETIMEDOUT':
+      return new TransportError('Connection timed out', 'other');
+    case 'EHOSTUNREACH':
+      return new TransportError('No route to host', 'other');
+    case 'ECONNRESET':
+      return new TransportError('Connection reset by peer', 'other');
+  }
+  if (err.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS|self.signed|unable to verify|altnames/i.test(err.message)) {
+    return new TransportError(`TLS error: ${err.message}`, 'tls');
+  }
+  return new TransportError(err.message, 'other');
+}
