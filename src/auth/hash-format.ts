@@ -1,0 +1,57 @@
+import { DEFAULT_SALT_BYTES, HASH_BYTES, MAX_ITERATIONS, SALT_BYTES_2_1, type PasswordHash } from './hash.js';
+
+/** What the text after `username:` holds. */
+export type HashField =
+  | { kind: 'hashed'; hash: PasswordHash }
+  /** a scheme Mosquitto 2.1 writes that we (and 2.0 brokers) cannot verify */
+  | { kind: 'unsupported'; scheme: string }
+  /** looks like `$6$`/`$7$` but does not decode: the broker would drop the user */
+  | { kind: 'invalid'; reason: string }
+  /** anything else: a plain-text password, as `-U` expects to find */
+  | { kind: 'plain' };
+
+/** `$6$<salt>$<hash>` or `$7$<iterations>$<salt>$<hash>`, standard base64, as mosquitto_passwd prints it. */
+export function formatHash(h: PasswordHash): string {
+  const salt = h.salt.toString('base64');
+  const hash = h.hash.toString('base64');
+  return h.type === 'sha512' ? `$6$${salt}$${hash}` : `$7$${h.iterations}$${salt}$${hash}`;
+}
+
+export function decodeHashField(field: string): HashField {
+  const unsupported = /^\$(argon2id|argon2i|argon2d)\$/.exec(field);
+  if (unsupported) return { kind: 'unsupported', scheme: `$${unsupported[1]}$` };
+  if (field.startsWith('$6$')) return decodeParts(field.split('$'), 'sha512');
+  if (field.startsWith('$7$')) return decodeParts(field.split('$'), 'sha512-pbkdf2');
+  return { kind: 'plain' };
+}
+
+function decodeParts(parts: string[], type: PasswordHash['type']): HashField {
+  // split('$') of "$7$101$salt$hash" is ['', '7', '101', 'salt', 'hash']
+  const pbkdf2 = type === 'sha512-pbkdf2';
+  const expected = pbkdf2 ? 5 : 4;
+  if (parts.length !== expected) return invalid(`expected ${expected - 1} '$'-separated fields after '$', found ${parts.length - 1}`);
+  let iterations = 0;
+  if (pbkdf2) {
+    const text = parts[2]!;
+    iterations = /^[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+    if (!(iterations >= 1 && iterations <= MAX_ITERATIONS)) return invalid(`bad iteration count '${text}'`);
+  }
+  const salt = decodeBase64(parts[expected - 2]!);
+  if (!salt || (salt.length !== DEFAULT_SALT_BYTES && salt.length !== SALT_BYTES_2_1)) {
+    return invalid(`salt is not base64 of ${DEFAULT_SALT_BYTES} or ${SALT_BYTES_2_1} bytes`);
+  }
+  const hash = decodeBase64(parts[expected - 1]!);
+  if (!hash || hash.length !== HASH_BYTES) return invalid(`hash is not base64 of ${HASH_BYTES} bytes`);
+  return { kind: 'hashed', hash: { type, iterations, salt, hash } };
+}
+
+/** Strict standard base64 (node's decoder silently skips junk, which would hide corruption). */
+function decodeBase64(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  if (text.includes('=') && text.length % 4 !== 0) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+function invalid(reason: string): HashField {
+  return { kind: 'invalid', reason };
+}

@@ -1,0 +1,66 @@
+import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Mosquitto's names for its two hash types: `-H sha512` writes `$6$`, `-H sha512-pbkdf2` writes `$7$`. */
+export type HashType = 'sha512' | 'sha512-pbkdf2';
+
+/** One stored password, decoded from (or encoded to) the text after `username:`. */
+export interface PasswordHash {
+  type: HashType;
+  /** PBKDF2 rounds; 0 for sha512, which has none */
+  iterations: number;
+  salt: Buffer;
+  /** always HASH_BYTES long */
+  hash: Buffer;
+}
+
+export const HASH_BYTES = 64;
+/** mosquitto_passwd 2.0 writes 12-byte salts and a 2.0 broker accepts nothing else. */
+export const DEFAULT_SALT_BYTES = 12;
+/** 2.1 writes 64-byte salts; 2.1 brokers accept both sizes. */
+export const SALT_BYTES_2_1 = 64;
+export const DEFAULT_ITERATIONS = 101;
+export const ITERATIONS_2_1 = 1000;
+/** node's pbkdf2 takes a signed 32-bit count, as mosquitto's atoi() does. */
+export const MAX_ITERATIONS = 2 ** 31 - 1;
+
+export interface HashOptions {
+  type?: HashType;
+  iterations?: number;
+  saltBytes?: number;
+  /** fixed salt, for test vectors; random otherwise */
+  salt?: Buffer;
+}
+
+/** Hashes a password the way mosquitto_passwd does (defaults: `$7$`, 101 rounds, 12-byte salt). */
+export async function hashPassword(password: string | Buffer, opts: HashOptions = {}): Promise<PasswordHash> {
+  const type = opts.type ?? 'sha512-pbkdf2';
+  const iterations = type === 'sha512' ? 0 : (opts.iterations ?? DEFAULT_ITERATIONS);
+  if (type === 'sha512-pbkdf2' && !(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_ITERATIONS)) {
+    throw new RangeError(`iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
+  }
+  const salt = opts.salt ?? randomBytes(opts.saltBytes ?? DEFAULT_SALT_BYTES);
+  const hash = await digest(type, toBytes(password), salt, iterations);
+  return { type, iterations, salt, hash };
+}
+
+/** True when the password matches; the final comparison runs in constant time. */
+export async function verifyPassword(password: string | Buffer, stored: PasswordHash): Promise<boolean> {
+  if (stored.hash.length !== HASH_BYTES) return false;
+  const computed = await digest(stored.type, toBytes(password), stored.salt, stored.iterations);
+  return timingSafeEqual(computed, stored.hash);
+}
+
+function digest(type: HashType, password: Buffer, salt: Buffer, iterations: number): Promise<Buffer> {
+  if (type === 'sha512') {
+    // $6$ is one SHA-512 pass over password then salt, not crypt(3)'s sha512crypt
+    return Promise.resolve(createHash('sha512').update(password).update(salt).digest());
+  }
+  // the async form runs on libuv's pool, so a broker verifying 1000-round hashes keeps serving
+  return new Promise((resolve, reject) =>
+    pbkdf2(password, salt, iterations, HASH_BYTES, 'sha512', (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+function toBytes(password: string | Buffer): Buffer {
+  return typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
+}
