@@ -1,7 +1,132 @@
+import { readFile } from 'node:fs/promises';
 import type { PubConfig } from '../client/config.js';
+import { ConnectionLostError } from '../client/errors.js';
+import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
+import { reasonText } from '../core/protocol/reason-code-text.js';
+import { createCliClient, reportConnectError, reportError } from './connect-report.js';
+import { readStdin, stdinLines } from './stdin.js';
 
-/** Runs a configured publish session and resolves to the exit code (implementation in progress). */
-export async function runPub(_cfg: PubConfig): Promise<number> {
-  process.stderr.write('Error: pub runtime not implemented yet\n');
-  return 1;
+/** MOSQ_ERR_CONN_LOST: the exit status mosquitto_pub uses when the broker goes away. */
+const EXIT_CONNECTION_LOST = 7;
+
+/** Runs a configured publish session and resolves to the exit code. */
+export async function runPub(cfg: PubConfig): Promise<number> {
+  const payload = await loadPayload(cfg);
+  if (typeof payload === 'number') return payload;
+
+  const client = createCliClient(cfg.client);
+  try {
+    await client.connect();
+  } catch (err) {
+    return reportConnectError(cfg.client, err, 'pub');
+  }
+
+  let lost: ConnectionLostError | undefined;
+  const lostPromise = new Promise<never>((_, reject) => {
+    client.once('connection-lost', (err) => {
+      lost = err;
+      client.failInflight(err);
+      reject(err);
+    });
+  });
+  lostPromise.catch(() => {});
+
+  const outcome = new Outcome(cfg);
+  try {
+    if (payload === 'lines') await publishLines(client, cfg, outcome, lostPromise);
+    else await publishRepeated(client, cfg, payload, outcome, lostPromise);
+  } catch (err) {
+    if (!(err instanceof ConnectionLostError)) throw err;
+  }
+  if (lost) {
+    reportError(cfg.client, `Error: ${lost.message}`);
+    return EXIT_CONNECTION_LOST;
+  }
+  await client.disconnect(0, cfg.client.properties.disconnect);
+  return outcome.exitCode;
+}
+
+/** Tracks v5 failure reason codes: a warning each (as mosquitto_pub), and the optional exit code. */
+class Outcome {
+  exitCode = 0;
+  constructor(private readonly cfg: PubConfig) {}
+
+  record(mid: number, result: PublishResult): void {
+    if (result.reasonCode < 0x80) return;
+    reportError(this.cfg.client, `Warning: Publish ${mid} failed: ${reasonText(result.reasonCode)}.`);
+    const reasonString = result.properties?.reasonString;
+    if (typeof reasonString === 'string') reportError(this.cfg.client, reasonString);
+    if (this.cfg.failOnReason && this.exitCode === 0) this.exitCode = result.reasonCode;
+  }
+}
+
+/** The payload for single-message modes, 'lines' for -l, or an exit code after an error. */
+async function loadPayload(cfg: PubConfig): Promise<Buffer | 'lines' | number> {
+  const src = cfg.source;
+  switch (src.kind) {
+    case 'message':
+      return src.payload;
+    case 'null':
+      return Buffer.alloc(0);
+    case 'stdin-line':
+      return 'lines';
+    case 'file':
+      try {
+        return await readFile(src.path);
+      } catch (err) {
+        process.stderr.write(`Error: Unable to read file "${src.path}": ${(err as NodeJS.ErrnoException).message}.\n`);
+        process.stderr.write('Error loading input file "' + src.path + '".\n');
+        return 1;
+      }
+    case 'stdin-file': {
+      const data = await readStdin();
+      if (data.length === 0) {
+        process.stderr.write('Error: Zero length input.\nError loading input from stdin.\n');
+        return 1;
+      }
+      return data;
+    }
+  }
+}
+
+async function publishRepeated(
+  client: MqttClient,
+  cfg: PubConfig,
+  payload: Buffer,
+  outcome: Outcome,
+  lost: Promise<never>,
+): Promise<void> {
+  const props = cfg.client.properties.publish;
+  for (let i = 0; i < cfg.repeat; i++) {
+    if (i > 0 && cfg.repeatDelay > 0) await Promise.race([delay(cfg.repeatDelay * 1000), lost]);
+    const mid = i + 1;
+    const result = await Promise.race([client.publish(cfg.topic, payload, { qos: cfg.qos, retain: cfg.retain, properties: props }), lost]);
+    outcome.record(mid, result);
+  }
+}
+
+/** -l: one message per line on one connection, flow-controlled by the in-flight window. */
+async function publishLines(client: MqttClient, cfg: PubConfig, outcome: Outcome, lost: Promise<never>): Promise<void> {
+  const props = cfg.client.properties.publish;
+  const pending = new Set<Promise<void>>();
+  let mid = 0;
+  for await (const line of stdinLines()) {
+    await Promise.race([client.waitForCapacity(), lost]);
+    const thisMid = ++mid;
+    const p = client.publish(cfg.topic, line, { qos: cfg.qos, retain: cfg.retain, properties: props }).then(
+      (result) => {
+        pending.delete(p);
+        outcome.record(thisMid, result);
+      },
+      () => {
+        pending.delete(p);
+      },
+    );
+    if (cfg.qos > 0) pending.add(p);
+  }
+  await Promise.race([Promise.all(pending), lost]);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,0 +1,24 @@
+/** The connection attempt failed: transport, refusal by CONNACK, or a protocol problem. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'transport' | 'refused' | 'protocol' | 'timeout',
+    /** CONNACK return code (3.1.1) or reason code (5) when refused */
+    readonly code = 0,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+/** The connection went away while work was outstanding. */
+export class ConnectionLostError extends Error {
+  constructor(
+    message = 'The connection was lost.',
+    /** v5 DISCONNECT reason code sent by the server, if any */
+    readonly reasonCode?: number,
+  ) {
+    super(message);
+    this.name = 'ConnectionLostError';
+  }
+}

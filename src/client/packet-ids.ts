@@ -1,0 +1,22 @@
+/** Allocates MQTT packet identifiers 1..65535, skipping the ones still in use [MQTT-2.2.1-3]. */
+export class PacketIdAllocator {
+  private next = 1;
+  private readonly used = new Set<number>();
+
+  allocate(): number {
+    if (this.used.size >= 65535) throw new Error('no free packet identifier');
+    while (this.used.has(this.next)) this.next = this.next === 65535 ? 1 : this.next + 1;
+    const id = this.next;
+    this.used.add(id);
+    this.next = id === 65535 ? 1 : id + 1;
+    return id;
+  }
+
+  release(id: number): void {
+    this.used.delete(id);
+  }
+
+  get inUse(): number {
+    return this.used.size;
+  }
+}

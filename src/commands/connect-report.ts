@@ -1,0 +1,43 @@
+import type { ClientConfig } from '../client/config.js';
+import { ConnectError } from '../client/errors.js';
+import { MqttClient } from '../client/mqtt-client.js';
+import { connackText, reasonText } from '../core/protocol/reason-code-text.js';
+
+/** Writes a runtime error line to stderr unless --quiet (argument errors are never quiet). */
+export function reportError(cfg: ClientConfig, line: string): void {
+  if (!cfg.quiet) process.stderr.write(`${line}\n`);
+}
+
+/** A client wired for the CLI: -d debug lines go to stdout like libmosquitto's. */
+export function createCliClient(cfg: ClientConfig): MqttClient {
+  const client = new MqttClient(cfg);
+  if (cfg.debug) client.on('debug', (line) => process.stdout.write(`${line}\n`));
+  return client;
+}
+
+/** Connection-time failures in mosquitto_pub/sub's words; the exit code they use. */
+export function reportConnectError(cfg: ClientConfig, err: unknown, command: 'pub' | 'sub'): number {
+  if (!(err instanceof ConnectError)) throw err;
+  switch (err.kind) {
+    case 'transport':
+      if (err.message === 'Lookup error.') reportError(cfg, 'Unable to connect (Lookup error.).');
+      else if (err.message.startsWith('TLS error: ')) reportError(cfg, `Unable to connect (A TLS error occurred: ${err.message.slice(11)}).`);
+      else reportError(cfg, `Error: ${err.message}`);
+      return 1;
+    case 'refused': {
+      if (cfg.protocolVersion === 5) {
+        const suffix = err.code === 0x84 ? '. Try connecting to an MQTT v5 broker, or use MQTT v3.x mode.' : '';
+        reportError(cfg, `Connection error: ${reasonText(err.code)}${suffix}`);
+        // mosquitto_pub's loop then reports the closed socket as a protocol error
+        if (command === 'pub') reportError(cfg, 'Error: A network protocol error occurred when communicating with the broker.');
+      } else {
+        reportError(cfg, `Connection error: ${connackText(err.code)}`);
+        if (command === 'pub') reportError(cfg, 'Error: The connection was refused.');
+      }
+      return err.code;
+    }
+    default:
+      reportError(cfg, `Error: ${err.message}`);
+      return 1;
+  }
+}
