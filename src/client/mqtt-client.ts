@@ -81,6 +81,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private pingTimer?: NodeJS.Timeout;
   private lastSent = 0;
   private closingByUs = false;
+  private handshake?: { resolve: (c: IConnackPacket) => void; reject: (e: Error) => void };
 
   constructor(readonly config: ClientConfig) {
     super();
@@ -123,7 +124,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     this.aliasesOut = new Map();
     this.limits = this.defaultLimits();
 
-    const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    return new Promise<IConnackPacket>((resolve, reject) => {
       const timeout = setTimeout(
         () => {
           conn.destroy();
@@ -132,53 +133,50 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         Math.max(cfg.keepalive, 10) * 1500,
       );
       timeout.unref();
-      const onPacket = (packet: Packet) => {
-        if (packet.cmd !== 'connack') {
-          cleanup();
+      this.handshake = {
+        resolve: (connack) => {
+          clearTimeout(timeout);
+          resolve(connack);
+        },
+        reject: (err) => {
+          clearTimeout(timeout);
           conn.destroy();
-          reject(new ConnectError(`Protocol error: expected CONNACK, received ${packet.cmd.toUpperCase()}.`, 'protocol'));
-          return;
-        }
-        cleanup();
-        resolve(packet);
+          reject(err);
+        },
       };
-      const onClose = (err?: Error) => {
-        cleanup();
-        reject(new ConnectError(err ? err.message : 'The connection was lost.', 'protocol'));
-      };
-      const cleanup = () => {
-        clearTimeout(timeout);
-        conn.off('packet', onPacket);
-        conn.off('close', onClose);
-      };
-      conn.on('packet', onPacket);
-      conn.on('close', onClose);
+      // one permanent listener: packets that arrive in the same chunk as CONNACK (a queued
+      // session's messages) must not slip past between the handshake and the session
+      conn.on('packet', (p) => this.onPacket(p));
+      conn.on('close', (err) => this.onClose(err));
       this.send(this.connectPacket());
     });
-    this.debugLines(describeIncoming(this.id, connack));
+  }
 
-    const code = connack.reasonCode ?? connack.returnCode ?? 0;
-    if (code !== 0) {
-      conn.destroy();
-      throw new ConnectError(`CONNACK refused: ${code}`, 'refused', code);
-    }
-    this.connack = connack;
+  /** The CONNACK answer to our CONNECT: accept the session or reject the connect() call. */
+  private onConnack(connack: IConnackPacket): void {
+    const handshake = this.handshake!;
+    this.handshake = undefined;
     const props = connack.properties ?? {};
     if (props.assignedClientIdentifier) this.id = props.assignedClientIdentifier;
+    this.debugLines(describeIncoming(this.id, connack));
+    const code = connack.reasonCode ?? connack.returnCode ?? 0;
+    if (code !== 0) {
+      handshake.reject(new ConnectError(`CONNACK refused: ${code}`, 'refused', code));
+      return;
+    }
+    this.connack = connack;
     this.limits = {
       receiveMaximum: props.receiveMaximum ?? 65535,
       topicAliasMaximum: props.topicAliasMaximum ?? 0,
       maximumPacketSize: props.maximumPacketSize,
       maximumQoS: (props.maximumQoS ?? 2) as QoS,
-      keepalive: props.serverKeepAlive ?? cfg.keepalive,
+      keepalive: props.serverKeepAlive ?? this.config.keepalive,
     };
-    conn.on('packet', (p) => this.onPacket(p));
-    conn.on('close', (err) => this.onClose(err));
     // without a session the server forgot its QoS 2 state, so must we [MQTT-4.1.0-1]
     if (!connack.sessionPresent) this.incomingQos2.clear();
     this.startKeepalive();
     this.resendInflight(connack.sessionPresent);
-    return connack;
+    handshake.resolve(connack);
   }
 
   /**
@@ -331,7 +329,14 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   }
 
   private onPacket(packet: Packet): void {
-    this.debugLines(describeIncoming(this.id, packet));
+    // CONNACK is logged once the id the server may assign is known, as libmosquitto does
+    if (packet.cmd !== 'connack') this.debugLines(describeIncoming(this.id, packet));
+    if (this.handshake) {
+      if (packet.cmd === 'connack') return this.onConnack(packet);
+      this.handshake.reject(new ConnectError(`Protocol error: expected CONNACK, received ${packet.cmd.toUpperCase()}.`, 'protocol'));
+      this.handshake = undefined;
+      return;
+    }
     switch (packet.cmd) {
       case 'publish':
         return this.onPublish(packet);
@@ -470,6 +475,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   private onClose(err?: Error): void {
     this.stopKeepalive();
+    if (this.handshake) {
+      this.handshake.reject(new ConnectError(err ? err.message : 'The connection was lost.', 'protocol'));
+      this.handshake = undefined;
+      return;
+    }
     const byUs = this.closingByUs;
     const reason = this.serverDisconnectReason;
     this.serverDisconnectReason = undefined;
