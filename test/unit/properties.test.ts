@@ -76,7 +76,7 @@ describe('property table', () => {
     expect(PROPERTIES.map((p) => p.id)).toEqual(SPEC.map(([id]) => id));
   });
 
-  it.each(SPEC)('0x%s: %s is a %s carried by %s', (id, name, type, packets) => {
+  it.each(SPEC)('id %i: %s is a %s carried by %s', (id, name, type, packets) => {
     const info = PROPERTY_BY_ID.get(id)!;
     expect(info.name).toBe(name);
     expect(info.type).toBe(type);
