@@ -1,7 +1,7 @@
 import type { ClientConfig } from '../client/config.js';
 import { ConnectError } from '../client/errors.js';
 import { MqttClient } from '../client/mqtt-client.js';
-import { connackText, reasonText } from '../core/protocol/reason-code-text.js';
+import { mosquittoConnackString as connackText, mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 
 /** Writes a runtime error line to stderr unless --quiet (argument errors are never quiet). */
 export function reportError(cfg: ClientConfig, line: string): void {

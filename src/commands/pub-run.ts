@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { PubConfig } from '../client/config.js';
 import { ConnectionLostError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
-import { reasonText } from '../core/protocol/reason-code-text.js';
+import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 import { createCliClient, reportConnectError, reportError } from './connect-report.js';
 import { readStdin, stdinLines } from './stdin.js';
 

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Endpoint, TlsConfig } from '../../client/config.js';
+import { errnoText } from '../protocol/reason-codes.js';
 import { buildTlsOptions } from './tls-options.js';
 
 export interface OpenOptions {
@@ -66,24 +67,11 @@ function connectSocket<T extends net.Socket>(socket: T, readyEvent: 'connect' | 
   });
 }
 
-/** mosquitto_pub's words for the usual failures ("Connection refused", "Lookup error."). */
+/** mosquitto_pub's words for the usual failures: C's strerror text, or "Lookup error.". */
 export function describeSocketError(err: NodeJS.ErrnoException): TransportError {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return new TransportError('Connection refused', 'refused');
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_FAIL':
-      return new TransportError('Lookup error.', 'lookup');
-    case 'ENOENT':
-      return new TransportError('No such file or directory', 'other');
-    case 'ETIMEDOUT':
-      return new TransportError('Connection timed out', 'other');
-    case 'EHOSTUNREACH':
-      return new TransportError('No route to host', 'other');
-    case 'ECONNRESET':
-      return new TransportError('Connection reset by peer', 'other');
-  }
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EAI_FAIL') return new TransportError('Lookup error.', 'lookup');
+  const text = err.code ? errnoText(err.code) : undefined;
+  if (text) return new TransportError(text, err.code === 'ECONNREFUSED' ? 'refused' : 'other');
   if (err.code?.startsWith('ERR_TLS') || /certificate|SSL|TLS|self.signed|unable to verify|altnames/i.test(err.message)) {
     return new TransportError(`TLS error: ${err.message}`, 'tls');
   }
