@@ -1,0 +1,69 @@
+// Shared helpers for the benchmarks: a Mosquitto on a free port, timing of whole commands,
+// medians. Benchmarks report ratios against a reference measured in the same run, alternating
+// A B A B, because absolute numbers move by ±30 % on these shared 2-core machines.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startMosquitto(extra = []) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-perf-'));
+  const port = await freePort();
+  const conf = path.join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error', 'log_type information', 'persistence false', ...extra].join('\n') + '\n');
+  const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  await new Promise((resolve, reject) => {
+    proc.stderr.on('data', (d) => {
+      log += d;
+      if (log.includes('running')) resolve();
+    });
+    proc.on('exit', () => reject(new Error(`mosquitto exited: ${log}`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs a command to completion; resolves with wall milliseconds, exit code and stdout size. */
+export function timeCommand(cmd, args, { input, stdinFile } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const proc = spawn(cmd, args, { stdio: [input !== undefined || stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    let out = 0;
+    let err = '';
+    proc.stdout.on('data', (d) => (out += d.length));
+    proc.stderr.on('data', (d) => (err += d));
+    proc.on('error', reject);
+    proc.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, out, err }));
+    if (stdinFile) stdinFile.pipe(proc.stdin);
+    else if (input !== undefined) proc.stdin.end(input);
+  });
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function fmt(n, digits = 1) {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
