@@ -122,7 +122,8 @@ function checkArgCount(mode: Mode, batch: boolean, count: number): void {
     check: batch ? '--check -b needs password file, username and password.' : '--check needs password file and username.',
     update: batch ? '-b needs password file, username and password.' : 'password file and username needed.',
   };
-  throw new UsageError(count > wanted ? 'Too many arguments.' : messages[mode]);
+  // mosquitto_passwd's own one-line messages, without the usage hint
+  throw new CliError(`Error: ${count > wanted ? 'Too many arguments.' : messages[mode]}`);
 }
 
 function hashOptions(opts: PasswdOptions): HashOptions {
