@@ -1,24 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { runMqtt, runCmd, type RunResult } from '../helpers/cli.js';
 import { describeIfTool } from '../helpers/peers.js';
-import { scratchDir, snapshot, expectUnchanged, runMqttUnprivileged, withoutPrompts } from '../helpers/passwd-files.js';
+import { useScratch, H6, snapshot, expectUnchanged, runMqttUnprivileged, withoutPrompts } from '../helpers/passwd-files.js';
 
-const H6 = '$6$AAECAwQFBgcICQoL$b4be9ENqb54sNj+csQTvm3qRtt6r5BJ4pdELhfw3543YRDKXy8YjBxqSsJubpfDSNaXeWIFnCuo6UMHsY83J5w==';
 const GOOD = `# users\nalice:${H6}\nbob:${H6}\n`;
 const LONG = 'x'.repeat(65536);
 
-let scratch: ReturnType<typeof scratchDir>;
-let F: string;
-beforeEach(() => {
-  scratch = scratchDir();
-  F = scratch.file('passwd');
-});
-afterEach(() => scratch.remove());
+const scratch = useScratch();
 
 /** The error is one line, the exit code non-zero, stdout empty, and the file (and its directory) untouched. */
 async function expectRefused(run: () => Promise<RunResult>, message: string | RegExp, code = 1): Promise<void> {
-  const before = snapshot(F);
+  const before = snapshot(scratch.pwfile);
   const r = await run();
   const err = withoutPrompts(r.stderr);
   expect(err.split('\n')).toHaveLength(2);
@@ -26,7 +19,7 @@ async function expectRefused(run: () => Promise<RunResult>, message: string | Re
   else expect(err).toMatch(message);
   expect(r.code).toBe(code);
   expect(r.stdout.length).toBe(0);
-  expectUnchanged(F, before);
+  expectUnchanged(scratch.pwfile, before);
 }
 
 describe('mqtt passwd refuses bad input with one line, a non-zero exit and the file untouched', () => {
@@ -55,28 +48,28 @@ describe('mqtt passwd refuses bad input with one line, a non-zero exit and the f
     ['-U without a file', ['-U'], 'Error: -U argument given but password file missing.'],
   ];
   it.each(cases)('%s', async (_, args, message, opts = {}) => {
-    if (opts.seed !== '') writeFileSync(F, opts.seed ?? GOOD);
-    const argv = ['passwd', ...args.map((a) => (a === 'F' ? F : a))];
+    if (opts.seed !== '') writeFileSync(scratch.pwfile, opts.seed ?? GOOD);
+    const argv = ['passwd', ...args.map((a) => (a === 'F' ? scratch.pwfile : a))];
     await expectRefused(() => runMqtt(argv, opts.input === undefined ? {} : { input: opts.input }), message, opts.code);
   });
 
   it('a path that is a directory', async () => {
-    mkdirSync(F);
-    await expectRefused(() => runMqtt(['passwd', '-b', F, 'alice', 'pw']), /^Error: Unable to open password file .*passwd\. .+\.\n$/);
+    mkdirSync(scratch.pwfile);
+    await expectRefused(() => runMqtt(['passwd', '-b', scratch.pwfile, 'alice', 'pw']), /^Error: Unable to open password file .*passwd\. .+\.\n$/);
   });
 
   it('a failing write half-way (file size limit): the original stays byte for byte, no temp file is left', async () => {
-    writeFileSync(F, Array.from({ length: 300 }, (_, i) => `user${i}:plain${i}\n`).join(''));
+    writeFileSync(scratch.pwfile, Array.from({ length: 300 }, (_, i) => `user${i}:plain${i}\n`).join(''));
     // dash counts ulimit -f in 512-byte blocks: the temporary file hits the limit after 4 KiB of ~20
-    const sh = ['-c', 'ulimit -f 8; exec "$0" "$@"', process.execPath, 'bin/mqtt', 'passwd', '-U', F];
+    const sh = ['-c', 'ulimit -f 8; exec "$0" "$@"', process.execPath, 'bin/mqtt', 'passwd', '-U', scratch.pwfile];
     await expectRefused(() => runCmd('sh', sh), /^Error: Unable to write password file .*passwd\. File too large\.\n$/);
   });
 });
 
 describeIfTool(['setpriv'], 'mqtt passwd with an unreadable file', () => {
   it('refuses with one line and leaves it alone', async () => {
-    writeFileSync(F, GOOD);
-    chmodSync(F, 0o000);
-    await expectRefused(() => runMqttUnprivileged(['passwd', '-b', F, 'carol', 'pw']), /^Error: Unable to open password file .*passwd\. Permission denied\.\n$/);
+    writeFileSync(scratch.pwfile, GOOD);
+    chmodSync(scratch.pwfile, 0o000);
+    await expectRefused(() => runMqttUnprivileged(['passwd', '-b', scratch.pwfile, 'carol', 'pw']), /^Error: Unable to open password file .*passwd\. Permission denied\.\n$/);
   });
 });

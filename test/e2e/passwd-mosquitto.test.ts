@@ -4,7 +4,7 @@ import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { runCmd, runMqtt, type RunResult } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
-import { scratchDir, verifiesWith } from '../helpers/passwd-files.js';
+import { useScratch, verifiesWith } from '../helpers/passwd-files.js';
 
 const REFUSED = 'Connection error: Connection Refused: not authorised.';
 
@@ -31,7 +31,7 @@ async function mosquittoPasswd(args: string[]): Promise<void> {
 }
 
 describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'a Mosquitto broker reads files written by mqtt passwd', () => {
-  let scratch: ReturnType<typeof scratchDir>;
+  const scratch = useScratch('all');
   let pwfile: string;
   let broker: Mosquitto;
   let brokerUid: number | undefined;
@@ -39,8 +39,7 @@ describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'a Mosquitto bro
     runCmd('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'passwd/test', '-m', 'hello', ...(user ? ['-u', user] : []), ...(password ? ['-P', password] : []), ...extra]);
 
   beforeAll(async () => {
-    scratch = scratchDir();
-    pwfile = scratch.file('passwd');
+    pwfile = scratch.pwfile;
     await mqttPasswd(['-c', '-b', pwfile, 'alice', 'alice-pw']);
     await mqttPasswd(['-H', 'sha512', '-b', pwfile, 'bob', 'bob-pw']);
     await mqttPasswd(['-I', '1000', '-b', pwfile, 'carol', 'carol-pw']);
@@ -56,7 +55,6 @@ describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'a Mosquitto bro
   });
   afterAll(async () => {
     await broker?.stop();
-    scratch?.remove();
   });
 
   it.each([
@@ -101,13 +99,11 @@ describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'a Mosquitto bro
 });
 
 describeIfTool(['mosquitto_passwd'], 'files written by mosquitto_passwd verify with our module', () => {
-  let scratch: ReturnType<typeof scratchDir>;
+  const scratch = useScratch('all');
   let pwfile: string;
-  afterAll(() => scratch?.remove());
 
   beforeAll(async () => {
-    scratch = scratchDir();
-    pwfile = scratch.file('passwd');
+    pwfile = scratch.pwfile;
     await mosquittoPasswd(['-c', '-b', pwfile, 'pbkdf2', 'pw-one']);
     await mosquittoPasswd(['-H', 'sha512-pbkdf2', '-b', pwfile, 'explicit', 'pw-two']);
     await mosquittoPasswd(['-H', 'sha512', '-b', pwfile, 'sha512', 'pw-three']);

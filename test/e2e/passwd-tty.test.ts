@@ -1,16 +1,10 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { MQTT_BIN, spawnCmd, type Running } from '../helpers/cli.js';
 import { describeIfTool } from '../helpers/peers.js';
-import { scratchDir, verifiesWith } from '../helpers/passwd-files.js';
+import { useScratch, verifiesWith } from '../helpers/passwd-files.js';
 
-let scratch: ReturnType<typeof scratchDir>;
-let F: string;
-beforeEach(() => {
-  scratch = scratchDir();
-  F = scratch.file('passwd');
-});
-afterEach(() => scratch.remove());
+const scratch = useScratch();
 
 /** Runs `mqtt passwd` on a pseudo-terminal (util-linux script), so stdin is a TTY as for a person typing. */
 function onTerminal(args: string[]): Running {
@@ -26,30 +20,30 @@ async function answer(run: Running, prompt: RegExp, keys: string): Promise<void>
 
 describeIfTool(['script'], 'mqtt passwd on a terminal', () => {
   it('prompts twice with echo off: nothing typed appears, backspace edits', async () => {
-    const run = onTerminal(['-c', F, 'alice']);
+    const run = onTerminal(['-c', scratch.pwfile, 'alice']);
     await answer(run, /Password: /, 'sekritX\x7f\r');
     await answer(run, /Reenter password: /, 'sekrit\r');
     const r = await run.done;
     expect(r.code).toBe(0);
     expect(r.stdout.toString()).not.toMatch(/sekrit/);
-    expect(await verifiesWith(F, 'alice', 'sekrit')).toBe(true);
+    expect(await verifiesWith(scratch.pwfile, 'alice', 'sekrit')).toBe(true);
   });
 
   it('Ctrl-C at the prompt ends with 130 and writes nothing', async () => {
-    const run = onTerminal(['-c', F, 'alice']);
+    const run = onTerminal(['-c', scratch.pwfile, 'alice']);
     await answer(run, /Password: /, 'abc\x03');
     const r = await run.done;
     expect(r.code).toBe(130);
-    expect(existsSync(F)).toBe(false);
+    expect(existsSync(scratch.pwfile)).toBe(false);
   });
 
   it('a mismatch on the terminal is exit 2 with mosquitto_passwd\'s message', async () => {
-    const run = onTerminal(['-c', F, 'alice']);
+    const run = onTerminal(['-c', scratch.pwfile, 'alice']);
     await answer(run, /Password: /, 'one\r');
     await answer(run, /Reenter password: /, 'two\r');
     const r = await run.done;
     expect(r.code).toBe(2);
     expect(r.stdout.toString()).toContain('Error: Passwords do not match.');
-    expect(existsSync(F)).toBe(false);
+    expect(existsSync(scratch.pwfile)).toBe(false);
   });
 });

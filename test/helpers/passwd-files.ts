@@ -1,17 +1,50 @@
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { MQTT_BIN, runCmd, type RunOptions, type RunResult } from './cli.js';
 import { loadPasswordFile } from '../../src/auth/password-file-io.js';
 import { findUser } from '../../src/auth/password-file.js';
 import { verifyPassword } from '../../src/auth/hash.js';
 
 /** A scratch directory others may enter (0755), so a run as an unprivileged user fails on the file, not the path. */
-export function scratchDir(): { dir: string; file: (name: string) => string; remove: () => void } {
+function scratchDir(): { dir: string; file: (name: string) => string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-passwd-'));
   chmodSync(dir, 0o755);
   return { dir, file: (name) => path.join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The reference's $6$ vector (password "password"): a ready-made line for fixtures. */
+export const H6 = '$6$AAECAwQFBgcICQoL$b4be9ENqb54sNj+csQTvm3qRtt6r5BJ4pdELhfw3543YRDKXy8YjBxqSsJubpfDSNaXeWIFnCuo6UMHsY83J5w==';
+
+export interface Scratch {
+  readonly dir: string;
+  /** `passwd` in the scratch directory */
+  readonly pwfile: string;
+  file(name: string): string;
+}
+
+/** A fresh scratch directory for each test (or for the whole describe), removed afterwards. */
+export function useScratch(scope: 'each' | 'all' = 'each'): Scratch {
+  let current: ReturnType<typeof scratchDir> | undefined;
+  const [setup, teardown] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  setup(() => {
+    current = scratchDir();
+  });
+  teardown(() => current?.remove());
+  const now = () => {
+    if (!current) throw new Error('scratch directory used outside a test');
+    return current;
+  };
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get pwfile() {
+      return now().file('passwd');
+    },
+    file: (name) => now().file(name),
+  };
 }
 
 export interface Snapshot {
