@@ -120,7 +120,7 @@ function checkArgCount(mode: Mode, batch: boolean, count: number): void {
     delete: '-D argument given but password file or username missing.',
     upgrade: '-U argument given but password file missing.',
     check: batch ? '--check -b needs password file, username and password.' : '--check needs password file and username.',
-    update: batch ? '-b needs password file, username and password.' : 'password file and username needed.',
+    update: batch ? '-b needs password file, username and password.' : 'Password file and username needed.',
   };
   // mosquitto_passwd's own one-line messages, without the usage hint
   throw new CliError(`Error: ${count > wanted ? 'Too many arguments.' : messages[mode]}`);
