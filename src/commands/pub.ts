@@ -1,12 +1,46 @@
-import { Command } from 'commander';
-import { action } from '../cli/program.js';
+import type { Command } from 'commander';
+import type { PubConfig } from '../client/config.js';
+import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
+import { connectionGroup } from '../cli/options/connection.js';
+import { commandHelpFooter } from '../cli/options/help-footer.js';
+import { OptionCommand, type OptionEvent } from '../cli/options/option-command.js';
+import { collectOptions, parseArgv } from '../cli/options/pipeline.js';
+import { propertiesGroup } from '../cli/options/properties.js';
+import { publishGroup, resolvePublish } from '../cli/options/publish.js';
+import { tlsGroup } from '../cli/options/tls.js';
+import { willGroup } from '../cli/options/will.js';
+import { action, VERSION } from '../cli/program.js';
+import { runPub } from './pub-run.js';
+
+const PUB_GROUPS = [publishGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
 
 export function pubCommand(): Command {
-  return new Command('pub')
-    .description('pub (not yet implemented)')
-    .helpOption('--help', 'show help')
-    .action(action(async () => {
-      process.stderr.write('Error: not implemented\n');
-      return 1;
-    }));
+  const cmd: OptionCommand = new OptionCommand('pub')
+    .description('Publish a message (from -m, a file, stdin, or stdin line by line) and exit: a drop-in mosquitto_pub.')
+    .usage('{-t topic | -L URL} {-m message | -f file | -s | -l | -n} [options]')
+    .helpOption('--help', 'show this help and exit (status 0; mosquitto_pub exits 1)')
+    .version(`mqtt pub version ${VERSION}`, '--version', 'print the version and exit (status 0; mosquitto_pub exits 1)')
+    .allowExcessArguments(true)
+    .addGroups(PUB_GROUPS)
+    .addHelpText('after', commandHelpFooter('pub'));
+  cmd.action(
+    action(async () => {
+      cmd.checkNoOperands();
+      return runPub(await resolvePubEvents(cmd.events, processContext()));
+    }),
+  );
+  return cmd;
+}
+
+/** The PubConfig for recorded command-line options (defaults file and environment included). */
+export async function resolvePubEvents(argvEvents: readonly OptionEvent[], ctx: ResolveContext): Promise<PubConfig> {
+  const state = collectOptions('pub', PUB_GROUPS, argvEvents, ctx);
+  const checked = checkClientOptions(state);
+  const publish = resolvePublish(state);
+  return { client: await resolveClientConfig(state, checked, ctx), ...publish };
+}
+
+/** The PubConfig for `mqtt pub <argv…>`, as the command would run it. */
+export function resolvePubArgs(argv: readonly string[], ctx: ResolveContext): Promise<PubConfig> {
+  return resolvePubEvents(parseArgv('pub', PUB_GROUPS, argv), ctx);
 }

@@ -1,12 +1,48 @@
-import { Command } from 'commander';
-import { action } from '../cli/program.js';
+import type { Command } from 'commander';
+import type { SubConfig } from '../client/config.js';
+import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
+import { connectionGroup } from '../cli/options/connection.js';
+import { commandHelpFooter } from '../cli/options/help-footer.js';
+import { OptionCommand, type OptionEvent } from '../cli/options/option-command.js';
+import { outputGroup, resolveOutput } from '../cli/options/output.js';
+import { collectOptions, parseArgv } from '../cli/options/pipeline.js';
+import { propertiesGroup } from '../cli/options/properties.js';
+import { checkSubscriptionTopics, resolveSubscribe, subscribeGroup } from '../cli/options/subscribe.js';
+import { tlsGroup } from '../cli/options/tls.js';
+import { willGroup } from '../cli/options/will.js';
+import { action, VERSION } from '../cli/program.js';
+import { runSub } from './sub-run.js';
+
+const SUB_GROUPS = [subscribeGroup, outputGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
 
 export function subCommand(): Command {
-  return new Command('sub')
-    .description('sub (not yet implemented)')
-    .helpOption('--help', 'show help')
-    .action(action(async () => {
-      process.stderr.write('Error: not implemented\n');
-      return 1;
-    }));
+  const cmd: OptionCommand = new OptionCommand('sub')
+    .description('Subscribe to topics and print the messages received: a drop-in mosquitto_sub.')
+    .usage('{-t topic ... | -L URL} [options]')
+    .helpOption('--help', 'show this help and exit (status 0; mosquitto_sub exits 1)')
+    .version(`mqtt sub version ${VERSION}`, '--version', 'print the version and exit (status 0; mosquitto_sub exits 1)')
+    .allowExcessArguments(true)
+    .addGroups(SUB_GROUPS)
+    .addHelpText('after', commandHelpFooter('sub'));
+  cmd.action(
+    action(async () => {
+      cmd.checkNoOperands();
+      return runSub(await resolveSubEvents(cmd.events, processContext()));
+    }),
+  );
+  return cmd;
+}
+
+/** The SubConfig for recorded command-line options (defaults file and environment included). */
+export async function resolveSubEvents(argvEvents: readonly OptionEvent[], ctx: ResolveContext): Promise<SubConfig> {
+  const state = collectOptions('sub', SUB_GROUPS, argvEvents, ctx);
+  const checked = checkClientOptions(state, () => checkSubscriptionTopics(state));
+  const subscribe = resolveSubscribe(state);
+  const output = resolveOutput(state);
+  return { client: await resolveClientConfig(state, checked, ctx), ...subscribe, ...output };
+}
+
+/** The SubConfig for `mqtt sub <argv…>`, as the command would run it. */
+export function resolveSubArgs(argv: readonly string[], ctx: ResolveContext): Promise<SubConfig> {
+  return resolveSubEvents(parseArgv('sub', SUB_GROUPS, argv), ctx);
 }

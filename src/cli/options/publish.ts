@@ -1,0 +1,164 @@
+import { openSync, closeSync, fstatSync } from 'node:fs';
+import type { MessageSource, PubConfig, QoS } from '../../client/config.js';
+import { CliError, UsageError } from '../errors.js';
+import { atof, atoi } from './c-number.js';
+import type { OptionGroup, OptionSpec } from './option-command.js';
+import type { MessageMode, OptionState } from './state.js';
+import { addTopic } from './topic-args.js';
+
+/** MQTT's largest payload: a PUBLISH's remaining length is at most 268,435,455 bytes. */
+export const MAX_PAYLOAD = 268435455;
+
+/** -q, shared by pub and sub with their own wording. */
+export function qosSpec(description: string): OptionSpec {
+  return {
+    flags: '-q, --qos <qos>',
+    description,
+    missing: '-q argument given but no QoS specified.',
+    apply: (s, v) => {
+      const qos = atoi(v!);
+      if (qos < 0 || qos > 2) throw new UsageError(`Invalid QoS given: ${qos}`);
+      s.qos = qos as QoS;
+    },
+  };
+}
+
+function setMode(state: OptionState, mode: MessageMode): void {
+  if (state.pub.mode !== undefined) throw new UsageError('Only one type of message can be sent at once.');
+  state.pub.mode = mode;
+}
+
+export const publishGroup: OptionGroup = {
+  heading: 'Publish:',
+  specs: [
+    {
+      flags: '-t, --topic <topic>',
+      description: "topic to publish to (no '+' or '#')",
+      missing: '-t argument given but no topic specified.',
+      apply: (s, v) => addTopic(s, v!, '-t'),
+    },
+    {
+      flags: '-m, --message <message>',
+      description: 'send this message',
+      missing: '-m argument given but no message specified.',
+      apply: (s, v) => {
+        setMode(s, 'message');
+        if (Buffer.byteLength(v!, 'utf8') > MAX_PAYLOAD) throw new UsageError(`Message length must be less than ${MAX_PAYLOAD} bytes.`);
+        s.pub.message = v!;
+      },
+    },
+    {
+      flags: '-f, --file <file>',
+      description: 'send the contents of a file as one message (binary-safe)',
+      missing: '-f argument given but no file specified.',
+      apply: (s, v) => {
+        setMode(s, 'file');
+        s.pub.file = v!;
+      },
+    },
+    {
+      flags: '-s, --stdin-file',
+      description: 'send all of stdin as one message (empty input is an error)',
+      apply: (s) => setMode(s, 'stdin-file'),
+    },
+    {
+      flags: '-l, --stdin-line',
+      description: 'send each line of stdin as a message, on one connection, until end of input',
+      apply: (s) => setMode(s, 'stdin-line'),
+    },
+    {
+      flags: '-n, --null-message',
+      description: 'send a zero-length message (with -r: clears the retained message)',
+      apply: (s) => setMode(s, 'null'),
+    },
+    {
+      flags: '-r, --retain',
+      description: 'retain the message',
+      apply: (s) => void (s.pub.retain = true),
+    },
+    qosSpec('QoS of the messages: 0, 1 or 2 (default: 0)'),
+    {
+      flags: '--repeat <count>',
+      description: 'publish the message (-m, -f, -s, -n) this many times (default: 1)',
+      missing: '--repeat argument given but no count specified.',
+      apply: (s, v) => {
+        s.pub.repeat = atoi(v!);
+        if (s.pub.repeat < 1) throw new UsageError('--repeat argument must be >0.');
+      },
+    },
+    {
+      flags: '--repeat-delay <seconds>',
+      description: 'with --repeat, wait this long after one message is delivered before sending the next (default: 0)',
+      missing: '--repeat-delay argument given but no time specified.',
+      apply: (s, v) => {
+        const seconds = atof(v!);
+        // mosquitto lets nan through to undefined behaviour; refuse it with the same words
+        if (!(seconds >= 0) || seconds === Infinity) throw new UsageError('--repeat-delay argument must be >=0.0.');
+        s.pub.repeatDelay = seconds;
+      },
+    },
+    {
+      flags: '--fail-on-reason',
+      description:
+        '[extra] exit with the reason code when an MQTT v5 PUBACK/PUBREC reports a failure (>= 0x80); mosquitto_pub only warns and exits 0',
+      apply: (s) => void (s.pub.failOnReason = true),
+    },
+  ],
+};
+
+/** What to publish, checked the way mosquitto_pub checks it before connecting. */
+export function resolvePublish(state: OptionState): Omit<PubConfig, 'client'> {
+  const source = messageSource(state);
+  if (state.topics.length === 0 || source === undefined) throw new UsageError('Both topic and message must be supplied.');
+  return {
+    topic: state.topics[0],
+    source,
+    qos: state.qos,
+    retain: state.pub.retain,
+    repeat: state.pub.repeat,
+    repeatDelay: state.pub.repeatDelay,
+    failOnReason: state.pub.failOnReason,
+  };
+}
+
+function messageSource(state: OptionState): MessageSource | undefined {
+  switch (state.pub.mode) {
+    case 'message':
+      return { kind: 'message', payload: Buffer.from(state.pub.message!, 'utf8') };
+    case 'file':
+      checkInputFile(state, state.pub.file!);
+      return { kind: 'file', path: state.pub.file! };
+    case 'stdin-file':
+      return { kind: 'stdin-file' };
+    case 'stdin-line':
+      return { kind: 'stdin-line' };
+    case 'null':
+      return { kind: 'null' };
+    case undefined:
+      return undefined;
+  }
+}
+
+/**
+ * mosquitto_pub loads -f before it connects, so an unreadable file is reported up front; the
+ * runtime reads it later, so only openness and size are checked here. A directory counts as
+ * unreadable (mosquitto would call it too large).
+ */
+function checkInputFile(state: OptionState, file: string): void {
+  const fail = (why: string): never => {
+    throw new CliError(state.conn.quiet ? '' : `Error: ${why}\nError loading input file "${file}".`, 1);
+  };
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return fail(`Unable to open file "${file}".`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) fail(`Unable to open file "${file}".`);
+    if (stat.size > MAX_PAYLOAD) fail(`File must be less than ${MAX_PAYLOAD} bytes.`);
+  } finally {
+    closeSync(fd);
+  }
+}
