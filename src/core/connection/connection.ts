@@ -50,7 +50,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
       onError: (err) => {
         this.closeError = err;
         this.emit('protocol-error', err);
-        this.destroy(err);
+        // end, not destroy: whatever the owner queued in answer (CONNACK, DISCONNECT) goes out first
+        void this.end();
       },
     });
     stream.on('data', (chunk: Buffer) => {

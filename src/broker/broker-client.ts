@@ -1,0 +1,140 @@
+import type { Packet } from 'mqtt-packet';
+import type { ProtocolVersion } from '../client/config.js';
+import { Connection, ConnectionState } from '../core/connection/connection.js';
+import type { ProtocolError } from '../core/protocol/errors.js';
+import type { Broker } from './broker.js';
+import { handlePacket } from './handlers/dispatch.js';
+import type { BrokerMessage } from './message.js';
+import type { Session } from './session.js';
+
+export enum ClientState {
+  /** TCP is open, CONNECT not yet received */
+  AwaitingConnect = 'awaiting-connect',
+  Connected = 'connected',
+  Closed = 'closed',
+}
+
+export interface ListenerInfo {
+  /** listener port, or 0 for a unix socket */
+  port: number;
+  protocol: 'mqtt' | 'websockets';
+  /** per-listener security when per_listener_settings is on */
+  name: string;
+}
+
+export interface ConnectionInfo {
+  remoteAddress: string;
+  remotePort: number;
+  listener: ListenerInfo;
+  /** TLS client certificate subject CN, for use_identity_as_username */
+  certificateIdentity?: string;
+}
+
+/** Will message as given in CONNECT, waiting for an abnormal end of the connection. */
+export interface PendingWill {
+  message: BrokerMessage;
+  delaySeconds: number;
+}
+
+/**
+ * One client connection on the broker side: its state, what it negotiated in CONNECT, and the
+ * handlers for the packets it sends. Errors from the handlers become exactly one reaction here.
+ */
+export class BrokerClient {
+  state = ClientState.AwaitingConnect;
+  readonly conn: Connection;
+  clientId = '';
+  username?: string;
+  protocolVersion: ProtocolVersion = 4;
+  keepalive = 0;
+  session?: Session;
+  will?: PendingWill;
+  /** the client's receive maximum: how many QoS 1/2 we may have in flight to it */
+  receiveMaximum = 65535;
+  /** the client's maximum packet size: larger PUBLISHes are not sent to it [MQTT-3.1.2-25] */
+  maximumPacketSize = Infinity;
+  readonly aliasesIn = new Map<number, string>();
+  lastActivity = Date.now();
+  readonly connectedAt = Date.now();
+  /** set when the close is a normal DISCONNECT (no will) */
+  normalDisconnect = false;
+
+  constructor(
+    readonly broker: Broker,
+    stream: import('node:stream').Duplex,
+    readonly info: ConnectionInfo,
+  ) {
+    this.conn = new Connection(stream, { maxIncomingPacketSize: broker.limits.maxPacketSize });
+    this.conn.on('packet', (packet) => this.onPacket(packet));
+    this.conn.on('protocol-error', (err) => this.onProtocolError(err));
+    this.conn.on('close', () => this.onClose());
+  }
+
+  get address(): string {
+    return `${this.info.remoteAddress}:${this.info.remotePort}`;
+  }
+
+  send(packet: Packet): boolean {
+    if (this.conn.state !== ConnectionState.Open) return false;
+    try {
+      const ok = this.conn.send(packet);
+      this.broker.stats.messagesSent++;
+      return ok;
+    } catch (err) {
+      // an unencodable packet is our bug, not the client's: close this connection only
+      this.broker.log.error(`Unable to encode ${packet.cmd} for ${this.clientId}: ${(err as Error).message}`);
+      this.close();
+      return false;
+    }
+  }
+
+  sendRaw(bytes: Buffer): boolean {
+    if (this.conn.state !== ConnectionState.Open) return false;
+    this.broker.stats.messagesSent++;
+    return this.conn.sendRaw(bytes);
+  }
+
+  /**
+   * Ends the connection because of something the client did. v5 clients are told why with a
+   * DISCONNECT first; 3.1.1 has no server DISCONNECT, the socket is just closed [MQTT-4.8.0-1].
+   */
+  disconnect(reasonCode: number, reasonString?: string): void {
+    if (this.state === ClientState.Closed) return;
+    if (this.protocolVersion === 5 && this.state === ClientState.Connected) {
+      this.send({ cmd: 'disconnect', reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) });
+    }
+    this.broker.log.notice(`Client ${this.clientId || '<unknown>'} disconnected: ${reasonString ?? `reason 0x${reasonCode.toString(16)}`}.`);
+    void this.conn.end();
+  }
+
+  close(): void {
+    this.conn.destroy();
+  }
+
+  private onPacket(packet: Packet): void {
+    this.lastActivity = Date.now();
+    this.broker.stats.messagesReceived++;
+    try {
+      handlePacket(this, packet);
+    } catch (err) {
+      const e = err as ProtocolError;
+      this.disconnect(typeof e.reasonCode === 'number' ? e.reasonCode : 0x82, e.message);
+    }
+  }
+
+  private onProtocolError(err: ProtocolError): void {
+    this.broker.log.notice(`Client ${this.clientId || this.address} sent a malformed packet: ${err.message}.`);
+    if (this.state === ClientState.AwaitingConnect && /protocol version|Invalid protocol id/i.test(err.message)) {
+      // [MQTT-3.1.2-2] unsupported protocol level: CONNACK 0x01 (3.1.1 form), then close
+      this.conn.sendRaw(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+    } else if (this.protocolVersion === 5 && this.state === ClientState.Connected) {
+      this.conn.sendRaw(Buffer.from([0xe0, 0x01, err.reasonCode]));
+    }
+  }
+
+  private onClose(): void {
+    const wasConnected = this.state === ClientState.Connected;
+    this.state = ClientState.Closed;
+    this.broker.clientClosed(this, wasConnected);
+  }
+}

@@ -1,0 +1,366 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { QoS } from '../client/config.js';
+import { SubscriptionTrie } from '../core/topic/trie.js';
+import { BrokerClient, ClientState, type ConnectionInfo } from './broker-client.js';
+import { allowAll, type BrokerHooks } from './hooks.js';
+import { BrokerLog } from './log.js';
+import { frameFor, type BrokerMessage } from './message.js';
+import { RetainedStore } from './retained-store.js';
+import { Session, SessionState, type Delivery, type Subscription } from './session.js';
+import { withPacketId } from '../core/protocol/publish-encoder.js';
+
+export interface BrokerLimits {
+  /** largest packet accepted from clients (bytes); undefined = the protocol's own limit */
+  maxPacketSize?: number;
+  /** payloads above this are dropped (mosquitto message_size_limit); 0 = none */
+  messageSizeLimit: number;
+  /** QoS 1/2 messages in flight to one client (mosquitto max_inflight_messages; 0 = 65535) */
+  maxInflightMessages: number;
+  /** QoS 1/2 messages queued per client beyond the in-flight ones (0 = unlimited) */
+  maxQueuedMessages: number;
+  /** v5 server keep alive cap (mosquitto max_keepalive) */
+  maxKeepalive: number;
+  maxConnections: number;
+  retainAvailable: boolean;
+  /** seconds a fresh TCP connection may stay silent before CONNECT */
+  connectTimeout: number;
+  /** topic aliases we accept from v5 clients */
+  topicAliasMaximum: number;
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  messageSizeLimit: 0,
+  maxInflightMessages: 20,
+  maxQueuedMessages: 1000,
+  maxKeepalive: 65535,
+  maxConnections: -1,
+  retainAvailable: true,
+  connectTimeout: 10,
+  topicAliasMaximum: 10,
+};
+
+export interface BrokerStats {
+  startedAt: number;
+  messagesReceived: number;
+  messagesSent: number;
+  publishReceived: number;
+  publishSent: number;
+  publishDropped: number;
+  clientsTotalEver: number;
+  clientsMaximum: number;
+}
+
+export interface BrokerOptions {
+  limits?: Partial<BrokerLimits>;
+  hooks?: Partial<BrokerHooks>;
+  log?: BrokerLog;
+}
+
+/**
+ * The broker: sessions by client id, one subscription trie, retained messages, and routing.
+ * Listeners hand it accepted streams; everything above the transport is the same for TCP, TLS,
+ * WebSocket and unix sockets.
+ */
+export class Broker extends EventEmitter {
+  readonly limits: BrokerLimits;
+  hooks: BrokerHooks;
+  readonly log: BrokerLog;
+  readonly sessions = new Map<string, Session>();
+  readonly subscriptions = new SubscriptionTrie<Subscription>();
+  readonly retained = new RetainedStore();
+  readonly clients = new Set<BrokerClient>();
+  readonly stats: BrokerStats = {
+    startedAt: Date.now(),
+    messagesReceived: 0,
+    messagesSent: 0,
+    publishReceived: 0,
+    publishSent: 0,
+    publishDropped: 0,
+    clientsTotalEver: 0,
+    clientsMaximum: 0,
+  };
+  private readonly shareCursor = new Map<string, number>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly willTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(opts: BrokerOptions = {}) {
+    super();
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.hooks = { ...allowAll, ...opts.hooks };
+    this.log = opts.log ?? new BrokerLog();
+    // one timer for all connections: keepalive and connect timeouts cost nothing per client
+    this.sweepTimer = setInterval(() => this.sweep(), 1000);
+    this.sweepTimer.unref();
+  }
+
+  get connectedCount(): number {
+    let n = 0;
+    for (const c of this.clients) if (c.state === ClientState.Connected) n++;
+    return n;
+  }
+
+  /** Takes over an accepted stream from any listener. */
+  handle(stream: Duplex, info: ConnectionInfo): BrokerClient | undefined {
+    if (this.limits.maxConnections >= 0 && this.clients.size >= this.limits.maxConnections) {
+      this.log.notice(`Client connection from ${info.remoteAddress} denied: max_connections exceeded.`);
+      stream.destroy();
+      return undefined;
+    }
+    const client = new BrokerClient(this, stream, info);
+    this.clients.add(client);
+    this.log.notice(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
+    return client;
+  }
+
+  /** Routes a message to every matching subscription and keeps it if retained. */
+  publish(message: BrokerMessage): number {
+    this.stats.publishReceived++;
+    if (message.retain) this.retained.set(message);
+    const matches = this.subscriptions.match(message.topic);
+    if (matches.length === 0) return 0;
+    const now = Date.now();
+    // one delivery per session at the highest matching QoS [MQTT-3.3.5-1], carrying every
+    // matching subscription identifier; shared groups pick one member each [MQTT-4.8.2-3]
+    const perSession = new Map<Session, { qos: QoS; rap: boolean; ids: number[] }>();
+    let groups: Map<string, Subscription[]> | undefined;
+    for (const sub of matches) {
+      if (sub.shareName !== undefined) {
+        groups ??= new Map();
+        const key = `${sub.shareName}\u0000${sub.topicFilter}`;
+        const list = groups.get(key);
+        if (list) list.push(sub);
+        else groups.set(key, [sub]);
+        continue;
+      }
+      // [MQTT-3.8.3-3] no local: not back to the publisher
+      if (sub.noLocal && message.senderId === sub.session.clientId) continue;
+      this.collect(perSession, sub);
+    }
+    if (groups) for (const [key, members] of groups) this.collect(perSession, this.pickShareMember(key, members));
+    let delivered = 0;
+    for (const [session, d] of perSession) {
+      if (!this.hooks.authorizeRead(session, message.topic)) continue;
+      const qos = Math.min(message.qos, d.qos) as QoS;
+      // [MQTT-3.3.1-9] forwarded messages carry retain 0 unless retain-as-published
+      this.deliver(session, { message, qos, retain: d.rap ? message.retain : false, subscriptionIds: d.ids.length ? d.ids : undefined }, now);
+      delivered++;
+    }
+    return delivered;
+  }
+
+  private collect(perSession: Map<Session, { qos: QoS; rap: boolean; ids: number[] }>, sub: Subscription): void {
+    const d = perSession.get(sub.session);
+    if (d) {
+      if (sub.qos > d.qos) d.qos = sub.qos;
+      d.rap ||= sub.retainAsPublished;
+      if (sub.subscriptionId) d.ids.push(sub.subscriptionId);
+    } else {
+      perSession.set(sub.session, { qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId ? [sub.subscriptionId] : [] });
+    }
+  }
+
+  /** Round robin within a share group, preferring members whose client is online. */
+  private pickShareMember(key: string, members: Subscription[]): Subscription {
+    const start = this.shareCursor.get(key) ?? 0;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[(start + i) % members.length]!;
+      if (m.session.client) {
+        this.shareCursor.set(key, (start + i + 1) % members.length);
+        return m;
+      }
+    }
+    this.shareCursor.set(key, (start + 1) % members.length);
+    return members[start % members.length]!;
+  }
+
+  /** Sends now, or queues for a free in-flight slot or for an offline client. */
+  deliver(session: Session, delivery: Delivery, now = Date.now()): void {
+    const client = session.client;
+    if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
+    if (delivery.qos === 0) {
+      // QoS 0 is not queued for offline clients (mosquitto's queue_qos0_messages false)
+      if (client && client.state === ClientState.Connected) this.writePublish(client, delivery, 0, now);
+      return;
+    }
+    if (client && client.state === ClientState.Connected && session.queue.length === 0 && session.inflight.size < this.inflightLimit(client)) {
+      this.sendInflight(session, client, delivery, now);
+      return;
+    }
+    const max = this.limits.maxQueuedMessages;
+    if (max > 0 && session.queue.length >= max) {
+      session.droppedMessages++;
+      this.stats.publishDropped++;
+      if (session.droppedMessages === 1 || session.droppedMessages % 1000 === 0) {
+        this.log.notice(`Outgoing messages are being dropped for client ${session.clientId} (${session.droppedMessages} so far).`);
+      }
+      return;
+    }
+    session.queue.push(delivery);
+  }
+
+  inflightLimit(client: BrokerClient): number {
+    const ours = this.limits.maxInflightMessages || 65535;
+    return Math.min(ours, client.receiveMaximum);
+  }
+
+  private sendInflight(session: Session, client: BrokerClient, delivery: Delivery, now: number): void {
+    const id = session.ids.allocate();
+    delivery.stage = 'ack';
+    session.inflight.set(id, delivery);
+    this.writePublish(client, delivery, id, now);
+  }
+
+  /** Writes one PUBLISH; frames are shared between subscribers, only the packet id is patched. */
+  writePublish(client: BrokerClient, d: Delivery, packetId: number, now: number, dup = false): void {
+    const frame = frameFor(d.message, client.protocolVersion, d.qos, d.retain, d.subscriptionIds, now);
+    if (frame.bytes.length > client.maximumPacketSize) {
+      // [MQTT-3.1.2-25] too large for this client: discard as if delivered
+      this.stats.publishDropped++;
+      if (packetId) this.completeOutgoing(client.session!, packetId);
+      return;
+    }
+    client.sendRaw(d.qos === 0 ? frame.bytes : withPacketId(frame, packetId, dup));
+    this.stats.publishSent++;
+  }
+
+  /** PUBACK/PUBCOMP (or a failed PUBREC) frees the slot: send what waits in the queue. */
+  completeOutgoing(session: Session, packetId: number): void {
+    if (!session.inflight.delete(packetId)) return;
+    session.ids.release(packetId);
+    this.drainQueue(session);
+  }
+
+  drainQueue(session: Session): void {
+    const client = session.client;
+    if (!client || client.state !== ClientState.Connected) return;
+    const now = Date.now();
+    const limit = this.inflightLimit(client);
+    while (session.queue.length > 0 && session.inflight.size < limit) {
+      const d = session.queue.shift()!;
+      if (d.message.expiresAt !== undefined && d.message.expiresAt <= now) continue;
+      this.sendInflight(session, client, d, now);
+    }
+  }
+
+  /** After a reconnect to a present session: resend in-flight with DUP, PUBREL as PUBREL [MQTT-4.4.0-1]. */
+  resumeSession(session: Session, client: BrokerClient): void {
+    const now = Date.now();
+    for (const [id, d] of session.inflight) {
+      if (d.stage === 'pubcomp') client.send({ cmd: 'pubrel', messageId: id });
+      else this.writePublish(client, d, id, now, true);
+    }
+    this.drainQueue(session);
+  }
+
+  addSubscription(sub: Subscription): boolean {
+    const existing = sub.session.subscriptions.get(sub.filter);
+    if (existing) this.subscriptions.remove(existing.topicFilter, existing);
+    sub.session.subscriptions.set(sub.filter, sub);
+    this.subscriptions.add(sub.topicFilter, sub);
+    return existing === undefined;
+  }
+
+  removeSubscription(session: Session, filter: string): boolean {
+    const sub = session.subscriptions.get(filter);
+    if (!sub) return false;
+    session.subscriptions.delete(filter);
+    this.subscriptions.remove(sub.topicFilter, sub);
+    return true;
+  }
+
+  /** Ends a session for good: its subscriptions go, its queue is dropped. */
+  endSession(session: Session): void {
+    if (session.state === SessionState.Ended) return;
+    session.state = SessionState.Ended;
+    clearTimeout(session.expiryTimer);
+    for (const sub of session.subscriptions.values()) this.subscriptions.remove(sub.topicFilter, sub);
+    session.subscriptions.clear();
+    session.queue.length = 0;
+    session.inflight.clear();
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /** Schedules (or publishes at once) a client's will [MQTT-3.1.2-8], honouring v5 will delay. */
+  scheduleWill(clientId: string, will: { message: BrokerMessage; delaySeconds: number }, sessionExpiry: number): void {
+    const delay = Math.min(will.delaySeconds, sessionExpiry);
+    if (delay <= 0) {
+      this.publishWill(will.message);
+      return;
+    }
+    this.cancelWill(clientId);
+    const timer = setTimeout(() => {
+      this.willTimers.delete(clientId);
+      this.publishWill(will.message);
+    }, delay * 1000);
+    timer.unref();
+    this.willTimers.set(clientId, timer);
+  }
+
+  /** [MQTT-3.1.3-9] a reconnect within the will delay means the will is not sent. */
+  cancelWill(clientId: string): void {
+    const t = this.willTimers.get(clientId);
+    if (t) {
+      clearTimeout(t);
+      this.willTimers.delete(clientId);
+    }
+  }
+
+  private publishWill(message: BrokerMessage): void {
+    this.publish(message);
+  }
+
+  /** Called by a BrokerClient when its connection has closed. */
+  clientClosed(client: BrokerClient, wasConnected: boolean): void {
+    this.clients.delete(client);
+    const session = client.session;
+    if (!wasConnected || !session || session.client !== client) return;
+    session.client = undefined;
+    this.log.notice(
+      client.normalDisconnect ? `Client ${client.clientId} disconnected.` : `Client ${client.clientId} closed its connection.`,
+    );
+    if (client.will && !client.normalDisconnect) this.scheduleWill(client.clientId, client.will, session.expiryInterval);
+    client.will = undefined;
+    if (session.expiryInterval === 0) {
+      this.endSession(session);
+      return;
+    }
+    session.state = SessionState.Offline;
+    if (session.expiryInterval !== 0xffffffff) {
+      session.expiryTimer = setTimeout(() => this.endSession(session), session.expiryInterval * 1000);
+      session.expiryTimer.unref();
+    }
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const client of this.clients) {
+      if (client.state === ClientState.AwaitingConnect) {
+        if (now - client.connectedAt > this.limits.connectTimeout * 1000) {
+          this.log.notice(`Client ${client.address} sent no CONNECT within ${this.limits.connectTimeout} s, closing.`);
+          client.close();
+        }
+      } else if (client.state === ClientState.Connected && client.keepalive > 0) {
+        // [MQTT-3.1.2-24] one and a half keep alive periods without a packet
+        if (now - client.lastActivity > client.keepalive * 1500) {
+          this.log.notice(`Client ${client.clientId} has exceeded timeout, disconnecting.`);
+          client.disconnect(0x8d, 'Keep alive timeout');
+          client.close();
+        }
+      }
+    }
+  }
+
+  /** Closes every connection and stops timers; listeners are closed by their owner. */
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    for (const t of this.willTimers.values()) clearTimeout(t);
+    this.willTimers.clear();
+    for (const s of this.sessions.values()) clearTimeout(s.expiryTimer);
+    const closing = [...this.clients].map((c) => {
+      c.close();
+      return new Promise<void>((r) => (c.state === ClientState.Closed ? r() : c.conn.once('close', () => r())));
+    });
+    await Promise.all(closing);
+  }
+}

@@ -1,0 +1,39 @@
+import type { IPubackPacket, IPubcompPacket, IPubrecPacket, IPubrelPacket } from 'mqtt-packet';
+import type { BrokerClient } from '../broker-client.js';
+
+/** PUBACK for a QoS 1 delivery we sent [MQTT-4.3.2]. */
+export function handlePuback(client: BrokerClient, packet: IPubackPacket): void {
+  const session = client.session!;
+  const d = session.inflight.get(packet.messageId!);
+  if (d && d.stage === 'ack' && d.qos === 1) client.broker.completeOutgoing(session, packet.messageId!);
+}
+
+/** PUBREC for a QoS 2 delivery: answer PUBREL and wait for PUBCOMP [MQTT-4.3.3]. */
+export function handlePubrec(client: BrokerClient, packet: IPubrecPacket): void {
+  const session = client.session!;
+  const id = packet.messageId!;
+  const d = session.inflight.get(id);
+  if (!d || d.qos !== 2) {
+    if (client.protocolVersion === 5) client.send({ cmd: 'pubrel', messageId: id, reasonCode: 0x92 });
+    else client.send({ cmd: 'pubrel', messageId: id });
+    return;
+  }
+  // a failure reason code ends the flow here [MQTT-4.3.3-4 (v5)]
+  if ((packet.reasonCode ?? 0) >= 0x80) return client.broker.completeOutgoing(session, id);
+  d.stage = 'pubcomp';
+  client.send({ cmd: 'pubrel', messageId: id });
+}
+
+export function handlePubcomp(client: BrokerClient, packet: IPubcompPacket): void {
+  const session = client.session!;
+  const d = session.inflight.get(packet.messageId!);
+  if (d && d.stage === 'pubcomp') client.broker.completeOutgoing(session, packet.messageId!);
+}
+
+/** PUBREL for a QoS 2 message we received: forget the id, PUBCOMP [MQTT-4.3.3-11]. */
+export function handlePubrel(client: BrokerClient, packet: IPubrelPacket): void {
+  const session = client.session!;
+  const known = session.incomingQos2.delete(packet.messageId!);
+  if (client.protocolVersion === 5 && !known) client.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: 0x92 });
+  else client.send({ cmd: 'pubcomp', messageId: packet.messageId! });
+}

@@ -1,0 +1,71 @@
+import type { IPublishPacket } from 'mqtt-packet';
+import type { Properties } from '../../client/config.js';
+import { ProtocolError } from '../../core/protocol/errors.js';
+import { validateTopicName, validateUtf8 } from '../../core/topic/validate.js';
+import type { BrokerClient } from '../broker-client.js';
+import type { BrokerMessage } from '../message.js';
+import { messageFromPublishProperties } from './publish-properties.js';
+
+/**
+ * PUBLISH from a client [MQTT-3.3]: resolve topic aliases, validate, authorise, route, and
+ * acknowledge according to QoS (QoS 2 is routed once and deduplicated by packet id until PUBREL).
+ */
+export function handlePublish(client: BrokerClient, packet: IPublishPacket): void {
+  const broker = client.broker;
+  const session = client.session!;
+  const v5 = client.protocolVersion === 5;
+  const props = (packet.properties ?? {}) as Properties;
+  let topic = packet.topic;
+
+  const alias = props.topicAlias;
+  if (typeof alias === 'number') {
+    // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above our maximum is a protocol error
+    if (alias === 0 || alias > broker.limits.topicAliasMaximum) throw new ProtocolError('topic alias invalid', 0x94);
+    if (topic === '') {
+      const known = client.aliasesIn.get(alias);
+      if (known === undefined) throw new ProtocolError('unknown topic alias', 0x82);
+      topic = known;
+    } else client.aliasesIn.set(alias, topic);
+  }
+  // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
+  if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, 0x90);
+  if (packet.retain && !broker.limits.retainAvailable) throw new ProtocolError('retain not supported', 0x9a);
+
+  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  const id = packet.messageId ?? 0;
+  const ack = (reasonCode: number) => {
+    if (packet.qos === 1) client.send({ cmd: 'puback', messageId: id, ...(v5 && reasonCode ? { reasonCode } : {}) });
+    else if (packet.qos === 2) client.send({ cmd: 'pubrec', messageId: id, ...(v5 && reasonCode ? { reasonCode } : {}) });
+  };
+
+  if (packet.qos === 2) {
+    if (session.incomingQos2.has(id)) return ack(0); // a resend: routed already [MQTT-4.3.3-9]
+    // [MQTT-3.3.4-9] more unacknowledged QoS 2 than our Receive Maximum
+    if (v5 && session.incomingQos2.size >= (broker.limits.maxInflightMessages || 65535)) {
+      throw new ProtocolError('receive maximum exceeded', 0x93);
+    }
+  }
+  if (broker.limits.messageSizeLimit > 0 && payload.length > broker.limits.messageSizeLimit) {
+    broker.log.notice(`Dropped too large PUBLISH from ${client.clientId} (${payload.length} bytes).`);
+    return ack(0x95);
+  }
+  // [MQTT-3.3.2-4] a payload announced as UTF-8 must be UTF-8
+  if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(0x99);
+  if (!broker.hooks.authorizePublish(client, topic) || topic.startsWith('$SYS/')) {
+    if (packet.qos === 2) session.incomingQos2.add(id);
+    return ack(0x87);
+  }
+
+  const message: BrokerMessage = {
+    topic,
+    payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    senderId: client.clientId,
+    ...(v5 ? messageFromPublishProperties(props) : {}),
+  };
+  const delivered = broker.publish(message);
+  if (packet.qos === 2) session.incomingQos2.add(id);
+  // [MQTT-3.4.2-1] v5 0x10: accepted, but nobody is subscribed
+  ack(delivered === 0 ? 0x10 : 0);
+}

@@ -1,0 +1,71 @@
+import type { ISubscribePacket } from 'mqtt-packet';
+import type { QoS } from '../../client/config.js';
+import { ProtocolError } from '../../core/protocol/errors.js';
+import { parseSharedSubscription, validateTopicFilter } from '../../core/topic/validate.js';
+import type { BrokerClient } from '../broker-client.js';
+import type { Subscription } from '../session.js';
+
+/**
+ * SUBSCRIBE [MQTT-3.8]: one return code per filter, SUBACK first, then the retained messages
+ * the retain-handling option asks for [MQTT-3.3.1-6].
+ */
+export function handleSubscribe(client: BrokerClient, packet: ISubscribePacket): void {
+  const broker = client.broker;
+  const session = client.session!;
+  const v5 = client.protocolVersion === 5;
+  const subscriptionId = typeof packet.properties?.subscriptionIdentifier === 'number' ? packet.properties.subscriptionIdentifier : undefined;
+  // [MQTT-3.8.3-3] at least one filter
+  if (!packet.subscriptions || packet.subscriptions.length === 0) throw new ProtocolError('SUBSCRIBE without filters', 0x82);
+
+  const granted: number[] = [];
+  const retainedToSend: Array<{ sub: Subscription }> = [];
+  for (const s of packet.subscriptions) {
+    const shared = parseSharedSubscription(s.topic);
+    if (shared && 'error' in shared) {
+      granted.push(v5 ? 0x8f : 0x80);
+      continue;
+    }
+    const topicFilter = shared ? shared.filter : s.topic;
+    if (validateTopicFilter(topicFilter) !== null) {
+      granted.push(v5 ? 0x8f : 0x80);
+      continue;
+    }
+    // [MQTT-3.8.3-4] no local on a shared subscription is a protocol error
+    if (shared && s.nl) throw new ProtocolError('no local on a shared subscription', 0x82);
+    if (!broker.hooks.authorizeSubscribe(client, s.topic)) {
+      granted.push(v5 ? 0x87 : 0x80);
+      continue;
+    }
+    const qos = Math.min(s.qos, 2) as QoS;
+    const sub: Subscription = {
+      session,
+      filter: s.topic,
+      topicFilter,
+      shareName: shared ? shared.shareName : undefined,
+      qos,
+      noLocal: v5 && !!s.nl,
+      retainAsPublished: v5 && !!s.rap,
+      retainHandling: v5 ? (s.rh ?? 0) : 0,
+      subscriptionId,
+    };
+    const isNew = broker.addSubscription(sub);
+    granted.push(qos);
+    // retained messages: not for shared subscriptions; rh 1 only when new; rh 2 never
+    if (!shared && (sub.retainHandling === 0 || (sub.retainHandling === 1 && isNew))) retainedToSend.push({ sub });
+  }
+  client.send({ cmd: 'suback', messageId: packet.messageId!, granted, ...(v5 ? { properties: {} } : {}) } as never);
+
+  const now = Date.now();
+  for (const { sub } of retainedToSend) {
+    for (const message of broker.retained.matching(sub.topicFilter, now)) {
+      if (!broker.hooks.authorizeRead(session, message.topic)) continue;
+      // retained messages sent because of a subscription keep retain = 1 [MQTT-3.3.1-8]
+      broker.deliver(session, {
+        message,
+        qos: Math.min(message.qos, sub.qos) as QoS,
+        retain: true,
+        subscriptionIds: sub.subscriptionId ? [sub.subscriptionId] : undefined,
+      });
+    }
+  }
+}

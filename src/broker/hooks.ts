@@ -1,0 +1,29 @@
+import type { BrokerClient } from './broker-client.js';
+import type { Session } from './session.js';
+
+export interface AuthenticateRequest {
+  client: BrokerClient;
+  clientId: string;
+  username?: string;
+  password?: Buffer;
+}
+
+/**
+ * Authentication and authorisation in one place, so a password file, an ACL file and later
+ * plugins plug in without the packet handlers knowing which.
+ */
+export interface BrokerHooks {
+  /** 0 to accept, else a v5 CONNACK reason code (0x86 bad user name or password, 0x87 not authorised) */
+  authenticate(req: AuthenticateRequest): number;
+  authorizePublish(client: BrokerClient, topic: string): boolean;
+  authorizeSubscribe(client: BrokerClient, filter: string): boolean;
+  /** checked per delivery, like Mosquitto's read ACL */
+  authorizeRead(session: Session, topic: string): boolean;
+}
+
+export const allowAll: BrokerHooks = {
+  authenticate: () => 0,
+  authorizePublish: () => true,
+  authorizeSubscribe: () => true,
+  authorizeRead: () => true,
+};

@@ -1,0 +1,75 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Broker } from './broker.js';
+import type { ConnectionInfo, ListenerInfo } from './broker-client.js';
+
+export interface ListenerSpec {
+  port: number;
+  host?: string;
+  /** unix socket path (mosquitto: `listener 0 /path.sock`) */
+  socketPath?: string;
+  protocol: 'mqtt' | 'websockets';
+  tls?: import('node:tls').TlsOptions & { useIdentityAsUsername?: boolean };
+  name?: string;
+}
+
+export interface RunningListener {
+  spec: ListenerSpec;
+  /** the port actually bound (useful with port 0) */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Opens one listener and hands every accepted stream to the broker. */
+export async function startListener(broker: Broker, spec: ListenerSpec): Promise<RunningListener> {
+  const info: ListenerInfo = { port: spec.port, protocol: spec.protocol, name: spec.name ?? String(spec.port) };
+  const accept = (stream: Duplex, socket: net.Socket, identity?: string) => {
+    const connInfo: ConnectionInfo = {
+      remoteAddress: socket.remoteAddress ?? (spec.socketPath ? spec.socketPath : 'unknown'),
+      remotePort: socket.remotePort ?? 0,
+      listener: info,
+      certificateIdentity: identity,
+    };
+    broker.handle(stream, connInfo);
+  };
+
+  let server: net.Server;
+  let closeWs: (() => void) | undefined;
+  if (spec.protocol === 'websockets') {
+    // WebSocket needs an HTTP(S) server for the upgrade
+    const http = spec.tls ? await import('node:https') : await import('node:http');
+    server = spec.tls ? (http as typeof import('node:https')).createServer(spec.tls) : (http as typeof import('node:http')).createServer();
+    const { attachWebSocket } = await import('./websocket-listener.js');
+    closeWs = attachWebSocket(server, (stream, socket) => accept(stream, socket));
+  } else if (spec.tls) {
+    const tls = await import('node:tls');
+    server = tls.createServer(spec.tls, (socket) => {
+      const cert = socket.getPeerCertificate();
+      const cn = cert && typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
+      accept(socket, socket, cn);
+    });
+  } else {
+    server = net.createServer({ noDelay: true }, (socket) => accept(socket, socket));
+  }
+  server.on('error', (err) => broker.log.error(`Listener on ${spec.socketPath ?? spec.port}: ${err.message}`));
+
+  if (spec.socketPath && existsSync(spec.socketPath)) unlinkSync(spec.socketPath);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if (spec.socketPath) server.listen(spec.socketPath, () => resolve());
+    else server.listen(spec.port, spec.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  broker.log.notice(`Opening ${spec.protocol === 'websockets' ? 'websockets ' : ''}listen socket on ${spec.socketPath ?? `${spec.host ?? '*'}:${port}`}.`);
+  return {
+    spec,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closeWs?.();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,59 @@
+import type { QoS, Properties } from '../client/config.js';
+import type { ProtocolVersion } from '../client/config.js';
+import { encodePublish, type PublishFrame } from '../core/protocol/publish-encoder.js';
+
+/** An application message as the broker routes it: one object shared by every delivery. */
+export interface BrokerMessage {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  /** v5 properties to forward (never topicAlias or subscriptionIdentifier, those are per hop) */
+  properties?: Properties;
+  /** epoch ms after which the message must not be delivered (v5 message expiry) */
+  expiresAt?: number;
+  /** client id of the publisher, for no-local subscriptions */
+  senderId?: string;
+  /** frames encoded once per (version, QoS, retain flag) and written to every subscriber alike */
+  frames?: Map<number, PublishFrame>;
+}
+
+/**
+ * The PUBLISH bytes for one delivery. When nothing differs between subscribers but version, QoS and
+ * the retain flag, the frame is cached on the message so fan-out encodes it once; subscription
+ * identifiers and a counting-down message expiry make a frame particular to one subscriber.
+ */
+export function frameFor(
+  message: BrokerMessage,
+  version: ProtocolVersion,
+  qos: QoS,
+  retain: boolean,
+  subscriptionIds: number[] | undefined,
+  now: number,
+): PublishFrame {
+  const particular = version === 5 && ((subscriptionIds && subscriptionIds.length > 0) || message.expiresAt !== undefined);
+  const key = version * 8 + qos * 2 + (retain ? 1 : 0);
+  if (!particular) {
+    const cached = message.frames?.get(key);
+    if (cached) return cached;
+  }
+  let properties: Properties | undefined;
+  if (version === 5) {
+    properties = message.properties ? { ...message.properties } : undefined;
+    if (subscriptionIds && subscriptionIds.length > 0) {
+      properties ??= {};
+      properties.subscriptionIdentifier = subscriptionIds.length === 1 ? subscriptionIds[0] : subscriptionIds;
+    }
+    if (message.expiresAt !== undefined) {
+      properties ??= {};
+      // [MQTT-3.3.2-6] forward the time the message has left, not the original interval
+      properties.messageExpiryInterval = Math.max(0, Math.ceil((message.expiresAt - now) / 1000));
+    }
+  }
+  const frame = encodePublish(
+    { cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain, dup: false, messageId: 0, properties },
+    version,
+  );
+  if (!particular) (message.frames ??= new Map()).set(key, frame);
+  return frame;
+}

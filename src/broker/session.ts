@@ -1,0 +1,57 @@
+import type { QoS } from '../client/config.js';
+import { PacketIdAllocator } from '../client/packet-ids.js';
+import type { BrokerClient } from './broker-client.js';
+import type { BrokerMessage } from './message.js';
+
+export interface Subscription {
+  session: Session;
+  /** the filter as the client sent it, $share/… included: the key for unsubscribe */
+  filter: string;
+  /** the filter that is matched against topics */
+  topicFilter: string;
+  shareName?: string;
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+  subscriptionId?: number;
+}
+
+/** A QoS 1/2 delivery to this session: sent and waiting for acks, or queued. */
+export interface Delivery {
+  message: BrokerMessage;
+  qos: QoS;
+  retain: boolean;
+  subscriptionIds?: number[];
+  /** PUBLISH sent, waiting PUBACK/PUBREC; or PUBREL sent, waiting PUBCOMP */
+  stage?: 'ack' | 'pubcomp';
+}
+
+export enum SessionState {
+  Online = 'online',
+  /** clean session false / session expiry > 0, waiting for its client to come back */
+  Offline = 'offline',
+  Ended = 'ended',
+}
+
+/**
+ * What the broker keeps for one client identifier: subscriptions, QoS 1/2 state in both
+ * directions and the queue of messages waiting for a free in-flight slot or for the client.
+ */
+export class Session {
+  state = SessionState.Online;
+  client?: BrokerClient;
+  readonly subscriptions = new Map<string, Subscription>();
+  /** outgoing QoS 1/2 by packet id, in send order */
+  readonly inflight = new Map<number, Delivery>();
+  readonly queue: Delivery[] = [];
+  /** incoming QoS 2 packet ids answered with PUBREC and waiting for PUBREL [MQTT-4.3.3-2] */
+  readonly incomingQos2 = new Set<number>();
+  readonly ids = new PacketIdAllocator();
+  /** seconds; 0 ends the session with the connection, 0xFFFFFFFF never */
+  expiryInterval = 0;
+  expiryTimer?: NodeJS.Timeout;
+  droppedMessages = 0;
+
+  constructor(readonly clientId: string) {}
+}

@@ -1,0 +1,157 @@
+import net from 'node:net';
+import type { Packet } from 'mqtt-packet';
+import { Broker, type BrokerOptions } from '../../src/broker/broker.js';
+import { startListener, type RunningListener } from '../../src/broker/listeners.js';
+import type { ProtocolVersion } from '../../src/client/config.js';
+import { encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
+
+export interface TestBroker {
+  broker: Broker;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Our broker in-process on 127.0.0.1, a free port. */
+export async function startTestBroker(opts: BrokerOptions = {}): Promise<TestBroker> {
+  const broker = new Broker(opts);
+  const listener: RunningListener = await startListener(broker, { port: 0, host: '127.0.0.1', protocol: 'mqtt' });
+  return {
+    broker,
+    port: listener.port,
+    async stop() {
+      await listener.close();
+      await broker.close();
+    },
+  };
+}
+
+/**
+ * A raw MQTT peer for packet-level conversations: send exact packets (or bytes), await the next
+ * packet the broker sends, and see when the broker closes the connection.
+ */
+export class RawClient {
+  readonly packets: Packet[] = [];
+  closed = false;
+  private waiters: Array<() => void> = [];
+  private readonly decoder: PacketDecoder;
+
+  private constructor(
+    readonly socket: net.Socket,
+    public version: ProtocolVersion,
+  ) {
+    this.decoder = new PacketDecoder({
+      protocolVersion: version,
+      onPacket: (p) => {
+        this.packets.push(p);
+        this.notify();
+      },
+      onError: (e) => {
+        this.packets.push({ cmd: 'error', message: e.message } as never);
+        this.notify();
+      },
+    });
+    socket.on('data', (d) => this.decoder.push(d));
+    socket.on('close', () => {
+      this.closed = true;
+      this.notify();
+    });
+    socket.on('error', () => {});
+  }
+
+  static connect(port: number, version: ProtocolVersion): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => resolve(new RawClient(s, version)));
+      s.once('error', reject);
+    });
+  }
+
+  private notify() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  send(packet: Packet): void {
+    this.socket.write(encodePacket(packet, this.version));
+  }
+
+  sendBytes(bytes: Buffer | number[]): void {
+    this.socket.write(Buffer.from(bytes as Buffer));
+  }
+
+  /** CONNECT and await CONNACK. */
+  async handshake(fields: Partial<Extract<Packet, { cmd: 'connect' }>> = {}): Promise<Extract<Packet, { cmd: 'connack' }>> {
+    this.send({
+      cmd: 'connect',
+      protocolId: this.version === 3 ? 'MQIsdp' : 'MQTT',
+      protocolVersion: this.version,
+      clientId: `raw-${Math.random().toString(36).slice(2, 10)}`,
+      clean: true,
+      keepalive: 60,
+      ...fields,
+    } as Packet);
+    return (await this.next('connack')) as Extract<Packet, { cmd: 'connack' }>;
+  }
+
+  /** The next packet (optionally of a type), consumed from the front of the received list. */
+  next<C extends Packet['cmd']>(cmd?: C, timeoutMs = 5000): Promise<Extract<Packet, { cmd: C }>> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const i = this.packets.findIndex((p) => !cmd || p.cmd === cmd);
+        if (i >= 0) {
+          done();
+          resolve(this.packets.splice(i, 1)[0] as Extract<Packet, { cmd: C }>);
+        } else if (this.closed) {
+          done();
+          reject(new Error(`connection closed while waiting for ${cmd ?? 'a packet'}; got ${JSON.stringify(this.packets.map((p) => p.cmd))}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${cmd ?? 'a packet'}; got ${JSON.stringify(this.packets.map((p) => p.cmd))}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Resolves once the predicate holds over what has arrived (checked on every packet). */
+  waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (pred()) {
+          done();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error('condition not reached'));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+      };
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Resolves when the broker has closed the connection. */
+  waitClosed(timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return resolve();
+      const timer = setTimeout(() => reject(new Error('broker did not close the connection')), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  end(): void {
+    this.socket.destroy();
+  }
+}
