@@ -46,21 +46,22 @@ function stripZeros(s: string): string {
   return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
-/** The significant digits of |d| rounded to P, using the shortest round-trip form when it fits. */
+const DBL_MIN = 2.2250738585072014e-308;
+
+/** The significant digits of |d| rounded to P. */
 function significant(d: number, p: number): { digits: string; point: number } {
-  // JS's shortest representation: when it has <= P digits, it is also the P-digit rounding
-  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(Math.abs(d)));
-  if (m) {
-    const intPart = m[1]!;
-    const frac = m[2] ?? '';
-    const e = Number(m[3] ?? 0);
-    let all = intPart + frac;
-    let point = intPart.length + e;
-    const lead = all.length - all.replace(/^0+/, '').length;
-    all = all.slice(lead);
-    point -= lead;
-    const trimmed = all.replace(/0+$/, '');
-    if (trimmed.length <= p) return { digits: trimmed.padEnd(p, '0'), point };
+  // Shortcut: for a normal double, half an ulp is below half a unit of the 15th digit, so when
+  // JS's shortest round-trip form has <= 15 digits it is also the 15-digit rounding. Not true for
+  // subnormals (5e-324 is 4.94065645841247e-324) nor for 17 digits.
+  if (p <= 15 && Math.abs(d) >= DBL_MIN) {
+    const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(Math.abs(d)));
+    if (m) {
+      const all = m[1]! + (m[2] ?? '');
+      const lead = all.length - all.replace(/^0+/, '').length;
+      const trimmed = all.slice(lead).replace(/0+$/, '');
+      const point = m[1]!.length + Number(m[3] ?? 0) - lead;
+      if (trimmed.length <= p) return { digits: trimmed.padEnd(p, '0'), point };
+    }
   }
   const exact = exactDecimal(d);
   return roundDigits(exact.digits, exact.point, p);

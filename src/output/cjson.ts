@@ -91,6 +91,10 @@ export function writeCJson(w: ByteWriter, v: CJson, pretty: boolean, depth = 0):
 
 class ParseError extends Error {}
 
+function isNumberByte(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x65 || c === 0x45 || c === 0x2e;
+}
+
 /** Recursive-descent twin of cJSON's parse_value over a NUL-free byte buffer. */
 class Parser {
   pos = 0;
@@ -126,9 +130,10 @@ class Parser {
   }
 
   number(): CJson {
-    // cJSON copies at most 63 bytes of [0-9+-eE.] and lets strtod take what it can
+    // cJSON copies the run of [0-9+-eE.] (Debian's 1.7.15 has no length cap) and lets strtod take
+    // what it can
     let end = this.pos;
-    while (end < this.b.length && end - this.pos < 63 && /[0-9+\-eE.]/.test(String.fromCharCode(this.b[end]!))) end++;
+    while (end < this.b.length && isNumberByte(this.b[end]!)) end++;
     const text = Buffer.from(this.b.subarray(this.pos, end)).toString('latin1');
     const m = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text);
     if (!m) return this.fail();
