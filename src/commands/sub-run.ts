@@ -1,7 +1,179 @@
+import type { IPublishPacket } from 'mqtt-packet';
 import type { SubConfig } from '../client/config.js';
+import { ConnectError } from '../client/errors.js';
+import type { MqttClient } from '../client/mqtt-client.js';
+import { topicMatchesFilter } from '../core/topic/match.js';
+import { compileFormat } from '../output/format-template.js';
+import type { ReceivedMessage } from '../output/message.js';
+import { formatMessage } from '../output/print-message.js';
+import { BatchedStdout } from './batched-stdout.js';
+import { createCliClient, reportConnectError, reportError } from './connect-report.js';
 
-/** Runs a configured subscribe session and resolves to the exit code (implementation in progress). */
-export async function runSub(_cfg: SubConfig): Promise<number> {
-  process.stderr.write('Error: sub runtime not implemented yet\n');
-  return 1;
+const EXIT_TIMEOUT = 27; // MOSQ_ERR_TIMEOUT
+const EXIT_SIGNAL_BEFORE_CONNACK = 255; // mosquitto_sub calls exit(-1)
+const RECONNECT_DELAY_MS = 1000; // libmosquitto's default reconnect delay
+const DISCONNECT_WITH_WILL = 0x04;
+
+/**
+ * Runs a configured subscribe session, printing like mosquitto_sub, and resolves to the exit
+ * code. The order of checks per message follows mosquitto_sub 2.0's message callback.
+ */
+export async function runSub(cfg: SubConfig): Promise<number> {
+  const clientCfg = cfg.client;
+  // -C below 20: tell a v5 broker not to send more than we will print
+  if (cfg.count !== undefined && cfg.count < 20 && clientCfg.protocolVersion === 5 && clientCfg.properties.connect?.receiveMaximum === undefined) {
+    clientCfg.properties.connect = { ...(clientCfg.properties.connect ?? {}), receiveMaximum: cfg.count };
+  }
+  const client = createCliClient(clientCfg);
+  const out = new BatchedStdout();
+  if (clientCfg.debug) {
+    client.removeAllListeners('debug');
+    client.on('debug', (line) => out.write(Buffer.from(`${line}\n`)));
+  }
+  const format = cfg.format !== undefined ? compileFormat(cfg.format) : undefined;
+  const printOpts = { verbose: cfg.verbose, noEol: cfg.noEol, format, pretty: cfg.pretty, json: cfg.json };
+
+  return new Promise<number>((resolve) => {
+    let finished = false;
+    let everConnected = false;
+    let processMessages = true;
+    let printed = 0;
+    let pendingRemovals = 0;
+    let reconnectTimer: NodeJS.Timeout | undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
+
+    const finish = async (code: number, opts: { reason?: number; message?: string; hardStop?: boolean } = {}) => {
+      if (finished) return;
+      finished = true;
+      processMessages = false;
+      clearTimeout(reconnectTimer);
+      clearTimeout(idleTimer);
+      timers.forEach(clearTimeout);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (!opts.hardStop) {
+        try {
+          await client.disconnect(opts.reason ?? 0, clientCfg.properties.disconnect);
+        } catch {
+          client.destroy();
+        }
+      } else client.destroy();
+      out.flush();
+      if (opts.message) reportError(clientCfg, opts.message);
+      resolve(code);
+    };
+
+    /** Like mosquitto_sub: wait for our own --remove-retained publishes before leaving. */
+    const stopAfterPending = () => {
+      processMessages = false;
+      if (pendingRemovals === 0) void finish(0);
+    };
+
+    const onSignal = () => {
+      if (!everConnected) return void finish(EXIT_SIGNAL_BEFORE_CONNACK, { hardStop: true });
+      void finish(0, { reason: DISCONNECT_WITH_WILL });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    if (cfg.timeout !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          if (!everConnected) return void finish(EXIT_SIGNAL_BEFORE_CONNACK, { hardStop: true });
+          void finish(EXIT_TIMEOUT, { reason: DISCONNECT_WITH_WILL, message: 'Timed out' });
+        }, cfg.timeout * 1000),
+      );
+    }
+    const armIdle = () => {
+      if (cfg.idleTimeout === undefined) return;
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => void finish(EXIT_TIMEOUT, { message: 'Timed out (idle)' }), cfg.idleTimeout * 1000);
+    };
+
+    out.onError(() => void finish(0));
+
+    client.on('message', (packet) => {
+      if (!processMessages) return;
+      armIdle();
+      if (cfg.retainedOnly && !packet.retain) return stopAfterPending();
+      if (packet.retain && cfg.noRetained) return;
+      for (const f of cfg.filterOut) if (topicMatchesFilter(f, packet.topic)) return;
+      if (cfg.removeRetained && packet.retain) {
+        pendingRemovals++;
+        client
+          .publish(packet.topic, Buffer.alloc(0), { qos: 1, retain: true })
+          .catch(() => {})
+          .finally(() => {
+            pendingRemovals--;
+            if (!processMessages && pendingRemovals === 0) void finish(0);
+          });
+      }
+      if (cfg.randomFilter !== undefined && cfg.randomFilter < 100 && Math.random() * 100 >= cfg.randomFilter) return;
+      out.write(formatMessage(toReceived(packet), printOpts));
+      if (cfg.count !== undefined && ++printed >= cfg.count) stopAfterPending();
+    });
+
+    client.on('connection-lost', () => {
+      if (finished) return;
+      scheduleReconnect();
+    });
+
+    const scheduleReconnect = () => {
+      reconnectTimer = setTimeout(() => void start(), RECONNECT_DELAY_MS);
+    };
+
+    const start = async () => {
+      try {
+        await client.connect();
+      } catch (err) {
+        if (finished) return;
+        if (everConnected && err instanceof ConnectError && err.kind !== 'refused') return scheduleReconnect();
+        const code = reportConnectError(clientCfg, err, 'sub');
+        return void finish(code, { hardStop: true });
+      }
+      everConnected = true;
+      armIdle();
+      await subscribeAll(client, cfg, out).then(
+        (outcome) => {
+          if (outcome === 'denied') void finish(0, { message: 'All subscription requests were denied.' });
+          else if (cfg.exitAfterSubscribe) void finish(0);
+        },
+        () => {
+          /* connection lost during SUBSCRIBE: the reconnect path subscribes again */
+        },
+      );
+    };
+    void start();
+  });
+}
+
+async function subscribeAll(client: MqttClient, cfg: SubConfig, out: BatchedStdout): Promise<'ok' | 'denied'> {
+  const v5 = cfg.client.protocolVersion === 5;
+  const subscriptions = cfg.topics.map((topic) => ({
+    topic,
+    qos: cfg.qos,
+    ...(v5 ? { nl: cfg.noLocal, rap: cfg.retainAsPublished, rh: cfg.noRetained ? 2 : 0 } : {}),
+  }));
+  const suback = client.subscribe(subscriptions, cfg.client.properties.subscribe);
+  const unsubscribed = cfg.unsubscribe.map((t) => client.unsubscribe([t], cfg.client.properties.unsubscribe));
+  const ack = await suback;
+  const granted = ack.granted as number[];
+  if (cfg.client.debug && !cfg.client.quiet) out.write(Buffer.from(`Subscribed (mid: ${ack.messageId}): ${granted.join(', ')}\n`));
+  await Promise.allSettled(unsubscribed);
+  return granted.some((g) => g < 0x80) ? 'ok' : 'denied';
+}
+
+function toReceived(packet: IPublishPacket): ReceivedMessage {
+  const now = performance.timeOrigin + performance.now();
+  const epochMs = Math.floor(now);
+  return {
+    topic: packet.topic,
+    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    mid: packet.messageId ?? 0,
+    properties: packet.properties as Record<string, unknown> | undefined,
+    receivedAt: { epochMs, nanos: Math.floor((now % 1000) * 1e6) },
+  };
 }

@@ -10,6 +10,6 @@ describe('top-level CLI', () => {
   it('rejects an unknown option with one line and the usage hint, exit 1', async () => {
     const r = await runMqtt(['pub', '--bogus']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("Error: Unknown option '--bogus'\nUse 'mqtt pub --help' to see usage.\n");
+    expect(r.stderr).toBe("Error: Unknown option '--bogus'.\nUse 'mqtt pub --help' to see usage.\n");
   });
 });
