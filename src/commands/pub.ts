@@ -1,35 +1,26 @@
 import type { Command } from 'commander';
 import type { PubConfig } from '../client/config.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
+import { clientCommand } from '../cli/options/client-command.js';
 import { connectionGroup } from '../cli/options/connection.js';
-import { commandHelpFooter } from '../cli/options/help-footer.js';
-import { OptionCommand, type OptionEvent } from '../cli/options/option-command.js';
+import type { OptionEvent } from '../cli/options/option-command.js';
 import { collectOptions, parseArgv } from '../cli/options/pipeline.js';
 import { propertiesGroup } from '../cli/options/properties.js';
 import { publishGroup, resolvePublish } from '../cli/options/publish.js';
 import { tlsGroup } from '../cli/options/tls.js';
 import { willGroup } from '../cli/options/will.js';
-import { action, VERSION } from '../cli/program.js';
 import { runPub } from './pub-run.js';
 
 const PUB_GROUPS = [publishGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
 
 export function pubCommand(): Command {
-  const cmd: OptionCommand = new OptionCommand('pub')
-    .description('Publish a message (from -m, a file, stdin, or stdin line by line) and exit: a drop-in mosquitto_pub.')
-    .usage('{-t topic | -L URL} {-m message | -f file | -s | -l | -n} [options]')
-    .helpOption('--help', 'show this help and exit (status 0; mosquitto_pub exits 1)')
-    .version(`mqtt pub version ${VERSION}`, '--version', 'print the version and exit (status 0; mosquitto_pub exits 1)')
-    .allowExcessArguments(true)
-    .addGroups(PUB_GROUPS)
-    .addHelpText('after', commandHelpFooter('pub'));
-  cmd.action(
-    action(async () => {
-      cmd.checkNoOperands();
-      return runPub(await resolvePubEvents(cmd.events, processContext()));
-    }),
-  );
-  return cmd;
+  return clientCommand({
+    kind: 'pub',
+    description: 'Publish a message (from -m, a file, stdin, or stdin line by line) and exit: a drop-in mosquitto_pub.',
+    usage: '{-t topic | -L URL} {-m message | -f file | -s | -l | -n} [options]',
+    groups: PUB_GROUPS,
+    run: async (events) => runPub(await resolvePubEvents(events, processContext())),
+  });
 }
 
 /** The PubConfig for recorded command-line options (defaults file and environment included). */

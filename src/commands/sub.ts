@@ -1,36 +1,27 @@
 import type { Command } from 'commander';
 import type { SubConfig } from '../client/config.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
+import { clientCommand } from '../cli/options/client-command.js';
 import { connectionGroup } from '../cli/options/connection.js';
-import { commandHelpFooter } from '../cli/options/help-footer.js';
-import { OptionCommand, type OptionEvent } from '../cli/options/option-command.js';
-import { outputGroup, resolveOutput } from '../cli/options/output.js';
+import type { OptionEvent } from '../cli/options/option-command.js';
+import { outputGroup } from '../cli/options/output.js';
 import { collectOptions, parseArgv } from '../cli/options/pipeline.js';
 import { propertiesGroup } from '../cli/options/properties.js';
 import { checkSubscriptionTopics, resolveSubscribe, subscribeGroup } from '../cli/options/subscribe.js';
 import { tlsGroup } from '../cli/options/tls.js';
 import { willGroup } from '../cli/options/will.js';
-import { action, VERSION } from '../cli/program.js';
 import { runSub } from './sub-run.js';
 
 const SUB_GROUPS = [subscribeGroup, outputGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
 
 export function subCommand(): Command {
-  const cmd: OptionCommand = new OptionCommand('sub')
-    .description('Subscribe to topics and print the messages received: a drop-in mosquitto_sub.')
-    .usage('{-t topic ... | -L URL} [options]')
-    .helpOption('--help', 'show this help and exit (status 0; mosquitto_sub exits 1)')
-    .version(`mqtt sub version ${VERSION}`, '--version', 'print the version and exit (status 0; mosquitto_sub exits 1)')
-    .allowExcessArguments(true)
-    .addGroups(SUB_GROUPS)
-    .addHelpText('after', commandHelpFooter('sub'));
-  cmd.action(
-    action(async () => {
-      cmd.checkNoOperands();
-      return runSub(await resolveSubEvents(cmd.events, processContext()));
-    }),
-  );
-  return cmd;
+  return clientCommand({
+    kind: 'sub',
+    description: 'Subscribe to topics and print the messages received: a drop-in mosquitto_sub.',
+    usage: '{-t topic ... | -L URL} [options]',
+    groups: SUB_GROUPS,
+    run: async (events) => runSub(await resolveSubEvents(events, processContext())),
+  });
 }
 
 /** The SubConfig for recorded command-line options (defaults file and environment included). */
@@ -38,8 +29,7 @@ export async function resolveSubEvents(argvEvents: readonly OptionEvent[], ctx: 
   const state = collectOptions('sub', SUB_GROUPS, argvEvents, ctx);
   const checked = checkClientOptions(state, () => checkSubscriptionTopics(state));
   const subscribe = resolveSubscribe(state);
-  const output = resolveOutput(state);
-  return { client: await resolveClientConfig(state, checked, ctx), ...subscribe, ...output };
+  return { client: await resolveClientConfig(state, checked, ctx), ...subscribe };
 }
 
 /** The SubConfig for `mqtt sub <argv…>`, as the command would run it. */

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { atoi, strtolBase0 } from './c-number.js';
+import { strtolBase0 } from './c-number.js';
+import { intArg } from './int-arg.js';
 import type { OptionGroup } from './option-command.js';
 import { applyUrl, checkPort } from './url.js';
 
@@ -30,7 +31,7 @@ export const connectionGroup: OptionGroup = {
       flags: '-p, --port <port>',
       description: 'network port (default: 1883, or 8883 with --cafile/--capath/--psk; 8883 alone turns on TLS with the OS certificates)',
       missing: '-p argument given but no port specified.',
-      apply: (s, v) => void (s.conn.port = checkPort(atoi(v!))),
+      apply: (s, v) => void (s.conn.port = checkPort(v!)),
     },
     {
       flags: '--unix <path>',
@@ -96,10 +97,7 @@ export const connectionGroup: OptionGroup = {
       description: 'keep alive interval, 5..65535 (default: 60)',
       missing: '-k argument given but no keepalive specified.',
       apply: (s, v) => {
-        s.conn.keepalive = atoi(v!);
-        if (s.conn.keepalive < 5 || s.conn.keepalive > 65535) {
-          throw new UsageError('Invalid keepalive given, it must be between 5 and 65535 inclusive.');
-        }
+        s.conn.keepalive = intArg(v!, 5, 65535, () => 'Invalid keepalive given, it must be between 5 and 65535 inclusive.');
       },
     },
     {
@@ -140,10 +138,7 @@ export const connectionGroup: OptionGroup = {
       flags: '-M <max-inflight>',
       description: 'maximum number of QoS 1 and 2 messages in flight (default: 20)',
       missing: '-M argument given but max_inflight not specified.',
-      apply: (s, v) => {
-        s.conn.maxInflight = atoi(v!);
-        if (s.conn.maxInflight < 1) throw new UsageError('Maximum inflight messages must be greater than 0.');
-      },
+      apply: (s, v) => void (s.conn.maxInflight = intArg(v!, 1, Infinity, () => 'Maximum inflight messages must be greater than 0.')),
     },
     {
       flags: '-d, --debug',

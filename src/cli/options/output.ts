@@ -1,4 +1,3 @@
-import type { SubConfig } from '../../client/config.js';
 import { compileFormat } from '../../output/format-template.js';
 import { UsageError } from '../errors.js';
 import type { OptionGroup } from './option-command.js';
@@ -42,8 +41,6 @@ export const outputGroup: OptionGroup = {
   ],
 };
 
-export function resolveOutput(state: OptionState): Pick<SubConfig, 'verbose' | 'noEol' | 'format' | 'pretty' | 'json'> {
-  const s = state.sub;
-  if (s.json && s.format !== undefined) throw new UsageError('--json and -F cannot be used together.');
-  return { verbose: s.verbose, noEol: s.noEol, format: s.format, pretty: s.pretty, json: s.json };
+export function checkOutput(state: OptionState): void {
+  if (state.sub.json && state.sub.format !== undefined) throw new UsageError('--json and -F cannot be used together.');
 }

@@ -1,7 +1,8 @@
 import { openSync, closeSync, fstatSync } from 'node:fs';
 import type { MessageSource, PubConfig, QoS } from '../../client/config.js';
 import { CliError, UsageError } from '../errors.js';
-import { atof, atoi } from './c-number.js';
+import { atof } from './c-number.js';
+import { intArg } from './int-arg.js';
 import type { OptionGroup, OptionSpec } from './option-command.js';
 import type { MessageMode, OptionState } from './state.js';
 import { addTopic } from './topic-args.js';
@@ -15,11 +16,7 @@ export function qosSpec(description: string): OptionSpec {
     flags: '-q, --qos <qos>',
     description,
     missing: '-q argument given but no QoS specified.',
-    apply: (s, v) => {
-      const qos = atoi(v!);
-      if (qos < 0 || qos > 2) throw new UsageError(`Invalid QoS given: ${qos}`);
-      s.qos = qos as QoS;
-    },
+    apply: (s, v) => void (s.qos = intArg(v!, 0, 2, (n) => `Invalid QoS given: ${n}`) as QoS),
   };
 }
 
@@ -81,10 +78,7 @@ export const publishGroup: OptionGroup = {
       flags: '--repeat <count>',
       description: 'publish the message (-m, -f, -s, -n) this many times (default: 1)',
       missing: '--repeat argument given but no count specified.',
-      apply: (s, v) => {
-        s.pub.repeat = atoi(v!);
-        if (s.pub.repeat < 1) throw new UsageError('--repeat argument must be >0.');
-      },
+      apply: (s, v) => void (s.pub.repeat = intArg(v!, 1, Infinity, () => '--repeat argument must be >0.')),
     },
     {
       flags: '--repeat-delay <seconds>',

@@ -1,4 +1,4 @@
-import type { ProtocolVersion, QoS } from '../../client/config.js';
+import type { ProtocolVersion, PubConfig, QoS, SubConfig } from '../../client/config.js';
 import type { PropertyOptionEntry } from '../property-option.js';
 
 export type CommandKind = 'pub' | 'sub';
@@ -56,34 +56,9 @@ export interface OptionState {
   /** pub: at most one (the last -t wins); sub: every -t and -L topic in order */
   topics: string[];
   qos: QoS;
-  pub: {
-    mode?: MessageMode;
-    message?: string;
-    file?: string;
-    retain: boolean;
-    repeat: number;
-    repeatDelay: number;
-    failOnReason: boolean;
-  };
-  sub: {
-    filterOut: string[];
-    unsubscribe: string[];
-    count?: number;
-    timeout?: number;
-    idleTimeout?: number;
-    exitAfterSubscribe: boolean;
-    noRetained: boolean;
-    retainedOnly: boolean;
-    removeRetained: boolean;
-    retainAsPublished: boolean;
-    noLocal: boolean;
-    randomFilter?: number;
-    verbose: boolean;
-    noEol: boolean;
-    format?: string;
-    pretty: boolean;
-    json: boolean;
-  };
+  pub: Pick<PubConfig, 'retain' | 'repeat' | 'repeatDelay' | 'failOnReason'> & { mode?: MessageMode; message?: string; file?: string };
+  /** already in SubConfig's shape: the options map one to one */
+  sub: Omit<SubConfig, 'client' | 'topics' | 'qos'>;
 }
 
 /** mosquitto's init_config() defaults (the first stage of the pipeline). */

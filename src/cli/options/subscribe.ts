@@ -1,9 +1,11 @@
 import type { SubConfig } from '../../client/config.js';
 import { CliError, UsageError } from '../errors.js';
-import { atof, atoi } from './c-number.js';
+import { atof } from './c-number.js';
+import { intArg } from './int-arg.js';
 import type { OptionGroup } from './option-command.js';
 import { qosSpec } from './publish.js';
 import type { OptionState } from './state.js';
+import { checkOutput } from './output.js';
 import { addTopic, checkTopicFilter } from './topic-args.js';
 
 export const subscribeGroup: OptionGroup = {
@@ -32,19 +34,13 @@ export const subscribeGroup: OptionGroup = {
       flags: '-C <count>',
       description: 'exit (status 0) after printing this many messages',
       missing: '-C argument given but no count specified.',
-      apply: (s, v) => {
-        s.sub.count = atoi(v!);
-        if (s.sub.count < 1) throw new UsageError(`Invalid message count "${s.sub.count}".`);
-      },
+      apply: (s, v) => void (s.sub.count = intArg(v!, 1, Infinity, (n) => `Invalid message count "${n}".`)),
     },
     {
       flags: '-W <seconds>',
       description: 'absolute deadline: after this many seconds print "Timed out" and exit with status 27, even if messages arrived',
       missing: '-W argument given but no timeout specified.',
-      apply: (s, v) => {
-        s.sub.timeout = atoi(v!);
-        if (s.sub.timeout < 1) throw new UsageError(`Invalid timeout "${s.sub.timeout}".`);
-      },
+      apply: (s, v) => void (s.sub.timeout = intArg(v!, 1, Infinity, (n) => `Invalid timeout "${n}".`)),
     },
     {
       flags: '-E',
@@ -105,26 +101,11 @@ export function checkSubscriptionTopics(state: OptionState): void {
   if (state.topics.length === 0) throw new UsageError('You must specify a topic to subscribe to.');
 }
 
-/** The subscription settings, checked as mosquitto_sub checks them before connecting. */
-export function resolveSubscribe(state: OptionState): Omit<SubConfig, 'client' | 'verbose' | 'noEol' | 'format' | 'pretty' | 'json'> {
+/** The subscription and output settings, checked as mosquitto_sub checks them before connecting. */
+export function resolveSubscribe(state: OptionState): Omit<SubConfig, 'client'> {
   if (state.sub.noRetained && state.sub.retainedOnly) {
     throw new CliError("Error: Combining '-R' and '--retained-only' makes no sense.", 1);
   }
-  const s = state.sub;
-  return {
-    topics: state.topics,
-    qos: state.qos,
-    filterOut: s.filterOut,
-    unsubscribe: s.unsubscribe,
-    count: s.count,
-    timeout: s.timeout,
-    idleTimeout: s.idleTimeout,
-    exitAfterSubscribe: s.exitAfterSubscribe,
-    noRetained: s.noRetained,
-    retainedOnly: s.retainedOnly,
-    removeRetained: s.removeRetained,
-    retainAsPublished: s.retainAsPublished,
-    noLocal: s.noLocal,
-    randomFilter: s.randomFilter,
-  };
+  checkOutput(state);
+  return { topics: state.topics, qos: state.qos, ...state.sub };
 }

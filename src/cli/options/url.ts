@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { atoi } from './c-number.js';
+import { intArg } from './int-arg.js';
 import type { OptionState } from './state.js';
 import { addTopic } from './topic-args.js';
 
@@ -49,13 +49,12 @@ export function applyUrl(state: OptionState, url: string): void {
   const colon = authority.indexOf(':');
   state.conn.host = colon === -1 ? authority : authority.slice(0, colon);
   // unlike mosquitto, which would try to connect to it, refuse a port out of range here too
-  state.conn.port = colon === -1 ? scheme.port : checkPort(atoi(authority.slice(colon + 1)));
+  state.conn.port = colon === -1 ? scheme.port : checkPort(authority.slice(colon + 1));
   state.conn.transport = scheme.transport;
   if (scheme.tls) state.tls.useOsCerts = true;
 }
 
 /** -p and the port of -L: 0 is allowed and means a unix socket named like the host (libmosquitto). */
-export function checkPort(port: number): number {
-  if (port < 0 || port > 65535) throw new UsageError(`Invalid port given: ${port}`);
-  return port;
+export function checkPort(text: string): number {
+  return intArg(text, 0, 65535, (n) => `Invalid port given: ${n}`);
 }

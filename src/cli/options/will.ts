@@ -1,6 +1,6 @@
 import type { Properties, QoS, WillConfig } from '../../client/config.js';
 import { UsageError } from '../errors.js';
-import { atoi } from './c-number.js';
+import { intArg } from './int-arg.js';
 import type { OptionGroup } from './option-command.js';
 import type { OptionState } from './state.js';
 import { checkTopicName } from './topic-args.js';
@@ -24,11 +24,7 @@ export const willGroup: OptionGroup = {
       flags: '--will-qos <qos>',
       description: 'QoS of the will (default: 0)',
       missing: '--will-qos argument given but no will QoS specified.',
-      apply: (s, v) => {
-        const qos = atoi(v!);
-        if (qos < 0 || qos > 2) throw new UsageError(`Invalid will QoS ${qos}.`);
-        s.will.qos = qos as QoS;
-      },
+      apply: (s, v) => void (s.will.qos = intArg(v!, 0, 2, (n) => `Invalid will QoS ${n}.`) as QoS),
     },
     {
       flags: '--will-retain',
