@@ -111,7 +111,32 @@ export class BrokerClient {
     this.conn.destroy();
   }
 
+  /** Holds incoming packets back (in order) while an asynchronous step such as auth runs. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (let i = 0; i < held.length; i++) {
+      const again = this.held as Packet[] | undefined;
+      if (again) {
+        // held again by one of them: keep the rest waiting, in order
+        again.push(...held.slice(i));
+        return;
+      }
+      this.onPacket(held[i]!);
+    }
+  }
+
+  private held?: Packet[];
+
   private onPacket(packet: Packet): void {
+    if (this.held) {
+      this.held.push(packet);
+      return;
+    }
     this.lastActivity = Date.now();
     this.broker.stats.messagesReceived++;
     try {

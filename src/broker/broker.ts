@@ -80,6 +80,8 @@ export class Broker extends EventEmitter {
     clientsTotalEver: 0,
     clientsMaximum: 0,
   };
+  /** bytes of connections already closed; live ones are summed on demand */
+  private closedBytes = { received: 0, sent: 0 };
   private readonly shareCursor = new Map<string, number>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly willTimers = new Map<string, NodeJS.Timeout>();
@@ -310,9 +312,21 @@ export class Broker extends EventEmitter {
     this.publish(message);
   }
 
+  byteCounts(): { received: number; sent: number } {
+    let received = this.closedBytes.received;
+    let sent = this.closedBytes.sent;
+    for (const c of this.clients) {
+      received += c.conn.bytesIn;
+      sent += c.conn.bytesOut;
+    }
+    return { received, sent };
+  }
+
   /** Called by a BrokerClient when its connection has closed. */
   clientClosed(client: BrokerClient, wasConnected: boolean): void {
     this.clients.delete(client);
+    this.closedBytes.received += client.conn.bytesIn;
+    this.closedBytes.sent += client.conn.bytesOut;
     const session = client.session;
     if (!wasConnected || !session || session.client !== client) return;
     session.client = undefined;

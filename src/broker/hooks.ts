@@ -14,7 +14,7 @@ export interface AuthenticateRequest {
  */
 export interface BrokerHooks {
   /** 0 to accept, else a v5 CONNACK reason code (0x86 bad user name or password, 0x87 not authorised) */
-  authenticate(req: AuthenticateRequest): number;
+  authenticate(req: AuthenticateRequest): number | Promise<number>;
   authorizePublish(client: BrokerClient, topic: string): boolean;
   authorizeSubscribe(client: BrokerClient, filter: string): boolean;
   /** checked per delivery, like Mosquitto's read ACL */

@@ -57,8 +57,37 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
   }
 
   const authCode = broker.hooks.authenticate({ client, clientId, username: packet.username, password: packet.password });
-  if (authCode !== 0) return refuse(client, authCode, 'not authorised');
+  if (typeof authCode === 'number') return accept(client, packet, authCode, { clientId, assigned, clean, will, props });
+  // password hashing runs off the event loop: hold this client's later packets until it is done
+  client.hold();
+  authCode.then(
+    (code) => {
+      accept(client, packet, code, { clientId, assigned, clean, will, props });
+      client.release();
+    },
+    (err: Error) => {
+      broker.log.error(`Authentication of ${clientId} failed: ${err.message}`);
+      accept(client, packet, 0x80, { clientId, assigned, clean, will, props });
+      client.release();
+    },
+  );
+}
 
+interface ConnectFacts {
+  clientId: string;
+  assigned?: string;
+  clean: boolean;
+  will: BrokerClient['will'];
+  props: Properties;
+}
+
+/** The rest of CONNECT once authentication has answered. */
+function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, facts: ConnectFacts): void {
+  const broker = client.broker;
+  if (client.state !== ClientState.AwaitingConnect) return; // closed while authenticating
+  if (authCode !== 0) return refuse(client, authCode, 'not authorised');
+  const { clientId, assigned, clean, will, props } = facts;
+  const version = client.protocolVersion;
   client.clientId = clientId;
   client.username = packet.username;
   client.will = will;

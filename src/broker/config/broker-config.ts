@@ -1,0 +1,200 @@
+/**
+ * The broker's configuration, typed: what `mqtt broker` runs with, whether it came from a
+ * mosquitto.conf (mosquitto-conf.ts), the command line (command-line.ts) or neither
+ * (defaultBrokerConfig). Defaults and value ranges are Mosquitto 2.0's (src/conf.c,
+ * config__init_reload and listener__set_defaults).
+ */
+
+/** Mosquitto's log_type names. */
+export type LogType =
+  | 'error'
+  | 'warning'
+  | 'notice'
+  | 'information'
+  | 'debug'
+  | 'subscribe'
+  | 'unsubscribe'
+  | 'websockets'
+  | 'internal';
+
+export const ALL_LOG_TYPES: readonly LogType[] = [
+  'error',
+  'warning',
+  'notice',
+  'information',
+  'debug',
+  'subscribe',
+  'unsubscribe',
+  'websockets',
+  'internal',
+];
+
+/** Without log_type lines Mosquitto logs these four; -v turns on all of them. */
+export const DEFAULT_LOG_TYPES: readonly LogType[] = ['error', 'warning', 'notice', 'information'];
+
+export interface LogDestinations {
+  stderr: boolean;
+  stdout: boolean;
+  /** publish log lines on $SYS/broker/log/<level> (Mosquitto `log_dest topic`) */
+  topic: boolean;
+  /** append to this file (Mosquitto `log_dest file PATH`) */
+  file?: string;
+}
+
+export interface LogConfig {
+  types: LogType[];
+  dest: LogDestinations;
+  /** prefix lines with the time (Mosquitto log_timestamp, default true) */
+  timestamp: boolean;
+  /** strftime format for that time; undefined = Unix seconds, Mosquitto's default */
+  timestampFormat?: string;
+  /** log each connect and disconnect (Mosquitto connection_messages, default true) */
+  connectionMessages: boolean;
+}
+
+/**
+ * Mosquitto's "security options": global, or per listener with per_listener_settings true.
+ * Listeners that share the global options share this very object, so a broker can load each
+ * password and ACL file once by identity.
+ */
+export interface SecurityOptions {
+  /** the effective value: see resolveAllowAnonymous */
+  allowAnonymous: boolean;
+  /** what the configuration file said; undefined when it did not say */
+  allowAnonymousSetting?: boolean;
+  passwordFile?: string;
+  aclFile?: string;
+  /** refuse CONNECTs with an empty client id when false (default true) */
+  allowZeroLengthClientId: boolean;
+  /** prefix of client ids the broker assigns (default "auto-") */
+  autoIdPrefix: string;
+}
+
+/** TLS as Mosquitto configures it; a listener has this only with both certfile and keyfile. */
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  caFile?: string;
+  caPath?: string;
+  /** ask for and verify a client certificate against cafile/capath */
+  requireCertificate: boolean;
+  /** the client certificate's CN becomes the username; the CONNECT username is ignored */
+  useIdentityAsUsername: boolean;
+  /** lowest version accepted (Mosquitto's tls_version is a minimum); undefined = Node's default */
+  minVersion?: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1';
+}
+
+export interface ListenerConfig {
+  /** TCP port; 0 with socketPath is a unix socket, 0 without asks the kernel for a free port */
+  port: number;
+  /** address to bind; undefined = every interface, IPv4 and IPv6 */
+  host?: string;
+  socketPath?: string;
+  /** only this address family when host is undefined (Mosquitto socket_domain) */
+  socketDomain?: 'ipv4' | 'ipv6';
+  protocol: 'mqtt' | 'websockets';
+  /** -1 = unlimited */
+  maxConnections: number;
+  tls?: TlsConfig;
+  /** the options for this listener's clients, whether per listener or global */
+  security: SecurityOptions;
+  /** where the listener comes from, for messages: "mosquitto.conf:12", "local-only mode", "-p" */
+  origin: string;
+}
+
+export interface BrokerConfig {
+  /**
+   * Listeners to open. In local-only mode they come in pairs per port, 127.0.0.1 and ::1, as
+   * Mosquitto 2.0 opens them: a broker should accept one of a pair failing to bind (a host
+   * without IPv6) and fail only when none binds ("Error: Unable to start any listening
+   * sockets, exiting."). With port 0 the second of a pair should take the port the first got.
+   */
+  listeners: ListenerConfig[];
+  /** no listener, port or bind_address configured: loopback only (Mosquitto 2.0) */
+  localOnly: boolean;
+  perListenerSettings: boolean;
+  /** the global options; without perListenerSettings every listener's `security` is this object */
+  security: SecurityOptions;
+  /** QoS 1/2 messages in flight per client; 0 = no limit (default 20) */
+  maxInflightMessages: number;
+  /** QoS 1/2 messages queued per client; 0 = no limit (default 1000) */
+  maxQueuedMessages: number;
+  /** largest packet accepted in bytes; 0 = no limit beyond the protocol's */
+  maxPacketSize: number;
+  /** largest PUBLISH payload accepted in bytes; 0 = no limit */
+  messageSizeLimit: number;
+  /** highest keepalive granted to clients, 10..65535 (default 65535) */
+  maxKeepalive: number;
+  retainAvailable: boolean;
+  /** seconds between $SYS updates; 0 disables them (default 10) */
+  sysInterval: number;
+  /** seconds after which a disconnected persistent session is removed; 0 = never */
+  persistentClientExpiration: number;
+  /** `persistence true` was asked for; sessions and retained messages still live in memory only */
+  persistence: boolean;
+  /**
+   * user to switch to when started as root (Mosquitto `user`); Mosquitto switches to
+   * "mosquitto" when this is not set, and ignores it when not started as root
+   */
+  user?: string;
+  log: LogConfig;
+  /** -v: every log type, whatever log_type says */
+  verbose: boolean;
+}
+
+export const DEFAULT_PORT = 1883;
+export const LOCAL_ONLY_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
+
+export function defaultSecurityOptions(): SecurityOptions {
+  return { allowAnonymous: false, allowZeroLengthClientId: true, autoIdPrefix: 'auto-' };
+}
+
+export function defaultListener(port: number, security: SecurityOptions, origin: string): ListenerConfig {
+  return { port, protocol: 'mqtt', maxConnections: -1, security, origin };
+}
+
+/**
+ * Local-only mode's listeners: 127.0.0.1 and ::1 on each port (or the one address asked for with
+ * --bind), with the global security options.
+ */
+export function localOnlyListeners(ports: readonly number[], hosts: readonly string[], security: SecurityOptions): ListenerConfig[] {
+  return ports.flatMap((port) => hosts.map((host) => ({ ...defaultListener(port, security, 'local-only mode'), host })));
+}
+
+/**
+ * Mosquitto 2.0: anonymous clients are allowed in local-only mode and refused on configured
+ * listeners unless allow_anonymous says otherwise. Unlike Mosquitto 2.0.11, an explicit
+ * `allow_anonymous false` holds in local-only mode too (Mosquitto ignored it there, which its
+ * issue 3198 calls a bug).
+ */
+export function resolveAllowAnonymous(security: SecurityOptions, localOnly: boolean): void {
+  security.allowAnonymous = security.allowAnonymousSetting ?? localOnly;
+}
+
+/** What `mqtt broker` runs with when given no configuration file: Mosquitto 2.0's local-only mode. */
+export function defaultBrokerConfig(): BrokerConfig {
+  const security = defaultSecurityOptions();
+  resolveAllowAnonymous(security, true);
+  return {
+    listeners: localOnlyListeners([DEFAULT_PORT], LOCAL_ONLY_HOSTS, security),
+    localOnly: true,
+    perListenerSettings: false,
+    security,
+    maxInflightMessages: 20,
+    maxQueuedMessages: 1000,
+    maxPacketSize: 0,
+    messageSizeLimit: 0,
+    maxKeepalive: 65535,
+    retainAvailable: true,
+    sysInterval: 10,
+    persistentClientExpiration: 0,
+    persistence: false,
+    log: {
+      types: [...DEFAULT_LOG_TYPES],
+      dest: { stderr: true, stdout: false, topic: false },
+      timestamp: true,
+      connectionMessages: true,
+    },
+    verbose: false,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * mosquitto.conf options the broker does not implement, in two kinds. Refused: a configuration
+ * relies on them to keep clients out or traffic secret, so starting without them would run a
+ * broker more open than the file says. Ignored: nothing about who may connect, read or write
+ * depends on them, so a warning is enough.
+ */
+
+const PLUGIN = 'plugins are not supported, and the checks the plugin makes would not happen';
+const TLS_ENGINE = 'TLS engines are not supported, so the listener could not use its key as configured';
+const PSK = 'TLS-PSK is not supported, so the listener could not authenticate clients by pre-shared key';
+const CIPHERS = 'cipher lists are not supported, so ciphers the list excludes would be offered';
+
+/** option -> why running without it would be less secure */
+export const REFUSED_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['auth_plugin', PLUGIN],
+  ['plugin', PLUGIN],
+  ['auth_plugin_deny_special_chars', PLUGIN],
+  ['psk_file', PSK],
+  ['psk_hint', PSK],
+  ['crlfile', 'certificate revocation lists are not supported, so revoked client certificates would be accepted'],
+  ['ciphers', CIPHERS],
+  ['ciphers_tls1.3', CIPHERS],
+  ['tls_engine', TLS_ENGINE],
+  ['tls_engine_kpass_sha1', TLS_ENGINE],
+  ['use_subject_as_username', 'clients would choose their own username instead of getting their certificate subject'],
+  ['use_username_as_clientid', "clients could pick client ids that take over other users' sessions"],
+  ['clientid_prefixes', 'clients with any client id would be accepted'],
+  ['mount_point', "clients of the listener would reach topics outside its mount point"],
+  ['bind_interface', 'the listener would accept connections on every interface, not only the one named'],
+  ['check_retain_source', "retained messages would be delivered without re-checking their publisher's access"],
+]);
+
+/** auth_opt_NAME and plugin_opt_NAME configure the plugin before them. */
+export function refusedPrefix(keyword: string): string | undefined {
+  return keyword.startsWith('auth_opt_') || keyword.startsWith('plugin_opt_') ? PLUGIN : undefined;
+}
+
+const MEMORY_ONLY = 'sessions and retained messages are kept in memory only';
+const BYTE_LIMITS = 'byte limits are not supported; max_inflight_messages and max_queued_messages apply';
+
+/** option -> why it is ignored; a warning names the line */
+export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['dhparamfile', 'Node negotiates ECDHE key exchange, which needs no DH parameters'],
+  ['http_dir', 'the websockets listener does not serve files'],
+  ['websockets_log_level', 'not used by this websockets implementation'],
+  ['websockets_headers_size', 'not used by this websockets implementation'],
+  ['pid_file', 'no pid file is written'],
+  ['log_facility', 'syslog is not supported'],
+  ['allow_duplicate_messages', 'deprecated in Mosquitto 2.0, duplicates are always allowed'],
+  ['retry_interval', 'removed in Mosquitto 2.0'],
+  ['max_inflight_bytes', BYTE_LIMITS],
+  ['max_queued_bytes', BYTE_LIMITS],
+  ['memory_limit', 'not supported'],
+  ['queue_qos0_messages', 'QoS 0 messages are not queued for offline clients'],
+  ['upgrade_outgoing_qos', 'not supported'],
+  ['set_tcp_nodelay', 'Nagle is always off'],
+  ['max_qos', 'not supported, QoS 2 is always available'],
+  ['maximum_qos', 'not supported, QoS 2 is always available'],
+  ['max_topic_alias', 'not supported'],
+  ['tls_keyform', 'keys are read as PEM'],
+]);
+
+/** Accepted without a word: they only tune persistence, which already gets one warning. */
+export const PERSISTENCE_DETAILS: ReadonlySet<string> = new Set([
+  'autosave_interval',
+  'autosave_on_changes',
+  'persistence_file',
+  'persistence_location',
+]);
+
+export const PERSISTENCE_WARNING = MEMORY_ONLY;
+
+/** Options of a `connection` (bridge) section, Mosquitto 2.0's list. */
+const BRIDGE_OPTIONS = new Set([
+  'address',
+  'addresses',
+  'cleansession',
+  'clientid',
+  'idle_timeout',
+  'keepalive_interval',
+  'local_cleansession',
+  'local_clientid',
+  'local_password',
+  'local_username',
+  'notification_topic',
+  'notifications',
+  'notifications_local_only',
+  'password',
+  'remote_clientid',
+  'remote_password',
+  'remote_username',
+  'restart_timeout',
+  'round_robin',
+  'start_type',
+  'threshold',
+  'topic',
+  'try_private',
+  'username',
+]);
+
+export function isBridgeOption(keyword: string): boolean {
+  return BRIDGE_OPTIONS.has(keyword) || keyword.startsWith('bridge_');
+}
