@@ -1,0 +1,106 @@
+import type { Cap as CapClass } from 'cap';
+import type { FrameSink } from './frame.js';
+import { linkTypeFromCapName } from './link-types.js';
+
+/** Live capture is impossible here; `message` says why and what to do. */
+export class LiveCaptureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveCaptureError';
+  }
+}
+
+// 64 MiB of kernel buffer: cap cannot report drops, so make them unlikely
+const KERNEL_BUFFER = 64 * 1024 * 1024;
+// cap's snaplen is fixed at 65535 (lo's MTU is 65536): frames can be cut, the decoder sees it
+const FRAME_BUFFER = 65536;
+
+let capModule: Promise<typeof import('cap')> | null = null;
+
+/**
+ * Loads `cap` on first use only, so --help, pub and sub never touch libpcap, and turns each way it
+ * can fail into a message that says what to install.
+ */
+export async function loadCap(): Promise<typeof CapClass> {
+  capModule ??= import('cap');
+  try {
+    const mod = await capModule;
+    return mod.Cap ?? (mod as unknown as { default: { Cap: typeof CapClass } }).default.Cap;
+  } catch (err) {
+    capModule = null;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') {
+      if (/libpcap/.test(e.message)) {
+        throw new LiveCaptureError('live capture needs libpcap: apt-get install libpcap0.8 (or read a file with -r)');
+      }
+      throw new LiveCaptureError(
+        'live capture needs the optional libpcap binding "cap", which is not installed or not built: ' +
+          'apt-get install libpcap-dev && npm rebuild cap (or read a capture file with -r)',
+      );
+    }
+    throw new LiveCaptureError(`cannot load the libpcap binding "cap": ${e.message}`);
+  }
+}
+
+export interface LiveCaptureOptions {
+  device: string;
+  /** BPF filter; libpcap syntax */
+  filter: string;
+}
+
+/**
+ * A running capture. Wraps cap's defects: the frame buffer stays referenced here for the whole
+ * capture (cap keeps only a raw pointer to it, and a collected buffer corrupts the heap); a fresh
+ * Cap object per attempt, never closed after a failed open (that aborts the process); timestamps
+ * taken in the handler (cap gives none); frames parsed synchronously (cap rewrites the one buffer).
+ */
+export class LiveCapture {
+  private readonly buffer = Buffer.alloc(FRAME_BUFFER);
+  private cap: CapClass | null = null;
+  readonly linkType: number;
+
+  private constructor(Cap: typeof CapClass, opts: LiveCaptureOptions, sink: FrameSink) {
+    const cap = new Cap();
+    let name: string;
+    try {
+      name = cap.open(opts.device, opts.filter, KERNEL_BUFFER, this.buffer);
+    } catch (err) {
+      throw new LiveCaptureError(openErrorText(opts.device, (err as Error).message));
+    }
+    this.cap = cap;
+    const linkType = linkTypeFromCapName(name);
+    if (linkType === undefined) {
+      this.close();
+      throw new LiveCaptureError(`cannot decode link type ${name} of ${opts.device}`);
+    }
+    this.linkType = linkType;
+    cap.setMinBytes?.(0);
+    cap.on('packet', (nbytes: number) => {
+      // monotonic clock on the process's epoch origin: microseconds, and never going backwards
+      const ms = performance.timeOrigin + performance.now();
+      const sec = Math.floor(ms / 1000);
+      const nsec = Math.min(999_999, Math.round((ms - sec * 1000) * 1000)) * 1000;
+      sink({ linkType, sec, nsec, precision: 6, data: this.buffer.subarray(0, nbytes), origLen: nbytes });
+    });
+  }
+
+  static async open(opts: LiveCaptureOptions, sink: FrameSink): Promise<LiveCapture> {
+    const Cap = await loadCap();
+    return new LiveCapture(Cap, opts, sink);
+  }
+
+  close(): void {
+    const cap = this.cap;
+    this.cap = null;
+    cap?.close();
+  }
+}
+
+function openErrorText(device: string, message: string): string {
+  if (/Operation not permitted|permission/i.test(message)) {
+    return `cannot capture on ${device}: ${message} (live capture needs root or CAP_NET_RAW: ` +
+      `sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v node)")`;
+  }
+  if (/No such device|doesn't exist/i.test(message)) return `cannot capture on ${device}: no such interface`;
+  return `cannot capture on ${device}: ${message}`;
+}

@@ -1,0 +1,190 @@
+import type { ProtocolVersion } from '../client/config.js';
+import { frameLength, PacketDecoder, type Packet } from '../core/protocol/codec.js';
+import type { Timestamp } from './frame.js';
+import { isPlausibleFirstByte, isPlausibleFrameSize } from './mqtt-header.js';
+import type { StreamSink } from './tcp-reassembly.js';
+
+export interface MqttStreamEvents {
+  /** one whole MQTT packet: `packet` is null when the codec rejected it (`error` says why) */
+  packet(raw: Buffer, packet: Packet | null, error: string | null, at: Timestamp): void;
+  /** stream bytes that could not be framed as MQTT (after a gap, or a corrupt fixed header) */
+  skipped(bytes: number, reason: string, at: Timestamp): void;
+}
+
+/**
+ * One direction of an MQTT connection as a byte stream: frames packets with the codec's
+ * `frameLength`, decodes each whole frame with a PacketDecoder (which owns mqtt-packet's quirks) and
+ * keeps the frame bytes for the checker. A body the codec rejects is reported and skipped by its
+ * length, since framing is still intact; a gap or a corrupt fixed header loses the packet
+ * boundaries, and decoding resumes only at a segment start where whole, decodable packets follow.
+ */
+export class MqttStreamDecoder implements StreamSink {
+  private decoder: PacketDecoder;
+  private version: ProtocolVersion | undefined;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** bytes needed before the buffered chunks are worth joining (0: unknown, join at once) */
+  private needed = 0;
+  private inSync: boolean;
+  /** why the stream is out of sync, for the skipped-bytes report */
+  private lostReason = 'capture started inside the stream: looking for a packet boundary';
+  private current: { packet: Packet | null; error: string | null } = { packet: null, error: null };
+
+  constructor(
+    private readonly events: MqttStreamEvents,
+    version: ProtocolVersion | undefined,
+    /** false when the capture may start mid-packet (no SYN seen) */
+    startsAtPacket: boolean,
+  ) {
+    this.version = version;
+    this.decoder = this.newDecoder();
+    this.inSync = startsAtPacket;
+  }
+
+  get protocolVersion(): ProtocolVersion | undefined {
+    return this.version;
+  }
+
+  setProtocolVersion(version: ProtocolVersion): void {
+    this.version = version;
+    this.decoder.setProtocolVersion(version);
+  }
+
+  /** Bytes of an unfinished packet still waiting for the rest. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  data(bytes: Buffer, at: Timestamp): void {
+    if (!this.inSync) {
+      this.resync(bytes, at);
+      return;
+    }
+    this.chunks.push(bytes);
+    this.buffered += bytes.length;
+    if (this.buffered < this.needed) {
+      // keep a copy: `bytes` may be a view into a buffer the capture source reuses
+      this.chunks[this.chunks.length - 1] = Buffer.from(bytes);
+      return;
+    }
+    const buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+    this.chunks = [];
+    this.buffered = 0;
+    this.needed = 0;
+    this.consume(buf, at);
+  }
+
+  gap(_bytes: number, at: Timestamp): void {
+    const lost = this.buffered;
+    this.chunks = [];
+    this.buffered = 0;
+    this.needed = 0;
+    if (this.inSync && lost > 0) this.events.skipped(lost, 'unfinished packet before a gap in the capture', at);
+    this.inSync = false;
+    this.lostReason = 'after a gap in the capture: looking for a packet boundary';
+  }
+
+  /** End of the stream: an unfinished packet is reported, not invented. */
+  end(at: Timestamp): void {
+    if (this.buffered > 0) this.events.skipped(this.buffered, 'unfinished packet at the end of the stream', at);
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  private newDecoder(): PacketDecoder {
+    return new PacketDecoder({
+      protocolVersion: this.version,
+      onPacket: (packet) => {
+        this.current.packet = packet;
+      },
+      onError: (err) => {
+        this.current.error = err.message;
+      },
+    });
+  }
+
+  /** Decodes one whole frame; a failed decoder is replaced, since PacketDecoder stops for good. */
+  private decodeFrame(frame: Buffer): { packet: Packet | null; error: string | null } {
+    this.current = { packet: null, error: null };
+    this.decoder.push(frame);
+    const result = this.current;
+    if (result.error !== null || result.packet === null) {
+      if (result.error === null) result.error = 'packet not fully decoded';
+      this.decoder = this.newDecoder();
+    } else if (result.packet.cmd === 'connect' && this.version === undefined) {
+      this.version = (result.packet as { protocolVersion?: ProtocolVersion }).protocolVersion;
+    }
+    return result;
+  }
+
+  private consume(buf: Buffer, at: Timestamp): void {
+    let offset = 0;
+    while (offset < buf.length) {
+      if (buf[offset]! >> 4 === 0) {
+        this.loseSync(buf.length - offset, 'reserved packet type 0', at);
+        return;
+      }
+      const size = frameLength(buf, offset);
+      if (size === -1) break;
+      if (size === -2) {
+        this.loseSync(buf.length - offset, 'malformed Remaining Length (more than 4 bytes)', at);
+        return;
+      }
+      if (offset + size > buf.length) {
+        this.needed = size;
+        break;
+      }
+      const frame = buf.subarray(offset, offset + size);
+      const { packet, error } = this.decodeFrame(frame);
+      this.events.packet(frame, packet, error, at);
+      offset += size;
+    }
+    if (offset < buf.length) {
+      this.chunks = [Buffer.from(buf.subarray(offset))];
+      this.buffered = buf.length - offset;
+    }
+  }
+
+  private loseSync(bytes: number, reason: string, at: Timestamp): void {
+    this.events.skipped(bytes, reason, at);
+    this.chunks = [];
+    this.buffered = 0;
+    this.needed = 0;
+    this.inSync = false;
+    this.lostReason = `after a corrupt fixed header: looking for a packet boundary`;
+  }
+
+  /**
+   * Tries to pick the stream up at the start of this segment: senders usually start a write with a
+   * packet, so a segment that holds only whole, decodable packets (the last may run on) is trusted.
+   * Anything less is skipped rather than risk inventing packets from payload bytes.
+   */
+  private resync(bytes: Buffer, at: Timestamp): void {
+    const frames: Buffer[] = [];
+    let offset = 0;
+    while (offset < bytes.length) {
+      const first = bytes[offset]!;
+      const size = frameLength(bytes, offset);
+      if (!isPlausibleFirstByte(first) || size === -2) return this.skip(bytes.length, at);
+      if (size === -1 || offset + size > bytes.length) break;
+      if (!isPlausibleFrameSize(first, size)) return this.skip(bytes.length, at);
+      frames.push(bytes.subarray(offset, offset + size));
+      offset += size;
+    }
+    if (frames.length === 0) return this.skip(bytes.length, at);
+    // decode all before reporting any, so a candidate that fails leaves no invented packets
+    const packets: Packet[] = [];
+    for (const f of frames) {
+      const { packet } = this.decodeFrame(f);
+      if (packet === null) return this.skip(bytes.length, at);
+      packets.push(packet);
+    }
+    this.inSync = true;
+    frames.forEach((f, i) => this.events.packet(f, packets[i]!, null, at));
+    if (offset < bytes.length) this.consume(bytes.subarray(offset), at);
+  }
+
+  private skip(bytes: number, at: Timestamp): void {
+    this.events.skipped(bytes, this.lostReason, at);
+  }
+}
