@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { pubCommand } from '../commands/pub.js';
 import { subCommand } from '../commands/sub.js';
 import { passwdCommand } from '../commands/passwd.js';
+import { benchCommand } from '../commands/bench.js';
 import { sniffCommand } from '../commands/sniff.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -14,10 +15,13 @@ export function buildProgram(): Command {
     .description('MQTT toolkit: publish, subscribe, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('--help', 'show help')
-    .showHelpAfterError(false);
+    .showHelpAfterError(false)
+    // options after a subcommand belong to it (`mqtt pub --version`, `-m --version`)
+    .enablePositionalOptions();
   program.addCommand(pubCommand());
   program.addCommand(subCommand());
   program.addCommand(passwdCommand());
+  program.addCommand(benchCommand());
   program.addCommand(sniffCommand());
   for (const cmd of [program, ...program.commands]) configureErrors(program, cmd);
   return program;
