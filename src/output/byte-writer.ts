@@ -25,10 +25,19 @@ export class ByteWriter {
     this.buf = next;
   }
 
-  /** Text known to be ASCII (digits, JSON punctuation, strftime output): one byte per char. */
+  /** Text known to be ASCII or latin1 (digits, JSON punctuation, strftime output): a byte per char. */
   ascii(s: string): void {
-    this.reserve(s.length);
-    this.len += this.buf.write(s, this.len, 'latin1');
+    const n = s.length;
+    this.reserve(n);
+    // a JS loop beats the native call for the short strings that dominate
+    if (n < 24) {
+      const buf = this.buf;
+      let at = this.len;
+      for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+      this.len = at;
+    } else {
+      this.len += this.buf.write(s, this.len, 'latin1');
+    }
   }
 
   utf8(s: string): void {
@@ -40,8 +49,15 @@ export class ByteWriter {
     const n = end - start;
     if (n <= 0) return;
     this.reserve(n);
-    this.buf.set(b.subarray(start, end), this.len);
-    this.len += n;
+    if (n < 24) {
+      const buf = this.buf;
+      let at = this.len;
+      for (let i = start; i < end; i++) buf[at++] = b[i]!;
+      this.len = at;
+    } else {
+      this.buf.set(b.subarray(start, end), this.len);
+      this.len += n;
+    }
   }
 
   byte(c: number): void {

@@ -26,28 +26,105 @@ const BS = 0x5c;
 const HEX = '0123456789abcdef';
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x0c: 0x66, 0x0a: 0x6e, 0x0d: 0x72, 0x09: 0x74 };
 
-/** print_string_ptr */
+/** print_string_ptr over bytes: one pass finds both the NUL end and what needs escaping. */
 export function writeCString(w: ByteWriter, s: Uint8Array): void {
-  let end = s.indexOf(0);
-  if (end < 0) end = s.length;
   w.byte(Q);
   let from = 0;
-  for (let i = 0; i < end; i++) {
+  let i = 0;
+  for (; i < s.length; i++) {
     const c = s[i]!;
     if (c > 31 && c !== Q && c !== BS) continue;
     w.bytes(s, from, i);
+    if (c === 0) break;
     from = i + 1;
     w.byte(BS);
     const short = c === Q || c === BS ? c : SHORT_ESCAPES[c];
     if (short !== undefined) w.byte(short);
     else w.ascii('u00' + HEX[c >> 4]! + HEX[c & 15]!);
   }
-  w.bytes(s, from, end);
+  if (i === s.length) w.bytes(s, from, i);
   w.byte(Q);
 }
 
-function writeTabs(w: ByteWriter, n: number): void {
-  w.fill(0x09, n);
+/** The same for a JS string (UTF-8), skipping the encode step for plain printable ASCII. */
+export function writeCStringText(w: ByteWriter, s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === Q || c === BS) {
+      writeCString(w, Buffer.from(s, 'utf8'));
+      return;
+    }
+  }
+  w.byte(Q);
+  w.ascii(s);
+  w.byte(Q);
+}
+
+/**
+ * print_object, member by member, so callers can stream an object without building a tree.
+ * DEPTH is cJSON's printbuffer depth of the object itself (0 for the top level).
+ */
+export class CJsonObjectWriter {
+  private first = true;
+
+  constructor(
+    private readonly w: ByteWriter,
+    private readonly pretty: boolean,
+    private readonly depth: number,
+  ) {
+    w.byte(0x7b);
+    if (pretty) w.byte(0x0a);
+  }
+
+  /** Starts a member whose key is plain ASCII needing no escapes; write its value next. */
+  key(name: string): void {
+    this.separate();
+    this.w.byte(Q);
+    this.w.ascii(name);
+    this.w.byte(Q);
+    this.colon();
+  }
+
+  /** Starts a member keyed by a JS string (printed as its UTF-8 C string). */
+  keyText(name: string): void {
+    this.separate();
+    writeCStringText(this.w, name);
+    this.colon();
+  }
+
+  /** Starts a member with an arbitrary (C string) key. */
+  keyBytes(name: Uint8Array): void {
+    this.separate();
+    writeCString(this.w, name);
+    this.colon();
+  }
+
+  /** Depth to pass to values nested in this object. */
+  get inner(): number {
+    return this.depth + 1;
+  }
+
+  end(): void {
+    if (this.pretty) {
+      if (!this.first) this.w.byte(0x0a);
+      this.w.fill(0x09, this.depth);
+    }
+    this.w.byte(0x7d);
+  }
+
+  private separate(): void {
+    if (!this.first) {
+      this.w.byte(0x2c);
+      if (this.pretty) this.w.byte(0x0a);
+    }
+    this.first = false;
+    if (this.pretty) this.w.fill(0x09, this.depth + 1);
+  }
+
+  private colon(): void {
+    if (this.pretty) this.w.ascii(':\t');
+    else this.w.byte(0x3a);
+  }
 }
 
 /** print_value; DEPTH is cJSON's printbuffer depth (0 at the top). */
@@ -66,26 +143,24 @@ export function writeCJson(w: ByteWriter, v: CJson, pretty: boolean, depth = 0):
       return;
     case 'array':
       w.byte(0x5b);
-      v.items.forEach((item, i) => {
-        if (i > 0) w.ascii(pretty ? ', ' : ',');
-        writeCJson(w, item, pretty, depth + 1);
-      });
+      for (let i = 0; i < v.items.length; i++) {
+        if (i > 0) {
+          w.byte(0x2c);
+          if (pretty) w.byte(0x20);
+        }
+        writeCJson(w, v.items[i]!, pretty, depth + 1);
+      }
       w.byte(0x5d);
       return;
-    case 'object':
-      w.byte(0x7b);
-      if (pretty) w.byte(0x0a);
-      v.entries.forEach(([key, value], i) => {
-        if (pretty) writeTabs(w, depth + 1);
-        writeCString(w, key);
-        w.ascii(pretty ? ':\t' : ':');
-        writeCJson(w, value, pretty, depth + 1);
-        if (i < v.entries.length - 1) w.byte(0x2c);
-        if (pretty) w.byte(0x0a);
-      });
-      if (pretty) writeTabs(w, depth);
-      w.byte(0x7d);
+    case 'object': {
+      const o = new CJsonObjectWriter(w, pretty, depth);
+      for (const [key, value] of v.entries) {
+        o.keyBytes(key);
+        writeCJson(w, value, pretty, o.inner);
+      }
+      o.end();
       return;
+    }
   }
 }
 
@@ -109,19 +184,16 @@ class Parser {
     while (this.pos < this.b.length && this.b[this.pos]! <= 32) this.pos++;
   }
 
-  startsWith(word: string): boolean {
-    for (let i = 0; i < word.length; i++) if (this.b[this.pos + i] !== word.charCodeAt(i)) return false;
-    return true;
+  literal(word: 'null' | 'false' | 'true'): CJson | undefined {
+    for (let i = 0; i < word.length; i++) if (this.b[this.pos + i] !== word.charCodeAt(i)) return undefined;
+    this.pos += word.length;
+    return { kind: word };
   }
 
   value(): CJson {
-    for (const word of ['null', 'false', 'true'] as const) {
-      if (this.startsWith(word)) {
-        this.pos += word.length;
-        return { kind: word };
-      }
-    }
     const c = this.b[this.pos];
+    const word = c === 0x6e ? this.literal('null') : c === 0x66 ? this.literal('false') : c === 0x74 ? this.literal('true') : undefined;
+    if (word) return word;
     if (c === Q) return { kind: 'string', bytes: this.string() };
     if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return this.number();
     if (c === 0x5b) return this.container(0x5d, () => this.value()) as CJson;
@@ -134,7 +206,8 @@ class Parser {
     // what it can
     let end = this.pos;
     while (end < this.b.length && isNumberByte(this.b[end]!)) end++;
-    const text = Buffer.from(this.b.subarray(this.pos, end)).toString('latin1');
+    let text = '';
+    for (let i = this.pos; i < end; i++) text += String.fromCharCode(this.b[i]!);
     const m = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(text);
     if (!m) return this.fail();
     this.pos += m[0].length;
@@ -154,8 +227,22 @@ class Parser {
 
   string(): Uint8Array {
     let end = this.pos + 1;
-    while (end < this.b.length && this.b[end] !== Q) end += this.b[end] === BS ? 2 : 1;
+    let escaped = false;
+    while (end < this.b.length && this.b[end] !== Q) {
+      if (this.b[end] === BS) {
+        escaped = true;
+        end += 2;
+      } else {
+        end++;
+      }
+    }
     if (end >= this.b.length) this.fail();
+    if (!escaped) {
+      // no escapes: the bytes between the quotes, without copying
+      const view = this.b.subarray(this.pos + 1, end);
+      this.pos = end + 1;
+      return view;
+    }
     const out: number[] = [];
     let i = this.pos + 1;
     while (i < end) {

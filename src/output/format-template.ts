@@ -68,7 +68,7 @@ const SPECIFIERS: Record<string, (f: FieldSpec) => Segment> = {
   '%': () => (w) => w.byte(0x25),
   t: (f) =>
     f.width === 0 && f.precision < 0
-      ? (w, { msg }) => w.bytes(cStringBytes(msg.topic))
+      ? (w, { msg }) => (msg.topic.includes('\0') ? w.bytes(cStringBytes(msg.topic)) : w.utf8(msg.topic))
       : (w, { msg }) => writeStr(w, cStringBytes(msg.topic), f),
   p: (f) => (w, { msg }) => writePayload(w, msg.payload, 0, f),
   x: (f) => (w, { msg }) => writePayload(w, msg.payload, 1, f),

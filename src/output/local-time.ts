@@ -44,12 +44,12 @@ function resolveZone(tzEnv: string | undefined, tzdir: string | undefined): Zone
 let cachedKey: string | undefined;
 let cachedZone: Zone = { kind: 'utc' };
 
+/** Like glibc's tzset_internal, re-resolves (and reads TZDIR) only when TZ changed. */
 function currentZone(): Zone {
   const tz = process.env.TZ;
-  const tzdir = process.env.TZDIR;
-  const key = `${tz === undefined ? '\0unset' : tz}\0${tzdir ?? ''}`;
+  const key = tz === undefined ? '\0unset' : tz;
   if (key !== cachedKey) {
-    cachedZone = resolveZone(tz, tzdir);
+    cachedZone = resolveZone(tz, process.env.TZDIR);
     cachedKey = key;
   }
   return cachedZone;

@@ -1,91 +1,106 @@
 /**
  * The JSON object of mosquitto_sub 2.0's %j and %J (sub_client_output.c json_print, cJSON build):
  * {"tst", "topic", "qos", "retain", "payloadlen", "mid" (QoS > 0 only), "properties" (MQTT 5, only
- * when the message has any), "payload"}.
+ * when the message has any), "payload"}. Streamed straight into the writer: no tree per message.
  */
 import type { ByteWriter } from './byte-writer.js';
-import { type CJson, parseJsonPayload, writeCJson } from './cjson.js';
+import { type CJson, CJsonObjectWriter, parseJsonPayload, writeCJson, writeCString, writeCStringText } from './cjson.js';
 import type { Tm } from './civil-time.js';
 import { byteValue, type ReceivedMessage, userPropertyPairs } from './message.js';
 import { strftime } from './strftime.js';
 
-const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
-const num = (value: number): CJson => ({ kind: 'number', value });
-const str = (bytes: Uint8Array): CJson => ({ kind: 'string', bytes });
-const key = (() => {
-  const cache = new Map<string, Uint8Array>();
-  return (k: string) => {
-    let b = cache.get(k);
-    if (!b) cache.set(k, (b = enc(k)));
-    return b;
-  };
-})();
+let prefixTm: Tm | undefined;
+let prefix = '';
+let offset = '';
 
 /**
  * "2020-05-06T21:48:00.123456Z+0100": mosquitto writes a literal 'Z' after the microseconds and
  * then the numeric offset (its strftime pattern is "%Y-%m-%dT%H:%M:%S.000000Z%z").
  */
 export function jsonTimestamp(tm: Tm, nanos: number): string {
-  const micros = String(Math.trunc(nanos / 1000)).padStart(6, '0');
-  return `${strftime('%Y-%m-%dT%H:%M:%S', tm)}.${micros}Z${strftime('%z', tm)}`;
+  // localTime() hands out one Tm per second: format its fixed parts once
+  if (tm !== prefixTm) {
+    prefix = strftime('%Y-%m-%dT%H:%M:%S.', tm);
+    offset = strftime('Z%z', tm);
+    prefixTm = tm;
+  }
+  return prefix + String(Math.trunc(nanos / 1000)).padStart(6, '0') + offset;
 }
 
 /** Mosquitto prints "properties" whenever the PUBLISH carried any property at all. */
 function hasProperties(msg: ReceivedMessage): boolean {
   if (msg.userPropertyList?.length) return true;
   const props = msg.properties;
-  return !!props && Object.values(props).some((v) => v !== undefined && v !== null);
+  if (!props) return false;
+  for (const k in props) if (props[k] !== undefined && props[k] !== null) return true;
+  return false;
+}
+
+function writeUserProperties(w: ByteWriter, o: CJsonObjectWriter, msg: ReceivedMessage, pretty: boolean): void {
+  const pairs = userPropertyPairs(msg);
+  if (pairs.length === 0) return;
+  o.key('user-properties');
+  const user = new CJsonObjectWriter(w, pretty, o.inner);
+  for (const [k, v] of pairs) {
+    user.keyText(k);
+    writeCStringText(w, v);
+  }
+  user.end();
 }
 
 /** json_print_properties: keys in the message's property order, as the C loop walks the list. */
-function propertiesObject(msg: ReceivedMessage): CJson {
+function writeProperties(w: ByteWriter, msg: ReceivedMessage, pretty: boolean, depth: number): void {
   const props = msg.properties ?? {};
-  const entries: Array<[Uint8Array, CJson]> = [];
+  const o = new CJsonObjectWriter(w, pretty, depth);
   // the C code reads topic-alias into the wrong variable: it prints whatever 16-bit value was read
   // last, i.e. 0 or the length of a correlation-data property seen earlier
   let stale16 = 0;
   let userDone = false;
-  const addUser = () => {
-    const pairs = userPropertyPairs(msg);
-    userDone = true;
-    if (pairs.length === 0) return;
-    entries.push([key('user-properties'), { kind: 'object', entries: pairs.map(([k, v]) => [enc(k), str(enc(v))]) }]);
-  };
   for (const name of Object.keys(props)) {
     const v = props[name];
     if (v === undefined || v === null) continue;
     switch (name) {
       case 'payloadFormatIndicator':
-        entries.push([key('payload-format-indicator'), num(byteValue(v))]);
+        o.key('payload-format-indicator');
+        w.ascii(String(byteValue(v)));
         break;
       case 'messageExpiryInterval':
-        entries.push([key('message-expiry-interval'), num(Number(v) >>> 0)]);
+        o.key('message-expiry-interval');
+        w.ascii(String(Number(v) >>> 0));
         break;
       case 'contentType':
-        entries.push([key('content-type'), str(enc(String(v)))]);
+        o.key('content-type');
+        writeCStringText(w, String(v));
         break;
       case 'responseTopic':
-        entries.push([key('response-topic'), str(enc(String(v)))]);
+        o.key('response-topic');
+        writeCStringText(w, String(v));
         break;
       case 'correlationData': {
-        const bytes = Buffer.isBuffer(v) ? v : enc(String(v));
+        const bytes = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
         stale16 = bytes.length & 0xffff;
-        entries.push([key('correlation-data'), str(bytes)]);
+        o.key('correlation-data');
+        writeCString(w, bytes);
         break;
       }
       case 'subscriptionIdentifier':
-        for (const id of Array.isArray(v) ? v : [v]) entries.push([key('subscription-identifier'), num(Number(id))]);
+        for (const id of Array.isArray(v) ? v : [v]) {
+          o.key('subscription-identifier');
+          w.ascii(String(Number(id)));
+        }
         break;
       case 'topicAlias':
-        entries.push([key('topic-alias'), num(stale16)]);
+        o.key('topic-alias');
+        w.ascii(String(stale16));
         break;
       case 'userProperties':
-        addUser();
+        writeUserProperties(w, o, msg, pretty);
+        userDone = true;
         break;
     }
   }
-  if (!userDone && msg.userPropertyList?.length) addUser();
-  return { kind: 'object', entries };
+  if (!userDone) writeUserProperties(w, o, msg, pretty);
+  o.end();
 }
 
 /**
@@ -99,26 +114,36 @@ export function writeMosquittoJson(
   escapedPayload: boolean,
   pretty: boolean,
 ): boolean {
-  let payload: CJson;
-  if (msg.payload.length === 0) {
-    payload = { kind: 'null' };
-  } else if (escapedPayload) {
-    payload = str(msg.payload);
-  } else {
-    const parsed = parseJsonPayload(msg.payload);
+  let parsed: CJson | undefined;
+  if (!escapedPayload && msg.payload.length > 0) {
+    parsed = parseJsonPayload(msg.payload);
     if (!parsed) return false;
-    payload = parsed;
   }
-  const entries: Array<[Uint8Array, CJson]> = [
-    [key('tst'), str(enc(jsonTimestamp(tm, msg.receivedAt.nanos)))],
-    [key('topic'), str(enc(msg.topic))],
-    [key('qos'), num(msg.qos)],
-    [key('retain'), num(msg.retain ? 1 : 0)],
-    [key('payloadlen'), num(msg.payload.length)],
-  ];
-  if (msg.qos > 0) entries.push([key('mid'), num(msg.mid)]);
-  if (hasProperties(msg)) entries.push([key('properties'), propertiesObject(msg)]);
-  entries.push([key('payload'), payload]);
-  writeCJson(w, { kind: 'object', entries }, pretty);
+  const o = new CJsonObjectWriter(w, pretty, 0);
+  o.key('tst');
+  w.byte(0x22);
+  w.ascii(jsonTimestamp(tm, msg.receivedAt.nanos));
+  w.byte(0x22);
+  o.key('topic');
+  writeCStringText(w, msg.topic);
+  o.key('qos');
+  w.ascii(String(msg.qos));
+  o.key('retain');
+  w.byte(msg.retain ? 0x31 : 0x30);
+  o.key('payloadlen');
+  w.ascii(String(msg.payload.length));
+  if (msg.qos > 0) {
+    o.key('mid');
+    w.ascii(String(msg.mid));
+  }
+  if (hasProperties(msg)) {
+    o.key('properties');
+    writeProperties(w, msg, pretty, o.inner);
+  }
+  o.key('payload');
+  if (msg.payload.length === 0) w.ascii('null');
+  else if (parsed) writeCJson(w, parsed, pretty, o.inner);
+  else writeCString(w, msg.payload);
+  o.end();
   return true;
 }

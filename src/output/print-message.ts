@@ -23,7 +23,19 @@ export interface PrintOptions {
 
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from('\n');
-const NULL_SUFFIX = Buffer.from(' (null)\n');
+const SPACE = Buffer.from(' ');
+const NULL_TEXT = Buffer.from(' (null)');
+
+/** topic + separator + rest + "\n"? in one allocation. */
+function topicLine(topic: string, separator: Buffer, rest: Buffer, eol: boolean): Buffer {
+  const topicLen = Buffer.byteLength(topic);
+  const out = Buffer.allocUnsafe(topicLen + separator.length + rest.length + (eol ? 1 : 0));
+  out.write(topic, 0, 'utf8');
+  separator.copy(out, topicLen);
+  rest.copy(out, topicLen + separator.length);
+  if (eol) out[out.length - 1] = 0x0a;
+  return out;
+}
 
 /** The exact bytes to write to stdout for MSG; may be empty (then write nothing). */
 export function formatMessage(msg: ReceivedMessage, opts: PrintOptions): Buffer {
@@ -31,12 +43,9 @@ export function formatMessage(msg: ReceivedMessage, opts: PrintOptions): Buffer 
   if (opts.format) return renderFormat(opts.format, msg, { pretty: opts.pretty, noEol: opts.noEol, warn: opts.warn });
   const eol = !opts.noEol;
   if (opts.verbose) {
-    const topic = Buffer.from(msg.topic, 'utf8');
-    if (msg.payload.length > 0) {
-      return Buffer.concat([topic, Buffer.from(' '), msg.payload, eol ? NEWLINE : EMPTY]);
-    }
+    if (msg.payload.length > 0) return topicLine(msg.topic, SPACE, msg.payload, eol);
     // an empty payload shows as "(null)", but only when a newline follows: with -N nothing at all
-    return eol ? Buffer.concat([topic, NULL_SUFFIX]) : EMPTY;
+    return eol ? topicLine(msg.topic, NULL_TEXT, EMPTY, true) : EMPTY;
   }
   // a zero-length payload prints nothing, not even the newline
   if (msg.payload.length === 0) return EMPTY;

@@ -173,6 +173,12 @@ function maskTimes(b: Buffer, masks: SubRun['masks'], seconds: number, tz: strin
   return s;
 }
 
+/** Matches once the log contains every one of LINES (one wait instead of one per line). */
+function allLogged(lines: string[]): RegExp {
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp('^' + lines.map((l) => `(?=[^]*${escape(l)})`).join(''));
+}
+
 describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], 'mosquitto_sub output parity', () => {
   let broker: Mosquitto;
   let dir: string;
@@ -195,27 +201,38 @@ describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], 'mosquitto_sub o
     await pub(['-t', 'fmt/retained', '-q', '1', '-r', '-m', 'kept']);
 
     const subs: Array<Promise<void>> = [];
+    const ids: string[] = [];
     const start = (id: string, extra: string[], v5: boolean, tz: string, into: Map<string, Proc>, key: string) => {
+      ids.push(id);
       const args = ['-p', String(broker.port), '-i', id, '-t', 'fmt/#', '-q', '2', '-C', String(MESSAGE_COUNT)];
       args.push('-W', '30');
       if (v5) args.push('-V', '5', '-D', 'subscribe', 'subscription-identifier', '7');
       subs.push(runProc('mosquitto_sub', [...args, ...extra], { TZ: tz }).then((r) => void into.set(key, r)));
-      return broker.waitForLog(`Sending SUBACK to ${id}`);
     };
-    // one at a time: each waits for its SUBACK in the broker log before the next starts
     for (const [i, run] of FORMAT_RUNS.entries()) {
       const extra = ['-F', run.format + TRAILER, ...(run.pretty ? ['--pretty'] : [])];
-      await start(`fmt-${i}`, extra, run.v5 !== false, run.tz ?? 'UTC', formatResults, run.name);
+      start(`fmt-${i}`, extra, run.v5 !== false, run.tz ?? 'UTC', formatResults, run.name);
     }
     for (const [i, run] of PLAIN_RUNS.entries()) {
-      await start(`plain-${i}`, run.args, false, 'UTC', plainResults, run.name);
+      start(`plain-${i}`, run.args, false, 'UTC', plainResults, run.name);
     }
+    await broker.waitForLog(allLogged(ids.map((id) => `Sending SUBACK to ${id}\n`)));
 
+    // libmosquitto hands a QoS 2 message to the application only on PUBREL, so a later QoS 0/1
+    // message could overtake it; wait until every subscriber has completed the QoS 2 flow
+    let mid = 1; // the retained QoS 1 message took packet id 1 on every subscriber
+    const send = async (args: string[]) => {
+      await pub(args);
+      const qos = args[args.indexOf('-q') + 1];
+      if (qos === '0') return;
+      mid++;
+      if (qos === '2') await broker.waitForLog(allLogged(ids.map((id) => `Received PUBCOMP from ${id} (Mid: ${mid},`)));
+    };
     const v5 = ['-V', '5'];
-    await pub(['-t', 'fmt/text', '-q', '0', '-m', 'hello world']);
-    await pub(['-t', 'fmt/bin', '-q', '1', '-f', binFile]);
-    await pub(['-t', 'fmt/empty', '-q', '2', '-n']);
-    await pub([
+    await send(['-t', 'fmt/text', '-q', '0', '-m', 'hello world']);
+    await send(['-t', 'fmt/bin', '-q', '1', '-f', binFile]);
+    await send(['-t', 'fmt/empty', '-q', '2', '-n']);
+    await send([
       ...v5,
       ...['-t', 'fmt/props', '-q', '1'],
       ...['-D', 'publish', 'user-property', 'a', '1'],
@@ -228,9 +245,9 @@ describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], 'mosquitto_sub o
       ...['-D', 'publish', 'payload-format-indicator', '1'],
       ...['-m', '{"a":[1,2.50,"x\\u00e9\\/",true,null],"b":{},"c":-0,"d":1e21,"e":0.1, "f" : [[],{"g":{}}]}'],
     ]);
-    await pub(['-t', 'fmt/ünï/a/rather/long/topic/name', '-q', '0', '-m', 'café ünïcode']);
-    await pub([...v5, '-t', 'fmt/expiry', '-q', '2', '-D', 'publish', 'message-expiry-interval', '4294967295', '-m', '[1,"two"]']);
-    await pub(['-t', 'fmt/ctl', '-q', '0', '-m', 'tab\there\r\nquote"back\\slash\x1b[0m']);
+    await send(['-t', 'fmt/ünï/a/rather/long/topic/name', '-q', '0', '-m', 'café ünïcode']);
+    await send([...v5, '-t', 'fmt/expiry', '-q', '2', '-D', 'publish', 'message-expiry-interval', '4294967295', '-m', '[1,"two"]']);
+    await send(['-t', 'fmt/ctl', '-q', '0', '-m', 'tab\there\r\nquote"back\\slash\x1b[0m']);
     await Promise.all(subs);
   }, 60_000);
 
