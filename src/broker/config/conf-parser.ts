@@ -1,0 +1,366 @@
+import {
+  ALL_LOG_TYPES,
+  DEFAULT_PORT,
+  LOCAL_ONLY_HOSTS,
+  defaultBrokerConfig,
+  defaultSecurityOptions,
+  localOnlyListeners,
+  resolveAllowAnonymous,
+  type BrokerConfig,
+  type ListenerConfig,
+  type LogDestinations,
+  type LogType,
+  type SecurityOptions,
+} from './broker-config.js';
+import { describeLocation } from './config-error.js';
+import { configLines, decodeConfigText, type ConfigLine } from './config-lines.js';
+import { boolValue, fail, intValue, stringValue, wordValue } from './config-values.js';
+import type { IncludedFile } from './include-dir.js';
+import { TLS_VERSIONS, finishTls, newDraft, type ListenerDraft } from './listener-draft.js';
+import {
+  IGNORED_OPTIONS,
+  PERSISTENCE_DETAILS,
+  PERSISTENCE_WARNING,
+  REFUSED_OPTIONS,
+  isBridgeOption,
+  refusedPrefix,
+} from './unsupported-options.js';
+
+type Handler = (line: ConfigLine, level: number) => void;
+
+const MAX_PAYLOAD = 268435455;
+const EXPIRATION_UNITS: Record<string, number> = { h: 3600, d: 86400, w: 86400 * 7, m: 86400 * 30, y: 86400 * 365 };
+
+/**
+ * Reads mosquitto.conf lines into a BrokerConfig the way Mosquitto 2.0's src/conf.c does:
+ * options before the first `listener` line belong to the default listener (which only exists
+ * with `port` or `bind_address`), security options are global unless per_listener_settings,
+ * and with no listener at all the broker runs in local-only mode.
+ */
+export class ConfParser {
+  readonly warnings: string[] = [];
+  private readonly config: BrokerConfig = defaultBrokerConfig();
+  private readonly drafts: ListenerDraft[] = [];
+  private readonly defaultDraft = newDraft(DEFAULT_PORT, '');
+  private current = this.defaultDraft;
+  /** the first port or bind_address line: the default listener is wanted */
+  private defaultWanted?: ConfigLine;
+  private defaultPort?: number;
+  private defaultHost?: string;
+  private localOnly = true;
+  /** Mosquitto's cur_security_options: a security option has been seen */
+  private securitySeen = false;
+  private logTypes?: Set<LogType>;
+  private logDest?: LogDestinations;
+  private bridge?: string;
+
+  constructor(private readonly readIncludeDir: (dir: string) => IncludedFile[]) {}
+
+  readonly warn = (message: string): void => {
+    this.warnings.push(message);
+  };
+
+  readFile(text: string, file: string, level: number): void {
+    for (const line of configLines(text, file)) this.handle(line, level);
+  }
+
+  private handle(line: ConfigLine, level: number): void {
+    const { keyword } = line;
+    // own properties only: "constructor" or "toString" are not options
+    if (Object.hasOwn(this.handlers, keyword)) return this.handlers[keyword]!(line, level);
+    const refused = REFUSED_OPTIONS.get(keyword) ?? refusedPrefix(keyword);
+    if (refused) fail(line, `Unsupported configuration variable "${keyword}": ${refused}.`);
+    const where = describeLocation(line.loc);
+    const ignored = IGNORED_OPTIONS.get(keyword);
+    if (ignored) return this.warn(`Warning: Option "${keyword}" at ${where} is not supported: ${ignored} (ignored).`);
+    if (PERSISTENCE_DETAILS.has(keyword)) return;
+    if (isBridgeOption(keyword)) {
+      // Mosquitto's words for a bridge option outside a bridge section
+      if (this.bridge === undefined) fail(line, 'Invalid bridge configuration.');
+      return;
+    }
+    this.warn(`Warning: Unknown configuration variable "${keyword}" at ${where} (ignored).`);
+  }
+
+  /** Where a security option goes: the current listener's with per_listener_settings, else global. */
+  private security(line: ConfigLine): SecurityOptions {
+    this.securitySeen = true;
+    if (!this.config.perListenerSettings) return this.config.security;
+    this.current.options.push(line);
+    return this.current.listener.security;
+  }
+
+  /** The listener a listener option goes to; options before any `listener` go to the default one. */
+  private listener(line: ConfigLine): ListenerDraft {
+    this.current.options.push(line);
+    return this.current;
+  }
+
+  private readonly handlers: Record<string, Handler> = {
+    listener: (line) => {
+      this.localOnly = false;
+      const [portText, where, ...extra] = line.args;
+      if (portText === undefined) fail(line, 'Empty listener value in configuration.');
+      const port = /^[0-9]{1,5}$/.test(portText) ? Number(portText) : NaN;
+      if (!(port >= 0 && port <= 65535)) fail(line, `Invalid port value (${portText}).`);
+      // Mosquitto lets a comment follow the port
+      const address = where?.startsWith('#') ? undefined : where;
+      if (port === 0 && address === undefined) fail(line, 'A listener with port 0 must provide a Unix socket path.');
+      if (address !== undefined && extra.length > 0 && !extra[0]!.startsWith('#')) {
+        this.warn(`Warning: Extra text "${extra.join(' ')}" after the listener address at ${describeLocation(line.loc)} (ignored).`);
+      }
+      const draft = newDraft(port, line.loc);
+      if (port === 0) draft.listener.socketPath = address;
+      else if (address !== undefined) draft.listener.host = address;
+      this.drafts.push(draft);
+      this.current = draft;
+    },
+    port: (line) => {
+      this.localOnly = false;
+      this.warn(`Warning: The "port" option at ${describeLocation(line.loc)} is deprecated; use "listener" instead.`);
+      if (this.defaultPort !== undefined) {
+        this.warn(`Warning: Default listener port specified multiple times at ${describeLocation(line.loc)}. Only the latest will be used.`);
+      }
+      const port = intValue(line, this.warn);
+      if (port < 1 || port > 65535) fail(line, `Invalid port value (${port}).`);
+      this.defaultPort = port;
+      this.defaultWanted ??= line;
+    },
+    bind_address: (line) => {
+      this.localOnly = false;
+      this.warn(`Warning: The "bind_address" option at ${describeLocation(line.loc)} is deprecated; use "listener" instead.`);
+      this.defaultHost = stringValue(line, this.defaultHost, 'default listener bind_address');
+      this.defaultWanted ??= line;
+    },
+    protocol: (line) => {
+      this.listener(line).listener.protocol = wordValue(line, this.warn, ['mqtt', 'websockets'], (v) => `Invalid protocol value (${v}).`);
+    },
+    socket_domain: (line) => {
+      this.listener(line).listener.socketDomain = wordValue(
+        line,
+        this.warn,
+        ['ipv4', 'ipv6'],
+        (v) => `Invalid socket_domain value "${v}" in configuration.`,
+      );
+    },
+    max_connections: (line) => {
+      const n = intValue(line, this.warn);
+      this.listener(line).listener.maxConnections = n < 0 ? -1 : n;
+    },
+    cafile: (line) => this.tlsString(line, 'caFile'),
+    capath: (line) => this.tlsString(line, 'caPath'),
+    certfile: (line) => this.tlsString(line, 'certFile'),
+    keyfile: (line) => this.tlsString(line, 'keyFile'),
+    tls_version: (line) => {
+      const tls = this.listener(line).tls;
+      const value = stringValue(line, tls.minVersion);
+      const version = TLS_VERSIONS.get(value);
+      if (!version) fail(line, `Unsupported tls_version "${value}".`);
+      tls.minVersion = version;
+      tls.lines.minVersion = line;
+    },
+    require_certificate: (line) => {
+      const tls = this.listener(line).tls;
+      tls.requireCertificate = boolValue(line, this.warn);
+      tls.lines.requireCertificate = line;
+    },
+    use_identity_as_username: (line) => {
+      const tls = this.listener(line).tls;
+      tls.useIdentityAsUsername = boolValue(line, this.warn);
+      tls.lines.useIdentityAsUsername = line;
+    },
+    allow_anonymous: (line) => {
+      this.security(line).allowAnonymousSetting = boolValue(line, this.warn);
+    },
+    password_file: (line) => {
+      const security = this.security(line);
+      security.passwordFile = stringValue(line, security.passwordFile);
+    },
+    acl_file: (line) => {
+      const security = this.security(line);
+      security.aclFile = stringValue(line, security.aclFile);
+    },
+    allow_zero_length_clientid: (line) => {
+      this.security(line).allowZeroLengthClientId = boolValue(line, this.warn);
+    },
+    auto_id_prefix: (line) => {
+      const security = this.security(line);
+      security.autoIdPrefix = stringValue(line, undefined);
+    },
+    per_listener_settings: (line) => {
+      this.config.perListenerSettings = boolValue(line, this.warn);
+      if (this.securitySeen && this.config.perListenerSettings) {
+        fail(line, 'per_listener_settings must be set before any other security settings.');
+      }
+    },
+    max_inflight_messages: (line) => {
+      const n = intValue(line, this.warn);
+      if (n > 65535) fail(line, 'max_inflight_messages must be <= 65535.');
+      // Mosquitto: negative or 65535 means no limit, which it stores as 0
+      this.config.maxInflightMessages = n < 0 || n === 65535 ? 0 : n;
+    },
+    max_queued_messages: (line) => {
+      this.config.maxQueuedMessages = Math.max(0, intValue(line, this.warn));
+    },
+    max_packet_size: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 20) fail(line, `Invalid max_packet_size value (${n}).`);
+      this.config.maxPacketSize = n;
+    },
+    message_size_limit: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 0 || n > MAX_PAYLOAD) fail(line, `Invalid message_size_limit value (${n}).`);
+      this.config.messageSizeLimit = n;
+    },
+    max_keepalive: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 10 || n > 65535) fail(line, `Invalid max_keepalive value (${n}).`);
+      this.config.maxKeepalive = n;
+    },
+    sys_interval: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 0 || n > 65535) fail(line, `Invalid sys_interval value (${n}).`);
+      this.config.sysInterval = n;
+    },
+    retain_available: (line) => {
+      this.config.retainAvailable = boolValue(line, this.warn);
+    },
+    connection_messages: (line) => {
+      this.config.log.connectionMessages = boolValue(line, this.warn);
+    },
+    log_timestamp: (line) => {
+      this.config.log.timestamp = boolValue(line, this.warn);
+    },
+    log_timestamp_format: (line) => {
+      this.config.log.timestampFormat = stringValue(line, this.config.log.timestampFormat);
+    },
+    log_type: (line) => this.logType(line),
+    log_dest: (line) => this.logDestination(line),
+    persistence: (line) => this.persistence(line),
+    retained_persistence: (line) => this.persistence(line),
+    persistent_client_expiration: (line) => {
+      const value = line.args[0];
+      if (value === undefined) fail(line, 'Empty persistent_client_expiration value in configuration.');
+      const match = /^([0-9]{1,9})([hdwmy])$/.exec(value);
+      const seconds = match ? Number(match[1]) * EXPIRATION_UNITS[match[2]!]! : 0;
+      if (seconds <= 0) fail(line, 'Invalid persistent_client_expiration duration in configuration.');
+      this.config.persistentClientExpiration = seconds;
+    },
+    user: (line) => {
+      this.config.user = stringValue(line, undefined);
+    },
+    include_dir: (line, level) => this.includeDir(line, level),
+    connection: (line) => {
+      const name = line.args[0];
+      if (name === undefined) fail(line, 'Empty connection value in configuration.');
+      this.bridge = name;
+      this.warn(`Warning: Bridge "${name}" at ${describeLocation(line.loc)} is not supported; it and its options are ignored.`);
+    },
+  };
+
+  private tlsString(line: ConfigLine, key: 'caFile' | 'caPath' | 'certFile' | 'keyFile'): void {
+    const tls = this.listener(line).tls;
+    tls[key] = stringValue(line, tls[key]);
+    tls.lines[key] = line;
+  }
+
+  private logType(line: ConfigLine): void {
+    const word = wordValue(line, this.warn, ['none', 'all', 'information', ...ALL_LOG_TYPES], (v) => `Invalid log_type value (${v}).`);
+    // the first log_type line replaces the defaults, later ones add to it
+    const types = (this.logTypes ??= new Set());
+    if (word === 'none') types.clear();
+    else if (word === 'all') ALL_LOG_TYPES.forEach((t) => types.add(t));
+    else types.add(word);
+  }
+
+  private logDestination(line: ConfigLine): void {
+    const word = line.args[0];
+    if (word === undefined) fail(line, 'Empty log_dest value in configuration.');
+    const dest = (this.logDest ??= { stderr: false, stdout: false, topic: false });
+    if (word === 'none') {
+      Object.assign(dest, { stderr: false, stdout: false, topic: false, file: undefined });
+    } else if (word === 'stderr' || word === 'stdout' || word === 'topic') {
+      dest[word] = true;
+    } else if (word === 'file') {
+      if (dest.file !== undefined) fail(line, 'Duplicate "log_dest file" value.');
+      const file = line.rest.slice(4).trim();
+      if (file === '') fail(line, 'Empty "log_dest file" value in configuration.');
+      dest.file = file;
+    } else if (word === 'syslog' || word === 'dlt') {
+      this.warn(`Warning: log_dest ${word} at ${describeLocation(line.loc)} is not supported (ignored).`);
+    } else {
+      fail(line, `Invalid log_dest value (${word}).`);
+    }
+  }
+
+  private persistence(line: ConfigLine): void {
+    this.config.persistence = boolValue(line, this.warn);
+    if (this.config.persistence) this.warn(`Warning: "${line.keyword} true" at ${describeLocation(line.loc)}: ${PERSISTENCE_WARNING}.`);
+  }
+
+  private includeDir(line: ConfigLine, level: number): void {
+    if (level > 0) {
+      // Mosquitto silently reads include_dir only from the main file
+      this.warn(`Warning: include_dir in an included file at ${describeLocation(line.loc)} (ignored: only the main file may include).`);
+      return;
+    }
+    if (line.rest === '') fail(line, 'Empty include_dir value in configuration.');
+    let files: IncludedFile[];
+    try {
+      files = this.readIncludeDir(line.rest);
+    } catch {
+      return fail(line, `Unable to open include_dir '${line.rest}'.`);
+    }
+    for (const file of files) this.readFile(decodeConfigText(file.data, file.path), file.path, level + 1);
+  }
+
+  /** The configuration, once every line has been read. */
+  finish(): BrokerConfig {
+    const config = this.config;
+    const listeners = this.drafts.map((d) => this.finishListener(d));
+    if (this.defaultWanted) {
+      const draft = this.defaultDraft;
+      draft.listener.port = this.defaultPort ?? DEFAULT_PORT;
+      if (this.defaultHost !== undefined) draft.listener.host = this.defaultHost;
+      draft.listener.origin = describeLocation(this.defaultWanted.loc);
+      // Mosquitto adds the default listener after the others
+      listeners.push(this.finishListener(draft));
+    } else {
+      this.warnOrphans();
+    }
+    config.localOnly = this.localOnly;
+    config.listeners = this.localOnly ? this.localListeners() : listeners;
+    resolveAllowAnonymous(config.security, this.localOnly);
+    if (this.logTypes) config.log.types = ALL_LOG_TYPES.filter((t) => this.logTypes!.has(t));
+    if (this.logDest) config.log.dest = this.logDest;
+    return config;
+  }
+
+  private finishListener(draft: ListenerDraft): ListenerConfig {
+    const listener = draft.listener;
+    const tls = finishTls(draft.tls);
+    if (tls) listener.tls = tls;
+    if (this.config.perListenerSettings) resolveAllowAnonymous(listener.security, false);
+    else listener.security = this.config.security;
+    return listener;
+  }
+
+  private localListeners(): ListenerConfig[] {
+    // per listener, Mosquitto's local listeners start with fresh options that allow anonymous clients
+    const security = this.config.perListenerSettings ? defaultSecurityOptions() : this.config.security;
+    if (this.config.perListenerSettings) resolveAllowAnonymous(security, true);
+    return localOnlyListeners([DEFAULT_PORT], LOCAL_ONLY_HOSTS, security);
+  }
+
+  /**
+   * Options for the default listener when none comes to be. Mosquitto 2.0 would, for some of
+   * them, quietly open an extra listener on port 1883 on every interface; that is not done here.
+   */
+  private warnOrphans(): void {
+    for (const line of this.defaultDraft.options) {
+      this.warn(
+        `Warning: "${line.keyword}" at ${describeLocation(line.loc)} comes before any listener, and no port or bind_address line creates the default listener it would apply to (ignored).`,
+      );
+    }
+  }
+}
