@@ -18,8 +18,9 @@ export interface ListenerInfo {
   /** listener port, or 0 for a unix socket */
   port: number;
   protocol: 'mqtt' | 'websockets';
-  /** per-listener security when per_listener_settings is on */
   name: string;
+  /** the listener's security options (used when per_listener_settings is on) */
+  security?: import('./config/broker-config.js').SecurityOptions;
 }
 
 export interface ConnectionInfo {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Broker } from './broker.js';
 import type { ConnectionInfo, ListenerInfo } from './broker-client.js';
+import type { SecurityOptions } from './config/broker-config.js';
 
 export interface ListenerSpec {
   port: number;
@@ -12,6 +13,7 @@ export interface ListenerSpec {
   protocol: 'mqtt' | 'websockets';
   tls?: import('node:tls').TlsOptions & { useIdentityAsUsername?: boolean };
   name?: string;
+  security?: SecurityOptions;
 }
 
 export interface RunningListener {
@@ -23,7 +25,7 @@ export interface RunningListener {
 
 /** Opens one listener and hands every accepted stream to the broker. */
 export async function startListener(broker: Broker, spec: ListenerSpec): Promise<RunningListener> {
-  const info: ListenerInfo = { port: spec.port, protocol: spec.protocol, name: spec.name ?? String(spec.port) };
+  const info: ListenerInfo = { port: spec.port, protocol: spec.protocol, name: spec.name ?? String(spec.port), security: spec.security };
   const accept = (stream: Duplex, socket: net.Socket, identity?: string) => {
     const connInfo: ConnectionInfo = {
       remoteAddress: socket.remoteAddress ?? (spec.socketPath ? spec.socketPath : 'unknown'),
@@ -62,6 +64,7 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  info.port = port;
   broker.log.notice(`Opening ${spec.protocol === 'websockets' ? 'websockets ' : ''}listen socket on ${spec.socketPath ?? `${spec.host ?? '*'}:${port}`}.`);
   return {
     spec,

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { pubCommand } from '../commands/pub.js';
 import { subCommand } from '../commands/sub.js';
 import { passwdCommand } from '../commands/passwd.js';
+import { brokerCommand } from '../commands/broker.js';
 import { benchCommand } from '../commands/bench.js';
 import { sniffCommand } from '../commands/sniff.js';
 import { CliError, UsageError } from './errors.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(pubCommand());
   program.addCommand(subCommand());
   program.addCommand(passwdCommand());
+  program.addCommand(brokerCommand());
   program.addCommand(benchCommand());
   program.addCommand(sniffCommand());
   for (const cmd of [program, ...program.commands]) configureErrors(program, cmd);
