@@ -23,22 +23,16 @@ export function checkFormat(b: Buffer): void {
   for (let i = 0; i < len; i++) {
     const c = b[i];
     if (c === 0x25 /* % */) {
+      // each flag, digit or '.' consumed must still leave a character for the specifier
+      const step = () => {
+        if (++i === len - 1) throw incomplete();
+      };
       if (i === len - 1) throw incomplete();
-      if (b[i + 1] === 0x30 || b[i + 1] === 0x2d) {
-        i++;
-        if (i === len - 1) throw incomplete();
-      }
-      while (isDigit(b[i + 1])) {
-        i++;
-        if (i === len - 1) throw incomplete();
-      }
+      if (b[i + 1] === 0x30 || b[i + 1] === 0x2d) step();
+      while (isDigit(b[i + 1])) step();
       if (b[i + 1] === 0x2e /* . */) {
-        i++;
-        if (i === len - 1) throw incomplete();
-        while (isDigit(b[i + 1])) {
-          i++;
-          if (i === len - 1) throw incomplete();
-        }
+        step();
+        while (isDigit(b[i + 1])) step();
       }
       const spec = b[i + 1]!;
       if (spec >= 0x80 || !PERCENT_SPECIFIERS.has(String.fromCharCode(spec))) {

@@ -18,6 +18,7 @@ import type { ReceivedMessage } from '../../src/output/message.js';
 import { formatMessage } from '../../src/output/print-message.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
+import { restoreTzAfterEach } from '../helpers/tz.js';
 
 interface Proc {
   code: number | null;
@@ -184,7 +185,7 @@ describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], 'mosquitto_sub o
   let dir: string;
   const formatResults = new Map<string, Proc>();
   const plainResults = new Map<string, Proc>();
-  const savedTz = process.env.TZ;
+  restoreTzAfterEach();
 
   const pub = async (args: string[]) => {
     const r = await runProc('mosquitto_pub', ['-p', String(broker.port), ...args]);
@@ -252,8 +253,6 @@ describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], 'mosquitto_sub o
   }, 60_000);
 
   afterAll(async () => {
-    process.env.TZ = savedTz;
-    if (savedTz === undefined) delete process.env.TZ;
     await broker?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

@@ -3,10 +3,11 @@
  * printing the same message, or read off sub_client_output.c where no broker can produce the input
  * (e.g. a topic-alias property).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { compileFormat, renderFormat, type RenderOptions } from '../../src/output/format-template.js';
 import type { ReceivedMessage } from '../../src/output/message.js';
+import { restoreTzAfterEach } from '../helpers/tz.js';
 
 /** 2026-11-22T03:04:38.257988059Z, a Sunday */
 const AT = { epochMs: 1795316678257, nanos: 257988059 };
@@ -39,13 +40,9 @@ function render(fmt: string, msg: ReceivedMessage = base, opts: Partial<RenderOp
   return renderFormat(compileFormat(fmt), msg, { pretty: false, noEol: true, ...opts }).toString('latin1');
 }
 
-const savedTz = process.env.TZ;
+restoreTzAfterEach();
 beforeEach(() => {
   process.env.TZ = 'UTC';
-});
-afterEach(() => {
-  if (savedTz === undefined) delete process.env.TZ;
-  else process.env.TZ = savedTz;
 });
 
 describe('% specifiers', () => {

@@ -1,8 +1,9 @@
 /** --json: one always-valid JSON object per line. */
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodePayload, isoLocalTime, jsonLine } from '../../src/output/json-line.js';
 import type { ReceivedMessage } from '../../src/output/message.js';
+import { restoreTzAfterEach } from '../helpers/tz.js';
 
 const base: ReceivedMessage = {
   topic: 'sensors/t1',
@@ -13,11 +14,7 @@ const base: ReceivedMessage = {
   receivedAt: { epochMs: 1795316678257, nanos: 257988059 },
 };
 
-const savedTz = process.env.TZ;
-afterEach(() => {
-  if (savedTz === undefined) delete process.env.TZ;
-  else process.env.TZ = savedTz;
-});
+restoreTzAfterEach();
 
 describe('jsonLine', () => {
   it('has the documented keys in order', () => {

@@ -5,9 +5,10 @@
  * POSIX TZ strings, a rule-less DST string (borrows posixrules), an invalid name, instants before
  * the first transition and past the last one (footer TZ string).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localTime } from '../../src/output/local-time.js';
 import { strftime, strftime1, unknownConversion } from '../../src/output/strftime.js';
+import { restoreTzAfterEach } from '../helpers/tz.js';
 
 const FORMAT =
   '%Y-%m-%d %H:%M:%S %z %Z|%a %A %b %B %c|%C %D %e %F %g %G %h ' +
@@ -77,11 +78,7 @@ const GLIBC: Array<[string, number, string]> = [
 ['XYZ3ABC', -1000000000, '1938-04-24 20:13:20 -0200 ABC|Sun Sunday Apr April Sun Apr 24 20:13:20 1938|19 04/24/38 24 1938-04-24 38 1938 Apr 08 114 20  8|PM pm 08:13:20 PM 20:13 -1000000000 20:13:20|7 17 16 0 16 04/24/38 20:13:20 38'],
 ];
 
-const savedTz = process.env.TZ;
-afterEach(() => {
-  if (savedTz === undefined) delete process.env.TZ;
-  else process.env.TZ = savedTz;
-});
+restoreTzAfterEach();
 
 describe('strftime in the C locale with glibc time zones', () => {
   it.each(GLIBC)('TZ=%s t=%d', (tz, t, expected) => {
