@@ -1,5 +1,6 @@
 import type { Packet } from '../core/protocol/codec.js';
 import { packetTypeName } from '../sniff/mqtt-header.js';
+import { rawFields } from '../sniff/raw-fields.js';
 import type { PacketEvent } from '../sniff/sniff-events.js';
 
 /**
@@ -15,6 +16,8 @@ export interface PacketFields {
   dup?: boolean;
   id?: number;
   topic?: string;
+  /** v5: the Topic Alias the PUBLISH carried (`topic` is then what it stands for) */
+  topicAlias?: number;
   payloadLength?: number;
   clientId?: string;
   protocolVersion?: number;
@@ -62,7 +65,7 @@ function typeSpecific(packet: Packet, f: PacketFields): void {
       break;
     case 'suback':
     case 'unsuback':
-      f.reasonCodes = (packet.granted as unknown[]).map((g) => (typeof g === 'number' ? g : Number((g as { qos?: number }).qos)));
+      if (packet.granted) f.reasonCodes = (packet.granted as unknown[]).map((g) => (typeof g === 'number' ? g : Number((g as { qos?: number }).qos)));
       break;
     case 'unsubscribe':
       f.unsubscriptions = [...packet.unsubscriptions];
@@ -84,16 +87,24 @@ export function packetFields(ev: PacketEvent): PacketFields {
   const packet = ev.packet;
   if (!packet) {
     // the header byte still says what it claimed to be
+    const raw = rawFields(ev.raw, ev.conn.protocolVersion);
+    if (raw.id !== undefined) f.id = raw.id;
     if (first >> 4 === 3) {
       f.qos = (first >> 1) & 3;
       f.retain = (first & 1) === 1;
       f.dup = (first & 8) === 8;
+      if (raw.topic) f.topic = raw.topic.toString('utf8');
+      if (raw.payloadLength !== undefined) f.payloadLength = raw.payloadLength;
     }
     f.error = ev.error ?? 'malformed';
     return f;
   }
   if (packet.messageId !== undefined && !(packet.cmd === 'publish' && packet.qos === 0)) f.id = packet.messageId;
   typeSpecific(packet, f);
+  if (ev.aliasTopic !== undefined) {
+    f.topicAlias = (packet as { properties?: { topicAlias?: number } }).properties?.topicAlias;
+    f.topic = ev.aliasTopic;
+  }
   const props = (packet as { properties?: Record<string, unknown> }).properties;
   if (props && Object.keys(props).length > 0) f.properties = props;
   return f;

@@ -120,10 +120,6 @@ export class MqttStreamDecoder implements StreamSink {
   private consume(buf: Buffer, at: Timestamp): void {
     let offset = 0;
     while (offset < buf.length) {
-      if (buf[offset]! >> 4 === 0) {
-        this.loseSync(buf.length - offset, 'reserved packet type 0', at);
-        return;
-      }
       const size = frameLength(buf, offset);
       if (size === -1) break;
       if (size === -2) {

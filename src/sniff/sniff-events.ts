@@ -28,6 +28,8 @@ export interface PacketEvent {
   /** null when the codec rejected the packet */
   readonly packet: Packet | null;
   readonly error: string | null;
+  /** v5 PUBLISH that used a Topic Alias: the topic it stands for (undefined when unknown) */
+  readonly aliasTopic?: string;
 }
 
 export type NoteKind = 'gap' | 'skipped' | 'violation' | 'connection' | 'websocket' | 'tls' | 'capture';

@@ -41,6 +41,8 @@ export class TcpConnection {
   private gapWhileDetecting: [boolean, boolean] = [false, false];
   private decoders: [StreamSink | null, StreamSink | null] = [null, null];
   private mqtt: [MqttStreamDecoder | null, MqttStreamDecoder | null] = [null, null];
+  /** v5 Topic Aliases per direction (each side assigns its own) */
+  private aliases: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
   info: ConnectionInfo | null = null;
   closed = false;
 
@@ -86,6 +88,8 @@ export class TcpConnection {
       return;
     }
     this.reasm[side].segment(seg.seq, seg.payload, seg.missing, (flags & TCP_FIN) !== 0, at);
+    // the peer acknowledging bytes we never saw means the capture missed them: no waiting for them
+    if (flags & TCP_ACK) this.reasm[1 - side]!.acknowledged(seg.ack, at);
     if (this.reasm[0].finished && this.reasm[1].finished) this.close(at, 'closed (FIN both ways)');
   }
 
@@ -229,8 +233,16 @@ export class TcpConnection {
       const server = (1 - this.clientSide!) as 0 | 1;
       this.mqtt[server]?.setProtocolVersion(version);
       this.mqtt[this.clientSide!]?.setProtocolVersion(version);
+      this.aliases = [new Map(), new Map()];
     }
-    this.config.emit({ kind: 'packet', at, conn: info, fromClient, raw, packet, error });
+    let aliasTopic: string | undefined;
+    const alias = packet?.cmd === 'publish' ? packet.properties?.topicAlias : undefined;
+    if (packet?.cmd === 'publish' && alias !== undefined) {
+      const map = this.aliases[fromClient ? this.clientSide! : ((1 - this.clientSide!) as 0 | 1)];
+      if (packet.topic !== '') map.set(alias, packet.topic);
+      aliasTopic = packet.topic !== '' ? packet.topic : map.get(alias);
+    }
+    this.config.emit({ kind: 'packet', at, conn: info, fromClient, raw, packet, error, aliasTopic });
   }
 
   private note(note: NoteEvent['note'], message: string, at: Timestamp, side?: 0 | 1, bytes?: number): void {

@@ -1,4 +1,4 @@
-import type { Timestamp } from './frame.js';
+import { secondsBetween, type Timestamp } from './frame.js';
 
 /** Where one direction of a TCP connection delivers its bytes, in sequence order. */
 export interface StreamSink {
@@ -9,6 +9,7 @@ export interface StreamSink {
 }
 
 interface Held {
+  at: Timestamp;
   seq: number;
   data: Buffer;
   missing: number;
@@ -24,6 +25,8 @@ function seqDiff(a: number, b: number): number {
 // enough for real reordering, small enough that a lost segment in a live capture is reported soon.
 const MAX_HELD_SEGMENTS = 512;
 const MAX_HELD_BYTES = 4 * 1024 * 1024;
+// A retransmission fills a real hole within a few RTOs; a hole older than this was not captured.
+const MAX_HOLD_SECONDS = 3;
 
 /**
  * One direction of a TCP connection: drops retransmitted bytes (lo re-sends final segments even
@@ -80,11 +83,30 @@ export class DirectionReassembler {
       offset = 0;
     }
     if (offset > 0) {
-      this.hold({ seq, data: Buffer.from(payload), missing, fin });
-      if (this.held.length > MAX_HELD_SEGMENTS || this.heldBytes > MAX_HELD_BYTES) this.skipToHeld(at);
+      this.hold({ at, seq, data: Buffer.from(payload), missing, fin });
+      const stale = secondsBetween(this.held[0]!.at, at) > MAX_HOLD_SECONDS;
+      if (stale || this.held.length > MAX_HELD_SEGMENTS || this.heldBytes > MAX_HELD_BYTES) this.skipToHeld(at);
       return;
     }
     this.deliver(payload, missing, fin, at);
+    this.drain(at);
+  }
+
+  /**
+   * The receiver acknowledged up to `ack`: bytes before it that we have not seen were sent and
+   * received, so they will never be retransmitted — report them as a gap now ("ACKed unseen segment").
+   * Only while later data is held: that proves a hole, where an ACK merely captured before its data
+   * (possible on "any") does not.
+   */
+  acknowledged(ack: number, at: Timestamp): void {
+    const first = this.held[0];
+    if (this.next === undefined || this.finished || !first || seqDiff(ack, this.next) <= 0) return;
+    const upTo = seqDiff(first.seq, ack) < 0 ? first.seq : ack;
+    const hole = seqDiff(upTo, this.next);
+    if (hole <= 0) return;
+    this.gapBytes += hole;
+    this.sink.gap(hole, at);
+    this.next = upTo;
     this.drain(at);
   }
 
