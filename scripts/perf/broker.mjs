@@ -1,0 +1,605 @@
+// `npm run perf:broker`: our broker (`mqtt broker`) against a Mosquitto started in the same run,
+// under the issue's load shapes, alternating A B A B with a fresh broker per run; medians and
+// ratios. The load generator talks raw MQTT 3.1.1 over loopback sockets: frames are encoded once
+// (mqtt-packet) and patched with a sequence number and a send timestamp, and incoming packets are
+// framed by hand, because a client library would cost more CPU than the broker under test (see
+// ../shared/reference/performance.md). Both brokers and the generator share the machine's cores,
+// so broker CPU per message (from /proc) and the generator's own CPU are printed next to rates.
+//
+// Environment: PERF_BROKER_ROUNDS (3), PERF_BROKER_SECONDS (measured seconds per run, 3),
+// PERF_BROKER_WARMUP_MS (1000), PERF_BROKER_ONLY (comma list of scenario keys),
+// PERF_BROKER_TARGETS (ours,mosquitto), PERF_BROKER_NODE_ARGS (extra node flags for our broker,
+// e.g. --cpu-prof), PERF_JSON (also print the results as one JSON line).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import mqttPacket from 'mqtt-packet';
+import { fmt, freePort, median } from './lib.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROUNDS = Number(process.env.PERF_BROKER_ROUNDS ?? 3);
+const MEASURE_MS = Number(process.env.PERF_BROKER_SECONDS ?? 3) * 1000;
+const WARMUP_MS = Number(process.env.PERF_BROKER_WARMUP_MS ?? 1000);
+const ONLY = process.env.PERF_BROKER_ONLY ? process.env.PERF_BROKER_ONLY.split(',') : undefined;
+const TARGETS = (process.env.PERF_BROKER_TARGETS ?? 'ours,mosquitto').split(',');
+const NODE_ARGS = process.env.PERF_BROKER_NODE_ARGS ? process.env.PERF_BROKER_NODE_ARGS.split(' ') : [];
+const PAYLOAD = 64;
+const AHEAD = 100;
+const IDLE_CONNECTIONS = 5000;
+const HANDSHAKES_IN_FLIGHT = 100;
+const FIXED_RATE = 20_000;
+/** no progress for this long while draining: what has not arrived is lost */
+const DRAIN_STALL_MS = 1500;
+
+// ---------------------------------------------------------------- /proc readings
+
+/** CPU time of every thread of a process, in ns (schedstat has ns resolution; stat has 10 ms). */
+function cpuNs(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+function rssKb(pid) {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Busy and total jiffies of the whole machine. */
+function machineTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+// ---------------------------------------------------------------- brokers
+
+function waitForPort(port, proc, timeoutMs = 10_000) {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    let exited = false;
+    proc.once('exit', (code) => {
+      exited = true;
+      reject(new Error(`broker exited with ${code} before listening`));
+    });
+    const attempt = () => {
+      if (exited) return;
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        if (Date.now() - t0 > timeoutMs) reject(new Error(`broker did not listen on ${port}`));
+        else setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * A fresh broker for one run, configured the same way for both: unlimited in-flight and queued
+ * QoS 1 messages (Mosquitto drops acknowledged messages otherwise), and no log line per
+ * connection, which would otherwise be part of what the idle-connection scenario measures.
+ */
+async function startBroker(kind) {
+  const dir = mkdtempSync(path.join(tmpdir(), `mqtt-perf-broker-${kind}-`));
+  const port = await freePort();
+  const conf = path.join(dir, 'broker.conf');
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    'max_inflight_messages 0',
+    'max_queued_messages 0',
+    'connection_messages false',
+    'log_dest stderr',
+    'log_type error',
+  ];
+  if (kind === 'mosquitto') lines.push('persistence false');
+  writeFileSync(conf, lines.join('\n') + '\n');
+  const [cmd, args] = kind === 'ours' ? [process.execPath, [...NODE_ARGS, path.join(root, 'bin/mqtt'), 'broker', '-c', conf]] : ['mosquitto', ['-c', conf]];
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+  let log = '';
+  proc.stderr.on('data', (d) => {
+    if (log.length < 10_000) log += d;
+  });
+  try {
+    await waitForPort(port, proc);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw new Error(`${kind}: ${err.message}\n${log}`);
+  }
+  return {
+    kind,
+    port,
+    pid: proc.pid,
+    log: () => log,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- raw MQTT client
+
+let clientSerial = 0;
+
+/**
+ * One MQTT 3.1.1 connection. Incoming packets are framed by hand and handed over as
+ * (type, flags, buffer, body start, body end); nothing is allocated per packet.
+ */
+class RawClient {
+  constructor(port, { onPacket, keepalive = 60 } = {}) {
+    this.onPacket = onPacket ?? (() => {});
+    this.onChunkDone = undefined;
+    this.pending = undefined;
+    this.closed = false;
+    this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    this.clientId = `perf-${process.pid}-${++clientSerial}`;
+    this.socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive, clientId: this.clientId }));
+    this.connected = new Promise((resolve, reject) => {
+      this.connack = resolve;
+      this.socket.once('error', reject);
+      this.socket.once('close', () => reject(new Error('closed before CONNACK')));
+    });
+    this.connected.catch(() => {});
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => (this.closed = true));
+    this.socket.on('data', (chunk) => this.onData(chunk));
+  }
+
+  onData(chunk) {
+    let buf = chunk;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = undefined;
+    }
+    let off = 0;
+    const n = buf.length;
+    while (off + 2 <= n) {
+      let len = 0;
+      let mul = 1;
+      let i = off + 1;
+      let complete = false;
+      for (; i < n && i < off + 5; i++) {
+        const b = buf[i];
+        len += (b & 0x7f) * mul;
+        mul *= 128;
+        if ((b & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete) break;
+      const start = i + 1;
+      const end = start + len;
+      if (end > n) break;
+      const type = buf[off] >> 4;
+      if (type === 2) this.connack(buf[start + 1]);
+      else this.onPacket(type, buf[off] & 15, buf, start, end);
+      off = end;
+    }
+    if (off < n) this.pending = buf.subarray(off);
+    if (this.onChunkDone) this.onChunkDone();
+  }
+
+  subscribe(topic, qos) {
+    return new Promise((resolve) => {
+      const prev = this.onPacket;
+      this.onPacket = (type, flags, buf, start, end) => {
+        if (type === 9) {
+          this.onPacket = prev;
+          resolve(buf[start + 2]);
+        } else prev(type, flags, buf, start, end);
+      };
+      this.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos }] }));
+    });
+  }
+
+  close() {
+    this.socket.destroy();
+  }
+}
+
+// ---------------------------------------------------------------- load roles
+
+/**
+ * A publisher of 64-byte messages: payload bytes 0-1 publisher index, 2-5 sequence number, 6-13
+ * send time (performance.now(), ms). One template frame is copied and patched per message, and
+ * the messages of one call go out as one write.
+ */
+class Publisher {
+  constructor(client, index, topic, qos) {
+    this.client = client;
+    this.index = index;
+    this.qos = qos;
+    this.sent = 0;
+    this.acked = 0;
+    const payload = Buffer.alloc(PAYLOAD, 0x78);
+    payload.writeUInt16LE(index, 0);
+    this.template = mqttPacket.generate({ cmd: 'publish', topic, payload, qos, retain: false, dup: false, messageId: qos ? 1 : undefined });
+    this.payloadAt = this.template.length - PAYLOAD;
+    this.idAt = this.payloadAt - 2;
+    if (qos) client.onPacket = (type) => type === 4 && this.acked++;
+  }
+
+  send(count) {
+    if (count <= 0 || this.client.closed) return;
+    const t = this.template;
+    const size = t.length;
+    const out = Buffer.allocUnsafe(size * count);
+    const now = performance.now();
+    for (let k = 0, off = 0; k < count; k++, off += size) {
+      t.copy(out, off);
+      const seq = this.sent++;
+      out.writeUInt32LE(seq, off + this.payloadAt + 2);
+      out.writeDoubleLE(now, off + this.payloadAt + 6);
+      // ids 1..65535 in turn: never more than 100 in flight, so never reused while pending
+      if (this.qos) out.writeUInt16BE((seq % 65535) + 1, off + this.idAt);
+    }
+    this.client.socket.write(out);
+  }
+}
+
+/** Latency histogram in 10 µs buckets up to 10 s. */
+class Histogram {
+  constructor() {
+    this.buckets = new Uint32Array(1_000_000);
+    this.count = 0;
+  }
+  add(ms) {
+    const b = Math.min(this.buckets.length - 1, Math.max(0, Math.floor(ms * 100)));
+    this.buckets[b]++;
+    this.count++;
+  }
+  percentile(p) {
+    if (this.count === 0) return NaN;
+    const want = Math.ceil(this.count * p);
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i];
+      if (seen >= want) return (i + 0.5) / 100;
+    }
+    return NaN;
+  }
+}
+
+/**
+ * A subscriber that checks every message: per publisher, the next sequence number it expects.
+ * A lower number is a duplicate (both brokers keep one publisher's messages in order), a higher
+ * one leaves a gap that the final count reports as lost. QoS 1 messages are acknowledged with
+ * one write per chunk read.
+ */
+class Subscriber {
+  constructor(client, publishers) {
+    this.client = client;
+    this.next = new Uint32Array(publishers);
+    this.unique = new Float64Array(publishers);
+    this.received = 0;
+    this.duplicates = 0;
+    this.gaps = 0;
+    this.histogram = undefined;
+    this.acks = [];
+    this.onProgress = undefined;
+    let now = 0;
+    client.onPacket = (type, flags, buf, start, end) => {
+      if (type !== 3) return;
+      const qos = (flags >> 1) & 3;
+      const topicLen = buf.readUInt16BE(start);
+      let p = start + 2 + topicLen;
+      if (qos) {
+        this.acks.push(buf.readUInt16BE(p));
+        p += 2;
+      }
+      if (end - p < 14) return;
+      const idx = buf.readUInt16LE(p);
+      const seq = buf.readUInt32LE(p + 2);
+      this.received++;
+      if (seq < this.next[idx]) {
+        this.duplicates++;
+        return;
+      }
+      if (seq > this.next[idx]) this.gaps += seq - this.next[idx];
+      this.next[idx] = seq + 1;
+      this.unique[idx]++;
+      if (this.histogram) {
+        if (now === 0) now = performance.now();
+        this.histogram.add(now - buf.readDoubleLE(p + 6));
+      }
+    };
+    client.onChunkDone = () => {
+      now = 0;
+      if (this.acks.length) {
+        const out = Buffer.allocUnsafe(4 * this.acks.length);
+        for (let i = 0; i < this.acks.length; i++) {
+          out[4 * i] = 0x40;
+          out[4 * i + 1] = 2;
+          out.writeUInt16BE(this.acks[i], 4 * i + 2);
+        }
+        this.acks.length = 0;
+        client.socket.write(out);
+      }
+      if (this.onProgress) this.onProgress();
+    };
+  }
+}
+
+// ---------------------------------------------------------------- measurement helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function connectAll(port, n, opts) {
+  const clients = [];
+  for (let i = 0; i < n; i++) clients.push(new RawClient(port, opts));
+  await Promise.all(clients.map((c) => c.connected));
+  return clients;
+}
+
+function snapshot(broker, counter) {
+  return { t: performance.now(), cpu: cpuNs(broker.pid), gen: process.cpuUsage(), machine: machineTicks(), count: counter() };
+}
+
+/** Rate and CPU between two snapshots. */
+function between(a, b) {
+  const seconds = (b.t - a.t) / 1000;
+  const msgs = b.count - a.count;
+  const genUs = b.gen.user - a.gen.user + (b.gen.system - a.gen.system);
+  return {
+    rate: msgs / seconds,
+    brokerCpuPerMsgUs: (b.cpu - a.cpu) / 1000 / msgs,
+    brokerCores: (b.cpu - a.cpu) / 1e9 / seconds,
+    generatorCores: genUs / 1e6 / seconds,
+    machineCores: ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * cpus().length,
+  };
+}
+
+/** Waits until `done()` or until nothing has changed for DRAIN_STALL_MS. */
+async function drain(done, progress) {
+  let last = progress();
+  let since = performance.now();
+  while (!done()) {
+    await sleep(20);
+    const p = progress();
+    if (p !== last) {
+      last = p;
+      since = performance.now();
+    } else if (performance.now() - since > DRAIN_STALL_MS) break;
+  }
+}
+
+// ---------------------------------------------------------------- scenarios
+
+/**
+ * Fan-in: 10 publishers -> 1 subscriber on one topic. QoS 0 publishers stay at most AHEAD
+ * messages ahead of what the subscriber has received from them (end-to-end flow control, so
+ * latency measures the broker rather than socket buffers); QoS 1 publishers keep AHEAD PUBLISHes
+ * waiting for PUBACK. With `rate`, publishers instead send on a fixed schedule.
+ */
+async function fanIn(broker, { qos, rate }) {
+  const topic = 'perf/fan-in';
+  const [subClient] = await connectAll(broker.port, 1);
+  const sub = new Subscriber(subClient, 10);
+  await subClient.subscribe(topic, qos);
+  const pubClients = await connectAll(broker.port, 10);
+  const pubs = pubClients.map((c, i) => new Publisher(c, i, topic, qos));
+  let running = true;
+  let timer;
+  if (rate) {
+    // each publisher's share of the rate, sent on a 1 ms timer: whatever is due goes out in one write
+    const perPubPerMs = rate / pubs.length / 1000;
+    const t0 = performance.now();
+    timer = setInterval(() => {
+      const due = Math.floor((performance.now() - t0) * perPubPerMs);
+      for (const p of pubs) p.send(due - p.sent);
+    }, 1);
+  } else if (qos === 0) {
+    const pump = () => {
+      if (!running) return;
+      for (const p of pubs) p.send(AHEAD - (p.sent - sub.unique[p.index]));
+    };
+    sub.onProgress = pump;
+    pump();
+  } else {
+    for (const p of pubs) {
+      p.client.onChunkDone = () => running && p.send(AHEAD - (p.sent - p.acked));
+      p.send(AHEAD);
+    }
+  }
+  const counter = () => sub.received - sub.duplicates;
+  await sleep(WARMUP_MS);
+  sub.histogram = new Histogram();
+  const a = snapshot(broker, counter);
+  await sleep(MEASURE_MS);
+  const b = snapshot(broker, counter);
+  const hist = sub.histogram;
+  sub.histogram = undefined;
+  running = false;
+  clearInterval(timer);
+  // QoS 1: only what the broker acknowledged must arrive; QoS 0: everything sent should
+  const owed = () => pubs.reduce((s, p) => s + (qos ? p.acked : p.sent), 0);
+  await drain(() => counter() >= owed(), counter);
+  const uniqueTotal = sub.unique.reduce((x, y) => x + y, 0);
+  const result = {
+    ...between(a, b),
+    p50: hist.percentile(0.5),
+    p99: hist.percentile(0.99),
+    lost: Math.max(0, owed() - uniqueTotal),
+    duplicates: sub.duplicates,
+  };
+  for (const c of [subClient, ...pubClients]) c.close();
+  return result;
+}
+
+/** Fan-out: 1 publisher -> 100 subscribers, the publisher at most AHEAD ahead of the slowest one. */
+async function fanOut(broker) {
+  const topic = 'perf/fan-out';
+  const subClients = await connectAll(broker.port, 100);
+  const subs = subClients.map((c) => new Subscriber(c, 1));
+  await Promise.all(subClients.map((c) => c.subscribe(topic, 0)));
+  const [pubClient] = await connectAll(broker.port, 1);
+  const pub = new Publisher(pubClient, 0, topic, 0);
+  let running = true;
+  const slowest = () => {
+    let m = Infinity;
+    for (const s of subs) if (s.unique[0] < m) m = s.unique[0];
+    return m;
+  };
+  const pump = () => {
+    if (!running) return;
+    const room = AHEAD - (pub.sent - slowest());
+    // waiting for a handful of free places saves the generator one tiny write per subscriber chunk
+    if (room >= 10) pub.send(room);
+  };
+  for (const s of subs) s.onProgress = pump;
+  pub.send(AHEAD);
+  const counter = () => subs.reduce((x, s) => x + s.received - s.duplicates, 0);
+  await sleep(WARMUP_MS);
+  for (const s of subs) s.histogram = new Histogram();
+  const a = snapshot(broker, counter);
+  await sleep(MEASURE_MS);
+  const b = snapshot(broker, counter);
+  running = false;
+  const hist = subs[0].histogram;
+  for (const s of subs) s.histogram = undefined;
+  await drain(() => slowest() >= pub.sent, counter);
+  const result = {
+    ...between(a, b),
+    p50: hist.percentile(0.5),
+    p99: hist.percentile(0.99),
+    lost: subs.reduce((x, s) => x + (pub.sent - s.unique[0]), 0),
+    duplicates: subs.reduce((x, s) => x + s.duplicates, 0),
+  };
+  for (const c of [pubClient, ...subClients]) c.close();
+  return result;
+}
+
+/**
+ * 5,000 connections, 100 handshakes in flight; then idle. CPU per 1,000 connects from the start
+ * of the first to the last CONNACK; resident memory per connection from the growth of VmRSS once
+ * the connections have sat idle for a while.
+ */
+async function idleConnections(broker) {
+  await sleep(500);
+  const rss0 = rssKb(broker.pid);
+  const cpu0 = cpuNs(broker.pid);
+  const t0 = performance.now();
+  const clients = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < IDLE_CONNECTIONS) {
+      next++;
+      const c = new RawClient(broker.port);
+      clients.push(c);
+      await c.connected;
+    }
+  };
+  await Promise.all(Array.from({ length: HANDSHAKES_IN_FLIGHT }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuNs(broker.pid);
+  await sleep(2000);
+  const rss1 = rssKb(broker.pid);
+  for (const c of clients) c.close();
+  return {
+    connectsPerSec: IDLE_CONNECTIONS / seconds,
+    cpuPer1000Ms: (cpu1 - cpu0) / 1e6 / (IDLE_CONNECTIONS / 1000),
+    kbPerConnection: (rss1 - rss0) / IDLE_CONNECTIONS,
+  };
+}
+
+const SCENARIOS = [
+  { key: 'fan-in-qos0', title: 'fan-in QoS 0, 10 -> 1, <= 100 ahead', run: (b) => fanIn(b, { qos: 0 }) },
+  { key: 'fan-out', title: 'fan-out QoS 0, 1 -> 100', run: (b) => fanOut(b) },
+  { key: 'fan-in-qos1', title: 'fan-in QoS 1, 10 -> 1, 100 in flight', run: (b) => fanIn(b, { qos: 1 }) },
+  { key: 'latency', title: `fan-in QoS 0 at ${FIXED_RATE.toLocaleString('en-US')} msgs/s`, run: (b) => fanIn(b, { qos: 0, rate: FIXED_RATE }) },
+  { key: 'idle', title: `${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections`, run: (b) => idleConnections(b) },
+];
+
+// ---------------------------------------------------------------- main
+
+const results = {};
+for (const s of SCENARIOS) {
+  if (ONLY && !ONLY.includes(s.key)) continue;
+  results[s.key] = Object.fromEntries(TARGETS.map((t) => [t, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of TARGETS) {
+      const broker = await startBroker(kind);
+      try {
+        const r = await s.run(broker);
+        results[s.key][kind].push(r);
+        process.stderr.write(`${s.key} ${kind} #${round + 1}: ${JSON.stringify(r, (_, v) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v))}\n`);
+      } finally {
+        await broker.stop();
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const med = (key, kind, field) => median(results[key][kind].map((r) => r[field]));
+const sum = (key, kind, field) => results[key][kind].reduce((x, r) => x + r[field], 0);
+const has = (key) => results[key] !== undefined;
+const both = TARGETS.includes('ours') && TARGETS.includes('mosquitto');
+const rows = [];
+const row = (metric, key, field, digits, better, format = (v) => fmt(v, digits)) => {
+  const ours = TARGETS.includes('ours') ? med(key, 'ours', field) : NaN;
+  const mosq = TARGETS.includes('mosquitto') ? med(key, 'mosquitto', field) : NaN;
+  // the ratio reads "how many times Mosquitto's": > 1 is better for rates, worse for costs
+  rows.push({ metric, ours, mosquitto: mosq, ratio: both ? ours / mosq : NaN, better, cells: [format(ours), format(mosq)] });
+};
+for (const s of SCENARIOS) {
+  if (!has(s.key)) continue;
+  if (s.key === 'idle') {
+    row(`${s.title}: KB RSS per connection`, s.key, 'kbPerConnection', 2, 'lower');
+    row(`${s.title}: broker CPU ms per 1,000 connects`, s.key, 'cpuPer1000Ms', 1, 'lower');
+    row(`${s.title}: connects/s`, s.key, 'connectsPerSec', 0, 'higher');
+    continue;
+  }
+  const unit = s.key === 'fan-out' ? 'deliveries/s' : 'msgs/s';
+  if (s.key !== 'latency') row(`${s.title}: ${unit}`, s.key, 'rate', 0, 'higher');
+  row(`${s.title}: latency p50 ms`, s.key, 'p50', 2, 'lower');
+  row(`${s.title}: latency p99 ms`, s.key, 'p99', 2, 'lower');
+  row(`${s.title}: broker CPU µs per msg`, s.key, 'brokerCpuPerMsgUs', 2, 'lower');
+  row(`${s.title}: generator cores / machine cores busy`, s.key, 'generatorCores', 2, 'info', () => '');
+  const last = rows[rows.length - 1];
+  for (const [i, kind] of ['ours', 'mosquitto'].entries()) {
+    if (TARGETS.includes(kind)) last.cells[i] = `${fmt(med(s.key, kind, 'generatorCores'), 2)} / ${fmt(med(s.key, kind, 'machineCores'), 2)}`;
+  }
+  last.ratio = NaN;
+  rows.push({
+    metric: `${s.title}: lost / duplicates (all runs)`,
+    cells: ['ours', 'mosquitto'].map((k) => (TARGETS.includes(k) ? `${sum(s.key, k, 'lost')} / ${sum(s.key, k, 'duplicates')}` : '')),
+    ratio: NaN,
+  });
+}
+
+const width = Math.max(...rows.map((r) => r.metric.length));
+console.log(`\nBroker benchmark: 64-byte payloads, MQTT 3.1.1, 127.0.0.1; median of ${ROUNDS} alternating runs, ${MEASURE_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up`);
+console.log(`${'metric'.padEnd(width)}  ${'ours'.padStart(14)}  ${'mosquitto'.padStart(14)}  ratio`);
+for (const r of rows) {
+  const ratio = Number.isFinite(r.ratio) ? fmt(r.ratio, 2) + 'x' : '';
+  console.log(`${r.metric.padEnd(width)}  ${r.cells[0].padStart(14)}  ${r.cells[1].padStart(14)}  ${ratio}`);
+}
+console.log(
+  '\nTargets (issue 4): fan-in QoS 0, fan-out and fan-in QoS 1 rates >= 1.0x with 0 lost; p99 at the fixed rate <= 2x;' +
+    ' <= 4 KB per idle connection; CPU per 1,000 connects <= 2x.',
+);
+if (process.env.PERF_JSON) console.log(JSON.stringify({ rounds: ROUNDS, measureMs: MEASURE_MS, results }));
