@@ -51,6 +51,10 @@ export interface LaneStats {
   lastReceiveAt: number;
   /** wall-clock ms of the last PUBLISH written (0: none), for the publish rate */
   lastSendAt: number;
+  /** wall-clock ms of the first bench message received (0: none): sub mode's rate starts there */
+  firstReceiveAt: number;
+  /** wall-clock ms of the first connection attempt (0: none): conn mode's rate starts there */
+  firstConnectAt: number;
 }
 
 /** What subscribers of a lane saw from one publisher (summed over those subscribers). */
@@ -89,6 +93,8 @@ export function emptyStats(): LaneStats {
     publishersDone: 0,
     lastReceiveAt: 0,
     lastSendAt: 0,
+    firstReceiveAt: 0,
+    firstConnectAt: 0,
   };
 }
 
@@ -96,6 +102,11 @@ const COUNTERS = [
   'subscribed', 'sent', 'acked', 'rejected', 'inflight', 'overrun', 'aheadStalls',
   'received', 'unique', 'duplicates', 'outOfOrder', 'gaps', 'foreign', 'publishersDone',
 ] as const;
+
+/** The earlier of two wall-clock times where 0 means "never". */
+function earliest(a: number, b: number): number {
+  return a === 0 ? b : b === 0 ? a : Math.min(a, b);
+}
 
 /** Sums the stats of all lanes into one (histograms merged bucket by bucket). */
 export function mergeStats(all: readonly LaneStats[]): LaneStats {
@@ -113,6 +124,8 @@ export function mergeStats(all: readonly LaneStats[]): LaneStats {
     for (const [reason, n] of Object.entries(c.errors)) out.connections.errors[reason] = (out.connections.errors[reason] ?? 0) + n;
     out.lastReceiveAt = Math.max(out.lastReceiveAt, s.lastReceiveAt);
     out.lastSendAt = Math.max(out.lastSendAt, s.lastSendAt);
+    out.firstReceiveAt = earliest(out.firstReceiveAt, s.firstReceiveAt);
+    out.firstConnectAt = earliest(out.firstConnectAt, s.firstConnectAt);
     latency.add(s.latency);
     ackLatency.add(s.ackLatency);
     connectLatency.add(s.connectLatency);

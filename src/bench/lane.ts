@@ -31,6 +31,7 @@ export class Lane {
   private publishing = false;
   private drainTimer: NodeJS.Timeout | undefined;
   private finished = false;
+  private firstConnectAt = 0;
 
   constructor(
     private readonly init: LaneInit,
@@ -105,6 +106,7 @@ export class Lane {
     const bind = t.bindAddresses.length > 0 ? t.bindAddresses[index % t.bindAddresses.length] : undefined;
     const client = new BenchClient(t, `${t.idPrefix}${role}${index}`, bind);
     this.connections.attempted++;
+    if (this.firstConnectAt === 0) this.firstConnectAt = Date.now();
     const [s0, ns0] = monotonicNow();
     try {
       await client.connect();
@@ -208,6 +210,7 @@ export class Lane {
       s.lastSendAt = Math.max(s.lastSendAt, p.lastSendAt);
     }
     s.publishersDone = this.publishersDone;
+    s.firstConnectAt = this.firstConnectAt;
     s.aheadStalls = this.gate?.stalls ?? 0;
     for (const sub of this.subscribers) {
       const t = sub.totals();
@@ -218,6 +221,7 @@ export class Lane {
       s.outOfOrder += t.outOfOrder;
       s.gaps += t.gaps;
       s.lastReceiveAt = Math.max(s.lastReceiveAt, sub.lastReceiveAt);
+      if (sub.firstReceiveAt > 0 && (s.firstReceiveAt === 0 || sub.firstReceiveAt < s.firstReceiveAt)) s.firstReceiveAt = sub.firstReceiveAt;
     }
     s.latency = this.latency.snapshot();
     s.ackLatency = this.ackLatency.snapshot();

@@ -136,8 +136,10 @@ export function buildResult(f: RunFacts): BenchResult {
   const receives = plan.mode === 'sub' || plan.mode === 'pubsub';
   const streams = streamResults(f);
   const pubSeconds = Math.max(0.001, ((stats.lastSendAt || f.publishEndMs || f.endMs) - f.startMs) / 1000);
-  const recvSeconds = Math.max(0.001, ((stats.lastReceiveAt || f.endMs) - f.startMs) / 1000);
-  const connectSeconds = Math.max(0.001, ((f.connectEndMs ?? f.endMs) - f.startMs) / 1000);
+  // sub mode waits for publishers it does not control: its rate runs from the first message
+  const recvStart = plan.mode === 'sub' && stats.firstReceiveAt > 0 ? stats.firstReceiveAt : f.startMs;
+  const recvSeconds = Math.max(0.001, ((stats.lastReceiveAt || f.endMs) - recvStart) / 1000);
+  const connectSeconds = Math.max(0.001, ((f.connectEndMs ?? f.endMs) - (stats.firstConnectAt || f.startMs)) / 1000);
   const lostExact = plan.mode === 'pubsub';
   return {
     schema: RESULT_SCHEMA,

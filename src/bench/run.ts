@@ -19,7 +19,17 @@ export const EXIT_OK = 0;
 export const EXIT_ERRORS = 1;
 export const EXIT_INTERRUPTED = 130;
 
+/** After Ctrl-C, how long in-flight messages and acks may still take to arrive. */
+const INTERRUPT_GRACE_MS = 1000;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Tells the lanes what each publisher sent and waits until subscribers have it (or stop progressing). */
+async function drain(lanes: Lanes): Promise<void> {
+  const { sentBy } = await lanes.snapshot();
+  lanes.broadcast({ type: 'drain', sentBy });
+  await lanes.all('drained');
+}
 
 /**
  * Runs a bench end to end: connect every lane, publish, drain, finish, report. Every wait is
@@ -62,10 +72,13 @@ export async function runBench(plan: BenchPlan, io: RunIO): Promise<{ code: numb
       lanes.broadcast({ type: 'publish', startMs });
       await unlessInterrupted(publishing(plan, lanes));
       publishEndMs = Date.now();
-      if (plan.mode === 'pubsub' && !stopped()) {
-        const { sentBy } = await lanes.snapshot();
-        lanes.broadcast({ type: 'drain', sentBy });
-        await unlessInterrupted(lanes.all('drained'));
+      if (plan.mode === 'pubsub' && !stopped()) await unlessInterrupted(drain(lanes));
+      if (interrupted && !lanes.fatal) {
+        // what was already sent still counts: give it a moment to arrive, so that an
+        // interrupted run does not report the messages in flight as lost
+        lanes.broadcast({ type: 'stop-publishing' });
+        await Promise.race([lanes.all('publishers-done'), sleep(INTERRUPT_GRACE_MS)]);
+        if (plan.mode === 'pubsub') await Promise.race([drain(lanes), sleep(INTERRUPT_GRACE_MS)]);
       }
     }
   }

@@ -23,6 +23,7 @@ export class Subscriber {
   foreign = 0;
   done = false;
   lastReceiveAt = 0;
+  firstReceiveAt = 0;
   /** pubsub: only our own run counts; sub: every run seen is its own set of streams */
   private readonly streams = new Map<number, StreamTracker>();
   private chunkNow: [number, number] | undefined;
@@ -64,7 +65,10 @@ export class Subscriber {
         onPublish: (p) => this.onPublish(p),
         onAck: (type, id) => type === 6 && client.queueAck(PUBCOMP, id),
         onChunkDone: () => {
-          if (this.chunkNow) this.lastReceiveAt = Date.now();
+          if (this.chunkNow) {
+            this.lastReceiveAt = Date.now();
+            if (this.firstReceiveAt === 0) this.firstReceiveAt = this.lastReceiveAt;
+          }
           this.chunkNow = undefined;
           this.gate?.wakeAll();
         },

@@ -24,8 +24,8 @@ export function describeRun(r: BenchResult): string {
 function limits(r: BenchResult): string {
   const c = r.config;
   const parts: string[] = [];
-  if (r.mode !== 'conn') parts.push(c.rate > 0 ? `rate ${n(c.rate)} msgs/s` : 'rate unlimited');
-  else if (c.rate > 0) parts.push(`rate ${n(c.rate)} connects/s`);
+  if (r.mode === 'pub' || r.mode === 'pubsub') parts.push(c.rate > 0 ? `rate ${n(c.rate)} msgs/s` : 'rate unlimited');
+  else if (r.mode === 'conn' && c.rate > 0) parts.push(`rate ${n(c.rate)} connects/s`);
   if (c.count > 0) parts.push(`${n(c.count)} messages per ${r.mode === 'sub' ? 'subscriber' : 'publisher'}`);
   if (c.duration > 0) parts.push(`at most ${c.duration} s`);
   if (r.mode === 'pubsub' && c.ahead > 0 && c.rate === 0) parts.push(`at most ${n(c.ahead)} ahead`);
