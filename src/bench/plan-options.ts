@@ -57,7 +57,8 @@ export function resolvePlan(mode: BenchMode, o: PlanOptions): BenchPlan {
   const clients = intOption(o.clients, '--clients', mode === 'conn' ? 100 : 1, 1, MAX_CLIENTS);
   const publishers = mode === 'pub' ? clients : mode === 'pubsub' ? intOption(o.publishers, '--publishers', 1, 1, MAX_CLIENTS) : 0;
   const subscribers = mode === 'sub' ? clients : mode === 'pubsub' ? intOption(o.subscribers, '--subscribers', 1, 1, MAX_CLIENTS) : 0;
-  const topic = checkTopic(o.topic ?? 'bench/%i', '--topic');
+  // sub's -t is a filter (as in mosquitto_sub); only publishing modes take a topic name
+  const topic = mode === 'sub' ? 'bench/%i' : checkTopic(o.topic ?? 'bench/%i', '--topic');
   const qos = qosOption(o.qos, '--qos', 0);
   const rate = numberOption(o.rate, '--rate', 0);
   const count = intOption(o.count, '--count', 0);

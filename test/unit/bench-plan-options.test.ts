@@ -44,3 +44,10 @@ describe('bench options', () => {
     expect(splitPlan(resolvePlan('conn', { clients: '1' }), 4)).toHaveLength(1);
   });
 });
+
+describe('bench sub options', () => {
+  it('takes -t as a filter, wildcards allowed', () => {
+    expect(resolvePlan('sub', { topic: 'a/+/#' }).filter).toBe('a/+/#');
+    expect(() => resolvePlan('sub', { topic: 'a/#/b' })).toThrow(/not a valid topic filter/);
+  });
+});
