@@ -329,6 +329,11 @@ describe('command line (-p, --bind, -v)', () => {
     }
   });
 
+  it('-p given several times opens local-only listeners on each port, like Mosquitto', () => {
+    const { config: c } = applyCommandLine(defaultBrokerConfig(), { port: [1884, 1885] });
+    expect(c.listeners.map((l) => [l.host, l.port])).toEqual([['127.0.0.1', 1884], ['::1', 1884], ['127.0.0.1', 1885], ['::1', 1885]]);
+  });
+
   it('--bind to a loopback address stays local-only; another address refuses anonymous clients unless allowed', () => {
     const local = applyCommandLine(defaultBrokerConfig(), { bind: '127.0.0.1', port: 1884 });
     expect(local.config.listeners.map((l) => [l.host, l.port, l.security.allowAnonymous])).toEqual([['127.0.0.1', 1884, true]]);

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { validateTopicFilter } from '../../core/topic/validate.js';
 import { ConfigFileError, describeLocation } from '../config/config-error.js';
-import { configLines, decodeConfigText, type ConfigLine } from '../config/config-lines.js';
+import { decodeConfigText, readConfigFile } from '../config/config-file.js';
+import { configLines, type ConfigLine } from '../config/config-lines.js';
 
 export { createAclChecker, type AclChecker, type ClientAcl } from './acl-checker.js';
 
@@ -86,11 +86,6 @@ export function parseAclFile(text: string, fileName: string): ParsedAcl {
 
 /** parseAclFile on a file; Mosquitto's "Error: Unable to open acl_file" when it cannot be read. */
 export async function loadAclFile(file: string): Promise<ParsedAcl> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch {
-    throw new ConfigFileError(`Error: Unable to open acl_file "${file}".`, { file, line: 0 });
-  }
+  const data = await readConfigFile(file, () => `Error: Unable to open acl_file "${file}".`);
   return parseAclFile(decodeConfigText(data, file), file);
 }

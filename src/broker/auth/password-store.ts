@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { verifyPassword, type PasswordHash } from '../../auth/hash.js';
 import { parsePasswordFile, passwordTable, userKey, type FileLine, type PasswordFile } from '../../auth/password-file.js';
-import { ConfigFileError } from '../config/config-error.js';
+import { readConfigFile } from '../config/config-file.js';
 
 /** Why a line of the file gives no user, in words close to Mosquitto's own log lines. */
 function lineWarning(file: string, line: FileLine, problem: string | undefined): string | undefined {
@@ -57,12 +56,7 @@ export class PasswordStore {
   }
 
   private static async read(file: string): Promise<{ table: Map<string, PasswordHash>; warnings: string[] }> {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch {
-      throw new ConfigFileError(`Error: Unable to open pwfile "${file}".`, { file, line: 0 });
-    }
+    const data = await readConfigFile(file, () => `Error: Unable to open pwfile "${file}".`);
     const parsed = parsePasswordFile(data);
     return { table: passwordTable(parsed), warnings: fileWarnings(file, parsed) };
   }

@@ -11,8 +11,8 @@ import {
 
 /** The broker's own flags: `mqtt broker [-p PORT] [--bind ADDR] [-v]`. */
 export interface CommandLineOptions {
-  /** 0 asks the kernel for a free port (Mosquitto's -p refuses 0) */
-  port?: number;
+  /** one or more (Mosquitto takes -p several times); 0 asks the kernel for a free port, which Mosquitto refuses */
+  port?: number | readonly number[];
   bind?: string;
   verbose?: boolean;
 }
@@ -53,9 +53,10 @@ export function applyCommandLine(config: BrokerConfig, cli: CommandLineOptions):
     out.verbose = true;
     out.log.types = [...ALL_LOG_TYPES];
   }
-  if (cli.port === undefined && cli.bind === undefined) return { config: out, warnings };
+  const ports = cli.port === undefined ? [] : typeof cli.port === 'number' ? [cli.port] : [...cli.port];
+  if (ports.length === 0 && cli.bind === undefined) return { config: out, warnings };
   if (!config.localOnly) {
-    if (cli.port !== undefined) warnings.push(`Warning: -p ${cli.port} is ignored because the configuration defines listeners.`);
+    for (const port of ports) warnings.push(`Warning: -p ${port} is ignored because the configuration defines listeners.`);
     if (cli.bind !== undefined) warnings.push(`Warning: --bind ${cli.bind} is ignored because the configuration defines listeners.`);
     return { config: out, warnings };
   }
@@ -70,7 +71,7 @@ export function applyCommandLine(config: BrokerConfig, cli: CommandLineOptions):
       `Warning: --bind ${cli.bind} is not a loopback address, so anonymous clients are refused unless the configuration sets allow_anonymous true.`,
     );
   }
-  out.listeners = localOnlyListeners([cli.port ?? DEFAULT_PORT], hosts, security).map((l) => ({
+  out.listeners = localOnlyListeners(ports.length > 0 ? ports : [DEFAULT_PORT], hosts, security).map((l) => ({
     ...l,
     origin: cli.bind !== undefined ? '--bind' : '-p',
   }));

@@ -13,7 +13,8 @@ import {
   type SecurityOptions,
 } from './broker-config.js';
 import { describeLocation } from './config-error.js';
-import { configLines, decodeConfigText, type ConfigLine } from './config-lines.js';
+import { decodeConfigText } from './config-file.js';
+import { configLines, type ConfigLine } from './config-lines.js';
 import { boolValue, fail, intValue, stringValue, wordValue } from './config-values.js';
 import type { IncludedFile } from './include-dir.js';
 import { TLS_VERSIONS, finishTls, newDraft, type ListenerDraft } from './listener-draft.js';

@@ -1,4 +1,4 @@
-import { ConfigFileError, type FileLocation } from './config-error.js';
+import type { FileLocation } from './config-error.js';
 
 /** One option line of a mosquitto.conf-style file. */
 export interface ConfigLine {
@@ -30,28 +30,4 @@ export function configLines(text: string, file: string): ConfigLine[] {
     out.push({ loc: { file, line: i + 1 }, keyword, rest, args: rest === '' ? [] : rest.split(BLANKS) });
   });
   return out;
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A configuration file's bytes as text. Mosquitto refuses malformed UTF-8 in string values
- * ("Error: Malformed UTF-8 in configuration."); here any line with it is refused, by number.
- */
-export function decodeConfigText(data: Uint8Array, file: string): string {
-  try {
-    return UTF8.decode(data);
-  } catch {
-    let start = 0;
-    for (let line = 1; ; line++) {
-      const nl = data.indexOf(0x0a, start);
-      const end = nl === -1 ? data.length : nl;
-      try {
-        UTF8.decode(data.subarray(start, end));
-      } catch {
-        throw new ConfigFileError('Error: Malformed UTF-8 in configuration.', { file, line });
-      }
-      start = end + 1;
-    }
-  }
 }

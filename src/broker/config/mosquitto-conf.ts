@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { BrokerConfig } from './broker-config.js';
 import { ConfParser } from './conf-parser.js';
-import { ConfigFileError } from './config-error.js';
-import { decodeConfigText } from './config-lines.js';
+import { decodeConfigText, readConfigFile } from './config-file.js';
 import { readIncludeDir, type IncludedFile } from './include-dir.js';
 
 export interface ParsedConfig {
@@ -30,13 +28,8 @@ export function parseMosquittoConf(text: string, fileName: string, options: Pars
 
 /** parseMosquittoConf on a file; "Error: Unable to open config file X." when it cannot be read. */
 export async function loadMosquittoConf(file: string, options: ParseOptions = {}): Promise<ParsedConfig> {
-  let data: Buffer;
-  try {
-    data = await readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'EISDIR' ? `Error: Config file ${file} is a directory.` : `Error: Unable to open config file ${file}.`;
-    throw new ConfigFileError(reason, { file, line: 0 });
-  }
+  const data = await readConfigFile(file, (err) =>
+    err.code === 'EISDIR' ? `Error: Config file ${file} is a directory.` : `Error: Unable to open config file ${file}.`,
+  );
   return parseMosquittoConf(decodeConfigText(data, file), file, options);
 }
