@@ -242,9 +242,10 @@ export class BenchClient {
       this.handlers.onPublish?.({ buf, payloadStart: pos, payloadEnd: end, qos, packetId });
       return true;
     }
-    if (type >= 4 && type <= 7 && size >= 4) {
-      const reason = size > 4 ? buf[start + 4]! : 0;
-      this.handlers.onAck?.(type, buf.readUInt16BE(start + 2), reason);
+    if (type >= 4 && type <= 7 && end - pos >= 2) {
+      // a v5 ack may add a reason code (and properties) after the packet id
+      const reason = end - pos > 2 ? buf[pos + 2]! : 0;
+      this.handlers.onAck?.(type, buf.readUInt16BE(pos), reason);
       return true;
     }
     this.decoder.push(buf.subarray(start, end));

@@ -136,8 +136,9 @@ export class Lane {
   /** Runs `fn` over the indexes with at most `concurrency` at once, paced by the conn rate. */
   private async each(indexes: number[], fn: (i: number) => Promise<void>): Promise<void> {
     const plan = this.plan;
-    const lanes = Math.max(1, plan.workers);
+    const lanes = this.init.lanePlan.lanes;
     const interval = plan.mode === 'conn' && plan.rate > 0 ? (1000 * lanes) / plan.rate : 0;
+    const concurrency = Math.max(1, Math.ceil(plan.concurrency / lanes));
     let next = 0;
     const started = performance.now();
     const worker = async () => {
@@ -150,7 +151,7 @@ export class Lane {
         await fn(indexes[k]!);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(plan.concurrency, indexes.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, indexes.length) }, worker));
   }
 
   private onPublisherDone(): void {

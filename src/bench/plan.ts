@@ -60,6 +60,8 @@ export interface BenchPlan {
 /** The share of a run one thread carries: which publishers, subscribers and connections. */
 export interface LanePlan {
   lane: number;
+  /** how many lanes share the run (connection pacing and concurrency are split between them) */
+  lanes: number;
   plan: BenchPlan;
   publishers: number[];
   subscribers: number[];
@@ -69,11 +71,13 @@ export interface LanePlan {
 /** Deals the clients round-robin, so each lane gets a fair share of every role. */
 export function splitPlan(plan: BenchPlan, lanes: number): LanePlan[] {
   const n = Math.max(1, lanes);
-  const out: LanePlan[] = Array.from({ length: n }, (_, lane) => ({ lane, plan, publishers: [], subscribers: [], connections: [] }));
+  const out: LanePlan[] = Array.from({ length: n }, (_, lane) => ({ lane, lanes: n, plan, publishers: [], subscribers: [], connections: [] }));
   for (let i = 0; i < plan.publishers; i++) out[i % n]!.publishers.push(i);
   for (let i = 0; i < plan.subscribers; i++) out[i % n]!.subscribers.push(i);
   for (let i = 0; i < plan.connections; i++) out[i % n]!.connections.push(i);
-  return out.filter((l) => l.publishers.length + l.subscribers.length + l.connections.length > 0);
+  const used = out.filter((l) => l.publishers.length + l.subscribers.length + l.connections.length > 0);
+  for (const l of used) l.lanes = used.length;
+  return used;
 }
 
 export function publishTopic(plan: BenchPlan, publisher: number): string {

@@ -165,7 +165,7 @@ export const BENCH_RESULT_SCHEMA = {
           sent: count,
           received: count,
           connected: count,
-          p50: { oneOf: [{ type: 'null' }, num] },
+          p50: { oneOf: [{ type: 'null' }, num], description: 'ms within the interval: end to end (pub: ack; conn: connect)' },
           p99: { oneOf: [{ type: 'null' }, num] },
         },
       },

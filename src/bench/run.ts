@@ -170,7 +170,8 @@ class Ticker {
       const plan = this.plan;
       const planned = plan.mode === 'conn' ? plan.connections : plan.publishers + plan.subscribers;
       this.status.line(statusText(plan.mode, { t, seconds, now, before: this.previous }, planned));
-      const lat = Histogram.from(plan.mode === 'pub' ? now.ackLatency : now.latency).since(plan.mode === 'pub' ? this.previous.ackLatency : this.previous.latency);
+      const which = plan.mode === 'pub' ? 'ackLatency' : plan.mode === 'conn' ? 'connectLatency' : 'latency';
+      const lat = Histogram.from(now[which]).since(this.previous[which]);
       this.intervals.push({
         t: Math.round(t * 1000) / 1000,
         sent: now.sent - this.previous.sent,
