@@ -1,4 +1,4 @@
-import { RESULT_SCHEMA } from './result.js';
+import { CONFIG_KEYS, RESULT_SCHEMA } from './result.js';
 
 /**
  * The JSON Schema of `mqtt bench … --json` (printed by `mqtt bench schema`). This is the
@@ -53,7 +53,7 @@ export const BENCH_RESULT_SCHEMA = {
     config: {
       type: 'object',
       description: 'the run as planned; 0 means "no limit" for rate, count, duration and ahead',
-      required: ['publishers', 'subscribers', 'connections', 'topic', 'filter', 'qos', 'subQos', 'payloadSize', 'rate', 'count', 'duration', 'inflight', 'ahead', 'concurrency', 'hold', 'workers'],
+      required: CONFIG_KEYS,
       additionalProperties: false,
       properties: {
         publishers: count,

@@ -1,21 +1,19 @@
-import { Histogram, type HistogramData } from './histogram.js';
+import { Histogram, type HistogramData, type LatencySummary } from './histogram.js';
 import type { LaneStats, StreamReport } from './lane-stats.js';
 import type { BenchMode, BenchPlan } from './plan.js';
 import { targetUrl } from './target-url.js';
+
+/** The plan's fields a report repeats, in this order. */
+export const CONFIG_KEYS = [
+  'publishers', 'subscribers', 'connections', 'topic', 'filter', 'qos', 'subQos', 'payloadSize',
+  'rate', 'count', 'duration', 'inflight', 'ahead', 'concurrency', 'hold', 'workers',
+] as const;
 
 /** Bumped on any change that could break a reader of `--json`; see report-schema.ts. */
 export const RESULT_SCHEMA = 'mqtt-bench/1';
 
 /** Latency in milliseconds, with the histogram regrouped into 1-2-5 bins for charts. */
-export interface LatencyResult {
-  count: number;
-  min: number;
-  mean: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
+export interface LatencyResult extends LatencySummary {
   /** `le`: upper edge of the bin in ms; bins between the smallest and largest value seen */
   bins: Array<{ le: number; count: number }>;
 }
@@ -46,24 +44,7 @@ export interface BenchResult {
   schema: typeof RESULT_SCHEMA;
   mode: BenchMode;
   target: { url: string; protocolVersion: number };
-  config: {
-    publishers: number;
-    subscribers: number;
-    connections: number;
-    topic: string;
-    filter: string;
-    qos: number;
-    subQos: number;
-    payloadSize: number;
-    rate: number;
-    count: number;
-    duration: number;
-    inflight: number;
-    ahead: number;
-    concurrency: number;
-    hold: number;
-    workers: number;
-  };
+  config: Pick<BenchPlan, (typeof CONFIG_KEYS)[number]>;
   runId: string;
   startedAt: string;
   /** from the start of publishing (conn mode: of connecting) to the end of the run */
@@ -145,24 +126,7 @@ export function buildResult(f: RunFacts): BenchResult {
     schema: RESULT_SCHEMA,
     mode: plan.mode,
     target: { url: targetUrl(plan.target), protocolVersion: plan.target.protocolVersion },
-    config: {
-      publishers: plan.publishers,
-      subscribers: plan.subscribers,
-      connections: plan.connections,
-      topic: plan.topic,
-      filter: plan.filter,
-      qos: plan.qos,
-      subQos: plan.subQos,
-      payloadSize: plan.payloadSize,
-      rate: plan.rate,
-      count: plan.count,
-      duration: plan.duration,
-      inflight: plan.inflight,
-      ahead: plan.ahead,
-      concurrency: plan.concurrency,
-      hold: plan.hold,
-      workers: plan.workers,
-    },
+    config: Object.fromEntries(CONFIG_KEYS.map((k) => [k, plan[k]])) as BenchResult['config'],
     runId: hex(plan.runId),
     startedAt: f.startedAt.toISOString(),
     elapsedSeconds: round(elapsed),
