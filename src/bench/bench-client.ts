@@ -96,7 +96,7 @@ export class BenchClient {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (err) => void (this.closeError ??= err));
     stream.on('close', () => this.onClosed());
-    stream.on('end', () => stream.end());
+    stream.on('end', () => stream.writableEnded || stream.end());
     this.send(
       encodePacket(
         {

@@ -4,7 +4,8 @@ import { Histogram } from './histogram.js';
 import type { FromLane, LaneInit, ToLane } from './lane-protocol.js';
 import { emptyConnections, emptyStats, mergeStreams, type LaneStats } from './lane-stats.js';
 import { elapsedMicros, monotonicNow } from './payload-header.js';
-import type { BenchPlan } from './plan.js';
+import type { BenchPlan, BenchTarget } from './plan.js';
+import { resolveOnce } from './resolve-target.js';
 import { Publisher } from './publisher.js';
 import { Subscriber } from './subscriber.js';
 
@@ -32,12 +33,14 @@ export class Lane {
   private drainTimer: NodeJS.Timeout | undefined;
   private finished = false;
   private firstConnectAt = 0;
+  private target: BenchTarget;
 
   constructor(
     private readonly init: LaneInit,
     private readonly post: (msg: FromLane) => void,
   ) {
     this.plan = init.lanePlan.plan;
+    this.target = this.plan.target;
     if (init.gate) this.gate = new AheadGate(init.gate, this.plan.publishers, this.plan.subscribers, this.plan.ahead);
   }
 
@@ -45,6 +48,7 @@ export class Lane {
   async start(): Promise<void> {
     const { lanePlan } = this.init;
     const plan = this.plan;
+    this.target = await resolveOnce(plan.target);
     await this.each(lanePlan.subscribers, async (i) => {
       const client = await this.open('s', i);
       if (!client) return this.gate?.retire(i);
@@ -102,7 +106,7 @@ export class Lane {
 
   /** Opens one connection and counts the outcome; undefined when it failed. */
   private async open(role: 'p' | 's' | 'c', index: number): Promise<BenchClient | undefined> {
-    const t = this.plan.target;
+    const t = this.target;
     const bind = t.bindAddresses.length > 0 ? t.bindAddresses[index % t.bindAddresses.length] : undefined;
     const client = new BenchClient(t, `${t.idPrefix}${role}${index}`, bind);
     this.connections.attempted++;
