@@ -69,6 +69,15 @@ describeIfTool(['mosquitto'], 'mqtt bench against a real Mosquitto', () => {
     expect(s.streams.map((x) => [x.runId, x.publisher, x.unique])).toEqual([0, 1, 2].map((p) => [r.runId, p, 100]));
   });
 
+  it('reports overrun when the rate asked for cannot be held', async () => {
+    // one QoS 1 message in flight at a time cannot reach 50,000/s: the schedule sheds the excess
+    const { code, r } = await bench(['pub', '-p', String(broker.port), '-q', '1', '--inflight', '1', '-r', '50000', '-d', '1', '-t', 'overrun/%i']);
+    expect(code).toBe(0);
+    expect(r.publish!.overrun).toBeGreaterThan(0);
+    expect(r.publish!.sent).toBeLessThan(50_000);
+    expect(r.publish!.acked).toBe(r.publish!.sent);
+  });
+
   it('prints a readable summary with status lines on stderr', async () => {
     const run = await runMqtt(['bench', 'pubsub', '-p', String(broker.port), '-n', '2000', '-r', '1500', '-t', 'text/%i'], { timeoutMs: 20_000 });
     expect(run.code).toBe(0);
