@@ -48,6 +48,8 @@ export class BenchClient {
   onLost: ((err: Error) => void) | undefined;
   closedByUs = false;
   closed = false;
+  /** v5 CONNACK Receive Maximum: QoS 1/2 messages the broker lets us have unacknowledged */
+  receiveMaximum = 65535;
   private pending: Buffer | undefined;
   private decoder: PacketDecoder;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -87,7 +89,10 @@ export class BenchClient {
       this.handlers.onPacket = (packet) => {
         if (packet.cmd !== 'connack') return reject(new BenchConnectError(`${packet.cmd.toUpperCase()} before CONNACK`));
         const code = t.protocolVersion === 5 ? (packet.reasonCode ?? 0) : (packet.returnCode ?? 0);
-        if (code === 0) return resolve();
+        if (code === 0) {
+          this.receiveMaximum = packet.properties?.receiveMaximum ?? 65535;
+          return resolve();
+        }
         const text = t.protocolVersion === 5 ? mosquittoReasonString(code) : mosquittoConnackString(code).replace(/\.$/, '');
         reject(new BenchConnectError(text));
       };

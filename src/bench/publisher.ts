@@ -39,6 +39,8 @@ export class Publisher {
   private readonly inUse: Uint8Array | undefined;
   private readonly sentAtUs: Float64Array | undefined;
   private chunkNowUs = -1;
+  /** QoS 1/2 in flight: ours, within what the broker allows [MQTT-4.9.0-2] */
+  private readonly window: number;
 
   constructor(
     readonly index: number,
@@ -50,6 +52,7 @@ export class Publisher {
   ) {
     this.template = new PublishTemplate(publishTopic(plan, index), plan.qos, plan.payloadSize, plan.target.protocolVersion, plan.runId, index);
     this.batch = Math.max(1, Math.min(MAX_BATCH, Math.floor(MAX_BATCH_BYTES / this.template.frameSize)));
+    this.window = Math.min(plan.inflight, client.receiveMaximum);
     if (plan.qos > 0) {
       this.inUse = new Uint8Array(65536);
       this.sentAtUs = new Float64Array(65536);
@@ -113,7 +116,7 @@ export class Publisher {
         }
         n = Math.min(n, due);
       }
-      if (this.inUse) n = Math.min(n, this.plan.inflight - this.inflight);
+      if (this.inUse) n = Math.min(n, this.window - this.inflight);
       if (n <= 0) return; // an ack wakes us
       if (this.gate) {
         n = Math.min(n, this.gate.allowance(this.index, this.sent, () => this.wake()));

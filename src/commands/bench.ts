@@ -20,7 +20,7 @@ const PUBLISH_FLAGS: Flags = [
   ['-s, --size <bytes>', 'payload size, at least 24 (the bench header) (default: 64)'],
   ['-r, --rate <msgs/s>', 'total message rate over all publishers; 0 = as fast as possible (default: 0)'],
   ['-n, --count <n>', 'messages per publisher'],
-  ['--inflight <n>', 'QoS 1/2 messages in flight per publisher (default: 100)'],
+  ['--inflight <n>', "QoS 1/2 messages in flight per publisher, at most the broker's MQTT 5 Receive Maximum (default: 100)"],
   ['--drain-timeout <seconds>', 'wait this long without progress for the last messages and acks (default: 2)'],
 ];
 
