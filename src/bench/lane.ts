@@ -56,6 +56,8 @@ export class Lane {
       try {
         await sub.subscribe();
       } catch (err) {
+        // connected but of no use: it counts as a failed subscriber, not as a connection
+        this.connections.connected--;
         this.fail(err as Error);
         client.destroy();
         return this.gate?.retire(i);
@@ -116,6 +118,11 @@ export class Lane {
       await client.connect();
     } catch (err) {
       this.fail(err as Error);
+      return undefined;
+    }
+    if (this.finished) {
+      // the run ended (Ctrl-C) while this one was connecting: finish() has already closed the rest
+      client.destroy();
       return undefined;
     }
     this.connectLatency.record(elapsedMicros(s0, ns0, monotonicNow()));
