@@ -30,29 +30,73 @@ export interface DecoderOptions {
   onError: (err: ProtocolError) => void;
 }
 
+/** What mqtt-packet's parser reads from its settings: the version, and 3.1 bridge mode. */
+interface ParserSettings {
+  protocolVersion?: number;
+  bridgeMode?: boolean;
+}
+
+type MqttParser = ReturnType<typeof mqttPacket.parser> & {
+  settings: ParserSettings;
+  error: Error | null;
+  _list: { length: number };
+  _stateCounter: number;
+  _pos: number;
+  _resetState(): void;
+};
+
 /**
- * Splits a byte stream into MQTT packets and parses them with mqtt-packet.
- * We frame packets ourselves so the announced size is checked as soon as the fixed header is
- * complete (mqtt-packet would buffer a 256 MB body first), and so that a parse error stops the
- * stream for good: after one, the decoder ignores everything (the owner closes the connection).
+ * One mqtt-packet parser for every decoder in the process. Each decoder hands it exactly one whole
+ * frame at a time, so the parser ends every call with nothing buffered, and only the settings
+ * (the protocol version it learns from CONNECT) belong to a connection: those are swapped in and
+ * out around each call. A parser per connection cost about 2 KB of heap (it is a stream with its
+ * own buffer list) on every idle connection. The result is read after parse() returns, so a
+ * handler that feeds another decoder synchronously does not re-enter the parser.
+ */
+const shared: { parser: MqttParser | undefined; packet: Packet | undefined; error: Error | undefined } = {
+  parser: undefined,
+  packet: undefined,
+  error: undefined,
+};
+
+function sharedParser(): MqttParser {
+  if (shared.parser) return shared.parser;
+  const parser = mqttPacket.parser({}) as MqttParser;
+  parser.on('packet', (packet: Packet) => (shared.packet = packet));
+  parser.on('error', (err: Error) => (shared.error ??= err));
+  return (shared.parser = parser);
+}
+
+/** One settings object per (version, bridge mode): decoders point at these instead of at their CONNECT. */
+const SETTINGS = new Map<number, ParserSettings>();
+function settingsFor(protocolVersion: number | undefined, bridgeMode: boolean | undefined): ParserSettings {
+  const key = (protocolVersion ?? 0) * 2 + (bridgeMode ? 1 : 0);
+  let s = SETTINGS.get(key);
+  if (!s) SETTINGS.set(key, (s = protocolVersion === undefined ? {} : bridgeMode ? { protocolVersion, bridgeMode } : { protocolVersion }));
+  return s;
+}
+
+/**
+ * Splits a byte stream into MQTT packets. We frame packets ourselves so the announced size is
+ * checked as soon as the fixed header is complete (mqtt-packet would buffer a 256 MB body first),
+ * and so that a parse error stops the stream for good: after one, the decoder ignores everything
+ * (the owner closes the connection). PUBLISH without v5 properties and the 2-byte acknowledgements,
+ * nearly all of a busy connection's traffic, are decoded here directly into the objects
+ * mqtt-packet would make; every other packet, and anything unusual about these, goes to
+ * mqtt-packet so its checks and quirks stay the reference.
  */
 export class PacketDecoder {
-  private readonly parser: ReturnType<typeof mqttPacket.parser>;
   private pending: Buffer | null = null;
   private failed = false;
-  private lastSize = 0;
+  private settings: ParserSettings;
 
   constructor(private readonly opts: DecoderOptions) {
-    this.parser = mqttPacket.parser(opts.protocolVersion ? { protocolVersion: opts.protocolVersion } : {});
-    this.parser.on('packet', (packet: Packet) => {
-      if (!this.failed) opts.onPacket(packet, this.lastSize);
-    });
-    this.parser.on('error', (err: Error) => this.fail(new ProtocolError(err.message, MALFORMED_PACKET)));
+    this.settings = settingsFor(opts.protocolVersion, undefined);
   }
 
   /** For a client that learns the version late (never needed when given up front). */
   setProtocolVersion(version: ProtocolVersion): void {
-    (this.parser as unknown as { settings: { protocolVersion?: number } }).settings.protocolVersion = version;
+    this.settings = settingsFor(version, this.settings.bridgeMode);
   }
 
   get broken(): boolean {
@@ -61,7 +105,7 @@ export class PacketDecoder {
 
   push(chunk: Buffer): void {
     if (this.failed) return;
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
     let offset = 0;
     while (offset < buf.length && !this.failed) {
@@ -73,12 +117,33 @@ export class PacketDecoder {
         return this.fail(new ProtocolError(`packet of ${frame} bytes exceeds the maximum packet size ${max}`, PACKET_TOO_LARGE));
       }
       if (offset + frame > buf.length) break;
-      this.lastSize = frame;
-      this.parser.parse(buf.subarray(offset, offset + frame));
+      const packet = decodeFast(buf, offset, frame, this.settings.protocolVersion === 5) ?? this.parseSlow(buf.subarray(offset, offset + frame));
       offset += frame;
+      if (packet) this.opts.onPacket(packet, frame);
     }
     if (offset < buf.length && !this.failed) this.pending = Buffer.from(buf.subarray(offset));
-    buf = Buffer.alloc(0);
+  }
+
+  private parseSlow(frame: Buffer): Packet | undefined {
+    const parser = sharedParser();
+    parser.settings = this.settings;
+    shared.packet = undefined;
+    shared.error = undefined;
+    parser.parse(frame);
+    // read through a function: TypeScript would keep the narrowing from the assignments above
+    const { packet, error } = takeShared();
+    // CONNECT replaces the parser's settings with the packet itself: keep only what it reads
+    if (parser.settings !== this.settings) this.settings = settingsFor(parser.settings.protocolVersion, parser.settings.bridgeMode);
+    // leave it clean for the next decoder, whatever the frame did to it
+    if (parser.error || parser._list.length !== 0 || parser._stateCounter !== 0) parser._resetState();
+    // _resetState leaves the read position, which the next length parse would start from
+    parser._pos = 0;
+    parser.settings = SETTINGS_NONE;
+    if (error) {
+      this.fail(new ProtocolError(error.message, MALFORMED_PACKET));
+      return undefined;
+    }
+    return packet;
   }
 
   private fail(err: ProtocolError): void {
@@ -87,6 +152,71 @@ export class PacketDecoder {
     this.pending = null;
     this.opts.onError(err);
   }
+}
+
+const SETTINGS_NONE: ParserSettings = {};
+
+function takeShared(): { packet: Packet | undefined; error: Error | undefined } {
+  const taken = { packet: shared.packet, error: shared.error };
+  shared.packet = shared.error = undefined;
+  return taken;
+}
+
+const ACK_NAMES = ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const;
+
+/**
+ * The frame at `offset` (`size` bytes) as mqtt-packet would parse it, when it is a well-formed
+ * PUBLISH without v5 properties or a 2-byte PUBACK/PUBREC/PUBREL/PUBCOMP; undefined for anything
+ * else, which then takes the general path. Objects have mqtt-packet's fields in its order, so the
+ * handlers see one shape whichever path made them.
+ */
+export function decodeFast(buf: Buffer, offset: number, size: number, v5: boolean): Packet | undefined {
+  const first = buf[offset]!;
+  const type = first >> 4;
+  const headerLen = buf[offset + 1]! < 0x80 ? 2 : buf[offset + 2]! < 0x80 ? 3 : buf[offset + 3]! < 0x80 ? 4 : 5;
+  const start = offset + headerLen;
+  const end = offset + size;
+  const length = size - headerLen;
+  if (type === 3) {
+    const qos = ((first >> 1) & 3) as 0 | 1 | 2;
+    if ((qos as number) === 3 || length < 2) return undefined;
+    const topicEnd = start + 2 + ((buf[start]! << 8) | buf[start + 1]!);
+    let pos = topicEnd;
+    let messageId = 0;
+    if (qos > 0) {
+      if (pos + 2 > end) return undefined;
+      messageId = (buf[pos]! << 8) | buf[pos + 1]!;
+      pos += 2;
+    }
+    if (v5) {
+      // a property block: the general path parses it
+      if (pos >= end || buf[pos] !== 0) return undefined;
+      pos++;
+    }
+    if (pos > end) return undefined;
+    const topic = buf.toString('utf8', start + 2, topicEnd);
+    const payload = buf.subarray(pos, end);
+    const retain = (first & 1) !== 0;
+    const dup = (first & 8) !== 0;
+    if (qos === 0) return { cmd: 'publish', retain, qos, dup, length, topic, payload };
+    return { cmd: 'publish', retain, qos, dup, length, topic, payload, messageId };
+  }
+  if (type >= 4 && type <= 7 && length === 2 && (first & 15) === (type === 6 ? 2 : 0)) {
+    const messageId = (buf[start]! << 8) | buf[start + 1]!;
+    const packet = {
+      cmd: ACK_NAMES[type - 4]!,
+      retain: false,
+      qos: type === 6 ? 1 : 0,
+      dup: false,
+      length,
+      topic: null,
+      payload: null,
+      messageId,
+    } as unknown as Packet;
+    if (v5) (packet as { reasonCode?: number }).reasonCode = 0;
+    return packet;
+  }
+  return undefined;
 }
 
 /**

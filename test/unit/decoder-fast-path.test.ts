@@ -1,0 +1,143 @@
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import type { ProtocolVersion } from '../../src/client/config.js';
+import { decodeFast, encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
+
+/** What a private mqtt-packet parser makes of one frame: the reference the fast path must match. */
+function reference(frame: Buffer, version: ProtocolVersion): { packet?: Packet; error?: string } {
+  const parser = mqttPacket.parser({ protocolVersion: version });
+  const out: { packet?: Packet; error?: string } = {};
+  parser.on('packet', (p: Packet) => (out.packet ??= p));
+  parser.on('error', (e: Error) => (out.error ??= e.message));
+  parser.parse(frame);
+  return out;
+}
+
+function decodeAll(bytes: Buffer, version: ProtocolVersion | undefined, chunkSize = bytes.length) {
+  const packets: Packet[] = [];
+  const errors: string[] = [];
+  const dec = new PacketDecoder({ protocolVersion: version, onPacket: (p) => packets.push(p), onError: (e) => errors.push(e.message) });
+  for (let i = 0; i < bytes.length; i += chunkSize) dec.push(bytes.subarray(i, i + chunkSize));
+  return { packets, errors };
+}
+
+/** Plain data for comparison: mqtt-packet's Packet class and our literals differ only in prototype. */
+const plain = (p: Packet | undefined) => (p ? JSON.parse(JSON.stringify(p)) : p);
+
+const GOLDEN: Array<{ name: string; version: ProtocolVersion; hex: string; fast: boolean }> = [
+  { name: 'PUBLISH QoS 0 "a/b" "hi"', version: 4, hex: '3007' + '0003612f62' + '6869', fast: true },
+  { name: 'PUBLISH QoS 1 retained id 10', version: 4, hex: '3306' + '000174' + '000a' + '78', fast: true },
+  { name: 'PUBLISH QoS 2 dup id 65535', version: 4, hex: '3c06' + '000174' + 'ffff' + '78', fast: true },
+  { name: 'PUBLISH QoS 0 empty payload', version: 4, hex: '3003' + '000174', fast: true },
+  { name: 'PUBLISH empty topic (v5 alias form), no properties', version: 5, hex: '3003' + '0000' + '00', fast: true },
+  { name: 'PUBLISH UTF-8 topic "é/ü"', version: 4, hex: '3008' + '0005c3a92fc3bc' + '21', fast: true },
+  { name: 'PUBLISH 5 QoS 1 without properties', version: 5, hex: '3207' + '000174' + '0001' + '00' + '78', fast: true },
+  { name: 'PUBLISH 5 with a topic alias: general path', version: 5, hex: '3008' + '000174' + '03' + '230001' + '78', fast: false },
+  { name: 'PUBLISH QoS 3: general path (and its error)', version: 4, hex: '3605' + '000174' + '0001', fast: false },
+  { name: 'PUBLISH QoS 1 cut before its packet id: general path', version: 4, hex: '3203' + '000174', fast: false },
+  { name: 'PUBLISH topic longer than the packet: general path', version: 4, hex: '3004' + '000974' + '78', fast: false },
+  { name: 'PUBACK', version: 4, hex: '40020102', fast: true },
+  { name: 'PUBACK 5, 2 bytes: reason 0', version: 5, hex: '40020001', fast: true },
+  { name: 'PUBACK 5 with reason 0x10: general path', version: 5, hex: '4003000110', fast: false },
+  { name: 'PUBREC', version: 4, hex: '50020007', fast: true },
+  { name: 'PUBREL flags 0010', version: 4, hex: '62020007', fast: true },
+  { name: 'PUBREL flags 0000: general path (and its error)', version: 4, hex: '60020007', fast: false },
+  { name: 'PUBCOMP', version: 5, hex: '70020007', fast: true },
+  { name: 'PUBCOMP with flags: general path (and its error)', version: 4, hex: '71020007', fast: false },
+  { name: 'PINGREQ: general path', version: 4, hex: 'c000', fast: false },
+];
+
+describe('decoder fast path: the same packets as mqtt-packet', () => {
+  for (const g of GOLDEN) {
+    it(g.name, () => {
+      const frame = Buffer.from(g.hex, 'hex');
+      expect(decodeFast(frame, 0, frame.length, g.version === 5) !== undefined).toBe(g.fast);
+      const ref = reference(frame, g.version);
+      const ours = decodeAll(frame, g.version);
+      if (ref.error) {
+        expect(ours.errors).toEqual([ref.error]);
+        expect(ours.packets).toEqual([]);
+      } else {
+        expect(ours.errors).toEqual([]);
+        expect(plain(ours.packets[0])).toEqual(plain(ref.packet));
+        // the same fields in the same order, so handlers see one object shape
+        expect(Object.keys(ours.packets[0]!)).toEqual(Object.keys(ref.packet!));
+      }
+    });
+  }
+
+  it('a payload of 300 bytes (two-byte Remaining Length) at an offset inside a larger chunk', () => {
+    const packet = { cmd: 'publish', topic: 't/x', payload: Buffer.alloc(300, 7), qos: 1, dup: false, retain: false, messageId: 9 } as const;
+    const frame = encodePacket(packet, 4);
+    const chunk = Buffer.concat([Buffer.from('40020001', 'hex'), frame]);
+    const decoded = decodeFast(chunk, 4, frame.length, false)!;
+    expect(plain(decoded)).toEqual(plain(reference(frame, 4).packet));
+  });
+});
+
+describe('PacketDecoder over a stream', () => {
+  const frames = [
+    encodePacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 5, clientId: 'c' }, 5),
+    encodePacket({ cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 0, dup: false, retain: false }, 5),
+    encodePacket({ cmd: 'publish', topic: 'a', payload: Buffer.from('y'), qos: 1, dup: false, retain: true, messageId: 2, properties: { userProperties: { k: 'v' } } }, 5),
+    Buffer.from('40020002', 'hex'),
+    encodePacket({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'a/#', qos: 2 }] }, 5),
+    encodePacket({ cmd: 'publish', topic: 'b', payload: Buffer.alloc(200, 1), qos: 2, dup: false, retain: false, messageId: 4 }, 5),
+    Buffer.from('62020004', 'hex'),
+    Buffer.from('c000', 'hex'),
+  ];
+  const stream = Buffer.concat(frames);
+
+  it('split byte by byte gives what one push gives, learning v5 from CONNECT', () => {
+    const whole = decodeAll(stream, undefined);
+    const bytewise = decodeAll(stream, undefined, 1);
+    expect(whole.errors).toEqual([]);
+    expect(whole.packets.map((p) => p.cmd)).toEqual(['connect', 'publish', 'publish', 'puback', 'subscribe', 'publish', 'pubrel', 'pingreq']);
+    expect(bytewise.packets.map(plain)).toEqual(whole.packets.map(plain));
+    // learned from CONNECT: the user property is a property, not part of the payload
+    expect((whole.packets[2] as { properties?: unknown }).properties).toEqual({ userProperties: { k: 'v' } });
+    expect((whole.packets[3] as { reasonCode?: number }).reasonCode).toBe(0);
+  });
+
+  it('decoders share one parser without sharing versions or errors', () => {
+    const v5 = new PacketDecoder({ onPacket: () => {}, onError: () => {} });
+    const v4: Packet[] = [];
+    const v4dec = new PacketDecoder({ onPacket: (p) => v4.push(p), onError: (e) => v4.push({ cmd: 'error', e } as never) });
+    v5.push(frames[0]!);
+    v4dec.push(encodePacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 5, clientId: 'd' }, 4));
+    // a malformed CONNECT elsewhere leaves the shared parser clean
+    const bad = new PacketDecoder({ onPacket: () => {}, onError: () => {} });
+    const badConnect = Buffer.from(frames[0]!);
+    badConnect[8] = 9; // protocol level 9
+    bad.push(badConnect);
+    const props: Packet[] = [];
+    const v5b = new PacketDecoder({ onPacket: (p) => props.push(p), onError: () => {} });
+    v5b.push(Buffer.concat([frames[0]!, frames[2]!]));
+    v4dec.push(encodePacket({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 0 }] }, 4));
+    expect(v4.map((p) => p.cmd)).toEqual(['connect', 'subscribe']);
+    expect((props[1] as { properties?: unknown }).properties).toEqual({ userProperties: { k: 'v' } });
+  });
+
+  it('mutated frames give what mqtt-packet gives, and never throw', () => {
+    let seed = 4242;
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const bases = [frames[1]!, frames[3]!, frames[5]!, frames[6]!, Buffer.from('3306000174000a78', 'hex'), Buffer.from('40020102', 'hex')];
+    for (let round = 0; round < 3000; round++) {
+      const base = bases[round % bases.length]!;
+      const frame = Buffer.from(base);
+      // flip header flags or body bytes, keeping the Remaining Length coherent with the size
+      const flips = 1 + Math.floor(rand() * 3);
+      for (let k = 0; k < flips; k++) {
+        const at = rand() < 0.4 ? 0 : frame[1]! < 0x80 ? 2 + Math.floor(rand() * (frame.length - 2)) : 3 + Math.floor(rand() * (frame.length - 3));
+        if (at < frame.length) frame[at] = Math.floor(rand() * 256);
+      }
+      for (const version of [4, 5] as const) {
+        let ours!: ReturnType<typeof decodeAll>;
+        expect(() => (ours = decodeAll(frame, version))).not.toThrow();
+        const ref = reference(frame, version);
+        if (ref.error) expect(ours.errors).toEqual([ref.error]);
+        else expect(ours.packets.map(plain)).toEqual(ref.packet ? [plain(ref.packet)] : []);
+      }
+    }
+  });
+});
