@@ -52,6 +52,8 @@ export class Session {
   expiryInterval = 0;
   expiryTimer?: NodeJS.Timeout;
   droppedMessages = 0;
+  /** user name of the last client on this session, for read ACLs while it is offline */
+  username?: string;
 
   constructor(readonly clientId: string) {}
 }

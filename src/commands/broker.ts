@@ -21,7 +21,7 @@ export function brokerCommand(): Command {
     .helpOption('--help', 'show this help and exit')
     .addOption(new Option('-c, --config-file <file>', 'mosquitto.conf-style configuration file'))
     .addOption(new Option('-p, --port <port>', 'listen on this port (repeatable; 0 = a free port, printed on stdout)').argParser(parsePort))
-    .addOption(new Option('--bind <address>', 'address to listen on with -p (default: 127.0.0.1 and ::1, local only)'))
+    .addOption(new Option('--bind <address>', 'address to listen on (default: 127.0.0.1 and ::1, local only; a non-loopback address refuses anonymous clients unless the config allows them)'))
     .addOption(new Option('-v, --verbose', 'log everything (like mosquitto -v)'))
     .addHelpText(
       'after',

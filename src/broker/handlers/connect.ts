@@ -89,7 +89,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   const { clientId, assigned, clean, will, props } = facts;
   const version = client.protocolVersion;
   client.clientId = clientId;
-  client.username = packet.username;
+  client.username ??= packet.username;
   client.will = will;
   client.keepalive = packet.keepalive ?? 0;
   let serverKeepAlive: number | undefined;
@@ -126,6 +126,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   }
   session.state = SessionState.Online;
   session.client = client;
+  session.username = client.username;
   session.expiryInterval = version === 5 ? (typeof props.sessionExpiryInterval === 'number' ? props.sessionExpiryInterval : 0) : clean ? 0 : 0xffffffff;
   client.session = session;
   client.state = ClientState.Connected;
