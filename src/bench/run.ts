@@ -22,7 +22,9 @@ export const EXIT_INTERRUPTED = 130;
 /** After Ctrl-C, how long in-flight messages and acks may still take to arrive. */
 const INTERRUPT_GRACE_MS = 1000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// unref: the ticker keeps the process alive for as long as a run lasts, and a sleep that lost
+// its race (a duration cut short by a count) must not hold an embedding process open
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 /** Tells the lanes what each publisher sent and waits until subscribers have it (or stop progressing). */
 async function drain(lanes: Lanes): Promise<void> {
@@ -53,13 +55,12 @@ export async function runBench(plan: BenchPlan, io: RunIO): Promise<{ code: numb
 
   let startMs = connectStart;
   let publishEndMs: number | undefined;
-  let connectEndMs: number | undefined;
   const intervals: IntervalResult[] = [];
   const ticker = new Ticker(plan, lanes, status, connectStart, () => startMs, intervals);
   ticker.start();
 
   await unlessInterrupted(lanes.all('ready'));
-  connectEndMs = Date.now();
+  const connectEndMs = Date.now();
   if (!stopped()) {
     if (plan.mode === 'conn') {
       if (plan.hold > 0) await unlessInterrupted(sleep(plan.hold * 1000));
