@@ -52,7 +52,7 @@ export class Lane {
     await this.each(lanePlan.subscribers, async (i) => {
       const client = await this.open('s', i);
       if (!client) return this.gate?.retire(i);
-      const sub = new Subscriber(i, client, plan, this.latency, this.gate, () => this.onSubscriberDone());
+      const sub = new Subscriber(i, client, { plan, latency: this.latency, gate: this.gate, onDone: () => this.onSubscriberDone() });
       try {
         await sub.subscribe();
       } catch (err) {
@@ -67,7 +67,7 @@ export class Lane {
     });
     await this.each(lanePlan.publishers, async (i) => {
       const client = await this.open('p', i);
-      if (client) this.publishers.push(new Publisher(i, client, plan, this.ackLatency, this.gate, () => this.onPublisherDone()));
+      if (client) this.publishers.push(new Publisher(i, client, { plan, latency: this.ackLatency, gate: this.gate, onDone: () => this.onPublisherDone() }));
       else this.onPublisherDone();
     });
     await this.each(lanePlan.connections, async (i) => {

@@ -1,11 +1,9 @@
 import type { BenchClient } from './bench-client.js';
-import type { AheadGate } from './ahead-gate.js';
-import type { Histogram } from './histogram.js';
 import { monotonicNow } from './payload-header.js';
-import type { BenchPlan } from './plan.js';
 import { publishTopic } from './plan.js';
 import { PublishTemplate } from './publish-template.js';
 import { RateSchedule } from './rate-schedule.js';
+import type { RoleContext } from './role-context.js';
 
 /** Messages per write: enough to amortise the syscall, small enough to keep latency honest. */
 const MAX_BATCH_BYTES = 64 * 1024;
@@ -45,11 +43,9 @@ export class Publisher {
   constructor(
     readonly index: number,
     readonly client: BenchClient,
-    private readonly plan: BenchPlan,
-    private readonly ackLatency: Histogram,
-    private readonly gate: AheadGate | undefined,
-    private readonly onDone: (p: Publisher) => void,
+    private readonly ctx: RoleContext<Publisher>,
   ) {
+    const plan = ctx.plan;
     this.template = new PublishTemplate(publishTopic(plan, index), plan.qos, plan.payloadSize, plan.target.protocolVersion, plan.runId, index);
     this.batch = Math.max(1, Math.min(MAX_BATCH, Math.floor(MAX_BATCH_BYTES / this.template.frameSize)));
     this.window = Math.min(plan.inflight, client.receiveMaximum);
@@ -97,7 +93,7 @@ export class Publisher {
     if (!this.running) return;
     const client = this.client;
     if (client.closed) return this.stop();
-    const count = this.plan.count;
+    const count = this.ctx.plan.count;
     for (let turn = 0; turn < BATCHES_PER_TURN; turn++) {
       let n = this.batch;
       if (count > 0) {
@@ -118,8 +114,8 @@ export class Publisher {
       }
       if (this.inUse) n = Math.min(n, this.window - this.inflight);
       if (n <= 0) return; // an ack wakes us
-      if (this.gate) {
-        n = Math.min(n, this.gate.allowance(this.index, this.sent, () => this.wake()));
+      if (this.ctx.gate) {
+        n = Math.min(n, this.ctx.gate.allowance(this.index, this.sent, () => this.wake()));
         if (n <= 0) return; // the gate wakes us
       }
       if (!client.writable) return this.waitForDrain();
@@ -173,11 +169,11 @@ export class Publisher {
 
   private onAck(type: number, id: number, reason: number): void {
     if (!this.inUse || !this.inUse[id]) return;
-    if (this.plan.qos === 2 && type === 5 && reason < 0x80) {
+    if (this.ctx.plan.qos === 2 && type === 5 && reason < 0x80) {
       this.client.queueAck(PUBREL, id);
       return;
     }
-    const finishes = this.plan.qos === 1 ? type === 4 : type === 7 || type === 5;
+    const finishes = this.ctx.plan.qos === 1 ? type === 4 : type === 7 || type === 5;
     if (!finishes) return;
     this.inUse[id] = 0;
     this.inflight--;
@@ -187,7 +183,7 @@ export class Publisher {
       const [s, ns] = monotonicNow();
       this.chunkNowUs = s * 1e6 + ns / 1e3;
     }
-    this.ackLatency.record(this.chunkNowUs - this.sentAtUs![id]!);
+    this.ctx.latency.record(this.chunkNowUs - this.sentAtUs![id]!);
     if (!this.running) this.checkDone();
   }
 
@@ -196,6 +192,6 @@ export class Publisher {
     if (this.writesPending > 0 && !this.client.closed) return;
     if (this.inflight > 0 && !this.client.closed) return;
     this.done = true;
-    this.onDone(this);
+    this.ctx.onDone(this);
   }
 }

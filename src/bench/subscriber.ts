@@ -1,11 +1,9 @@
 import type { Packet } from 'mqtt-packet';
 import { encodePacket } from '../core/protocol/codec.js';
-import type { AheadGate } from './ahead-gate.js';
 import { BenchConnectError, type BenchClient, type RawPublish } from './bench-client.js';
-import type { Histogram } from './histogram.js';
 import type { StreamReport } from './lane-stats.js';
 import { elapsedMicros, isBenchPayload, monotonicNow, PUBLISHER_OFFSET, RUN_ID_OFFSET, SEQUENCE_OFFSET, TIME_OFFSET } from './payload-header.js';
-import type { BenchPlan } from './plan.js';
+import type { RoleContext } from './role-context.js';
 import { StreamTracker } from './stream-tracker.js';
 
 const PUBACK = 0x40;
@@ -31,15 +29,13 @@ export class Subscriber {
   constructor(
     readonly index: number,
     readonly client: BenchClient,
-    private readonly plan: BenchPlan,
-    private readonly latency: Histogram,
-    private readonly gate: AheadGate | undefined,
-    private readonly onDone: (s: Subscriber) => void,
+    private readonly ctx: RoleContext<Subscriber>,
   ) {}
 
   /** SUBSCRIBE and wait for a granting SUBACK. */
   subscribe(): Promise<void> {
-    const { client, plan } = this;
+    const { client } = this;
+    const { plan } = this.ctx;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new BenchConnectError('timed out waiting for SUBACK')), plan.target.connectTimeoutMs);
       timer.unref();
@@ -70,7 +66,7 @@ export class Subscriber {
             if (this.firstReceiveAt === 0) this.firstReceiveAt = this.lastReceiveAt;
           }
           this.chunkNow = undefined;
-          this.gate?.wakeAll();
+          this.ctx.gate?.wakeAll();
         },
         onClose: () => this.finish(),
       };
@@ -109,7 +105,7 @@ export class Subscriber {
   hasAll(sentBy: Record<number, number>): boolean {
     for (const [p, sent] of Object.entries(sentBy)) {
       if (sent === 0) continue;
-      const t = this.streams.get(this.plan.runId * MAX_PUBLISHERS + Number(p));
+      const t = this.streams.get(this.ctx.plan.runId * MAX_PUBLISHERS + Number(p));
       if (!t || t.unique < sent) return false;
     }
     return true;
@@ -118,8 +114,8 @@ export class Subscriber {
   finish(): void {
     if (this.done) return;
     this.done = true;
-    this.gate?.retire(this.index);
-    this.onDone(this);
+    this.ctx.gate?.retire(this.index);
+    this.ctx.onDone(this);
   }
 
   private onPublish(p: RawPublish): void {
@@ -134,8 +130,8 @@ export class Subscriber {
     }
     const runId = buf.readUInt32BE(at + RUN_ID_OFFSET);
     const publisher = buf.readUInt32BE(at + PUBLISHER_OFFSET);
-    const mine = runId === this.plan.runId;
-    if (publisher >= MAX_PUBLISHERS || (this.plan.mode === 'pubsub' && !mine)) {
+    const mine = runId === this.ctx.plan.runId;
+    if (publisher >= MAX_PUBLISHERS || (this.ctx.plan.mode === 'pubsub' && !mine)) {
       this.foreign++;
       return;
     }
@@ -147,8 +143,8 @@ export class Subscriber {
     }
     tracker.record(buf.readUInt32BE(at + SEQUENCE_OFFSET));
     this.chunkNow ??= monotonicNow();
-    this.latency.record(elapsedMicros(buf.readUInt32BE(at + TIME_OFFSET), buf.readUInt32BE(at + TIME_OFFSET + 4), this.chunkNow));
-    if (this.gate && mine && publisher < this.plan.publishers) this.gate.advance(this.index, publisher, tracker.next);
-    if (this.plan.mode === 'sub' && this.plan.count > 0 && this.received >= this.plan.count) this.finish();
+    this.ctx.latency.record(elapsedMicros(buf.readUInt32BE(at + TIME_OFFSET), buf.readUInt32BE(at + TIME_OFFSET + 4), this.chunkNow));
+    if (this.ctx.gate && mine && publisher < this.ctx.plan.publishers) this.ctx.gate.advance(this.index, publisher, tracker.next);
+    if (this.ctx.plan.mode === 'sub' && this.ctx.plan.count > 0 && this.received >= this.ctx.plan.count) this.finish();
   }
 }
