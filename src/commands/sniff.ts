@@ -88,6 +88,8 @@ async function runSniff(opts: SniffOptions): Promise<number> {
     stopped: false,
     pause: () => out.drained(),
     untilStopped: new Promise<void>((resolve) => (stopRequested = resolve)),
+    // like tcpdump: tells the user (and tests) that frames are now being captured
+    onOpen: (linkType: number) => process.stderr.write(`listening on ${opts.interface}, link type ${linkType}\n`),
   };
   const stop = () => {
     control.stopped = true;

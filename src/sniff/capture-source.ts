@@ -13,6 +13,8 @@ export interface CaptureControl {
   pause(): Promise<void>;
   /** live capture only: resolves when the capture should end */
   untilStopped: Promise<void>;
+  /** live capture only: called once the interface is open and frames can arrive */
+  onOpen?(linkType: number): void;
 }
 
 /** Opens a capture file, or stdin for "-"; rejects with the system error when it cannot. */
@@ -37,6 +39,7 @@ export async function runCaptureSource(source: CaptureSource, sink: FrameSink, c
     }
   }
   const capture = await LiveCapture.open(source.live, sink);
+  control.onOpen?.(capture.linkType);
   try {
     await control.untilStopped;
   } finally {

@@ -14,6 +14,8 @@ export interface ConnectionInfo {
   protocolVersion: 3 | 4 | 5;
   /** false when the capture started after the CONNECT */
   connectSeen: boolean;
+  /** the capture holds the connection from its SYN, so "first packet" rules can be checked */
+  readonly startSeen: boolean;
   clientId?: string;
 }
 
@@ -45,6 +47,8 @@ export interface NoteEvent {
   /** spec statement id for violations, e.g. "MQTT-3.3.1-2" */
   readonly rule?: string;
   readonly bytes?: number;
+  /** set on the note that ends a connection */
+  readonly closed?: boolean;
 }
 
 export type SniffEvent = PacketEvent | NoteEvent;

@@ -101,7 +101,7 @@ export class TcpConnection {
     if (this.state === 'detecting') this.decide(at, true);
     for (const m of this.mqtt) m?.end(at);
     this.closed = true;
-    if (this.isMqtt) this.note('connection', `connection ${why}`, at);
+    if (this.isMqtt) this.config.emit({ kind: 'note', at, note: 'connection', conn: this.info!, message: `connection ${why}`, closed: true });
   }
 
   private sinkFor(side: 0 | 1): StreamSink {
@@ -192,6 +192,7 @@ export class TcpConnection {
       transport: kind === 'websocket' ? 'websocket' : 'tcp',
       protocolVersion: this.config.defaultVersion,
       connectSeen: false,
+      startSeen: this.synSeen,
     };
     this.info = info;
     for (const side of [client, server] as const) {
