@@ -1,8 +1,15 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FromLane } from '../../src/bench/lane-protocol.js';
+import { resolvePlan } from '../../src/bench/plan-options.js';
+import { splitPlan } from '../../src/bench/plan.js';
+import { LANE_WORKER_MARK } from '../../src/bench/worker-entry.js';
 import type { BenchResult } from '../../src/bench/result.js';
 import { BENCH_RESULT_SCHEMA } from '../../src/bench/report-schema.js';
 import { checkSchema } from '../helpers/bench-schema.js';
-import { runMqtt, spawnMqtt } from '../helpers/cli.js';
+import { ROOT, runMqtt, spawnMqtt } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 
@@ -42,6 +49,24 @@ describeIfTool(['mosquitto'], 'mqtt bench against a real Mosquitto', () => {
       const { r } = await bench(['pubsub', '-p', String(broker.port), '-w', workers, '--publishers', '3', '--subscribers', '2', '-n', '100', '-t', `workers/${workers}/%i`]);
       expect(r.config.workers).toBe(Number(workers));
       expect(r.receive).toMatchObject({ unique: 600, lost: 0, duplicates: 0 });
+    }
+  });
+
+  it('runs a lane in a worker evaluated from the bundle text, as a single executable does', async () => {
+    const plan = resolvePlan('conn', { port: String(broker.port), clients: '3' });
+    const source = readFileSync(path.join(ROOT, 'dist/mqtt.cjs'), 'utf8');
+    const worker = new Worker(source, { eval: true, workerData: { [LANE_WORKER_MARK]: true, init: { lanePlan: splitPlan(plan, 1)[0] } } });
+    try {
+      const final = await new Promise<Extract<FromLane, { type: 'final' }>>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (m: FromLane) => {
+          if (m.type === 'ready') worker.postMessage({ type: 'finish' });
+          if (m.type === 'final') resolve(m);
+        });
+      });
+      expect(final.stats.connections).toMatchObject({ attempted: 3, connected: 3, failed: 0 });
+    } finally {
+      await worker.terminate();
     }
   });
 
