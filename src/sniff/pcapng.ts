@@ -57,9 +57,9 @@ export class PcapngParser {
       const body = buf.subarray(pos + 8, pos + len - 4);
       if (type === SHB) this.interfaces = [];
       else if (type === IDB) this.interfaces.push(this.readInterface(body));
-      else if (type === EPB) this.readEnhanced(body);
+      else if (type === EPB) this.readPacket(body, false);
       else if (type === SPB) this.readSimple(body);
-      else if (type === PB) this.readObsolete(body);
+      else if (type === PB) this.readPacket(body, true);
       pos += len;
     }
     return pos;
@@ -135,19 +135,16 @@ export class PcapngParser {
     this.sink({ linkType: iface.linkType, sec, nsec, precision: iface.precision, data, origLen });
   }
 
-  private readEnhanced(body: Buffer): void {
-    if (body.length < 20) throw new CaptureFormatError('corrupt pcapng enhanced packet block');
-    const iface = this.iface(this.u32(body, 0));
+  /**
+   * Enhanced Packet Block, or the obsolete Packet Block: the same layout after the interface id,
+   * which the old block keeps in 16 bits (followed by a drop count).
+   */
+  private readPacket(body: Buffer, obsolete: boolean): void {
+    const what = obsolete ? 'packet block' : 'enhanced packet block';
+    if (body.length < 20) throw new CaptureFormatError(`corrupt pcapng ${what}`);
+    const iface = this.iface(obsolete ? this.u16(body, 0) : this.u32(body, 0));
     const capLen = this.u32(body, 12);
-    if (20 + capLen > body.length) throw new CaptureFormatError('corrupt pcapng enhanced packet block');
-    this.emit(iface, this.u32(body, 4), this.u32(body, 8), body.subarray(20, 20 + capLen), this.u32(body, 16));
-  }
-
-  private readObsolete(body: Buffer): void {
-    if (body.length < 20) throw new CaptureFormatError('corrupt pcapng packet block');
-    const iface = this.iface(this.u16(body, 0));
-    const capLen = this.u32(body, 12);
-    if (20 + capLen > body.length) throw new CaptureFormatError('corrupt pcapng packet block');
+    if (20 + capLen > body.length) throw new CaptureFormatError(`corrupt pcapng ${what}`);
     this.emit(iface, this.u32(body, 4), this.u32(body, 8), body.subarray(20, 20 + capLen), this.u32(body, 16));
   }
 
