@@ -19,7 +19,7 @@ interface SniffOptions {
   read?: string;
   interface: string;
   filter?: string;
-  port: string[];
+  port?: string[];
   protocolVersion: string;
   count?: string;
   json?: boolean;
@@ -55,7 +55,7 @@ export function sniffCommand(): Command {
     .option('-r, --read <file>', "read a pcap or pcapng file ('-' for stdin) instead of capturing live")
     .option('-i, --interface <name>', 'interface for live capture (needs root or CAP_NET_RAW)', 'any')
     .option('-f, --filter <bpf>', 'libpcap filter for live capture (default: "tcp")')
-    .option('-p, --port <port>', 'port where MQTT is assumed even without a captured CONNECT (repeatable; default 1883)', (v, acc: string[]) => [...acc, v], [])
+    .option('-p, --port <port>', 'port where MQTT is assumed even without a captured CONNECT (repeatable; default 1883)', (v, acc: string[] | undefined) => [...(acc ?? []), v])
     .option('-V, --protocol-version <version>', 'MQTT version assumed when the CONNECT was not captured: 31, 311 or 5', '311')
     .option('-c, --count <n>', 'stop after n MQTT packets')
     .option('--json', 'one JSON object per line')
@@ -71,7 +71,7 @@ export function sniffCommand(): Command {
 async function runSniff(opts: SniffOptions): Promise<number> {
   const version = VERSIONS[opts.protocolVersion.toLowerCase()];
   if (!version) throw new UsageError(`unknown protocol version '${opts.protocolVersion}' (use 31, 311 or 5)`);
-  const ports = opts.port.length ? opts.port.map((p) => positiveInt(p, 'port')) : [1883];
+  const ports = opts.port ? opts.port.map((p) => positiveInt(p, 'port')) : [1883];
   if (ports.some((p) => p > 65535)) throw new UsageError('port must be at most 65535');
   const limit = opts.count === undefined ? Infinity : positiveInt(opts.count, 'count');
   if (opts.read !== undefined && opts.filter !== undefined) throw new UsageError('--filter applies to live capture only');
