@@ -91,22 +91,26 @@ export class RawClient {
     return (await this.next('connack')) as Extract<Packet, { cmd: 'connack' }>;
   }
 
-  /** The next packet (optionally of a type), consumed from the front of the received list. */
-  next<C extends Packet['cmd']>(cmd?: C, timeoutMs = 5000): Promise<Extract<Packet, { cmd: C }>> {
+  /**
+   * Resolves with what `probe` returns once it returns something, re-probing on every packet;
+   * rejects on timeout, or when the connection closes first if `failOnClose`.
+   */
+  private until<T>(probe: () => T | undefined, what: string, timeoutMs: number, failOnClose: boolean): Promise<T> {
     return new Promise((resolve, reject) => {
+      const describe = () => `${what}; got ${JSON.stringify(this.packets.map((p) => p.cmd))}`;
       const check = () => {
-        const i = this.packets.findIndex((p) => !cmd || p.cmd === cmd);
-        if (i >= 0) {
+        const value = probe();
+        if (value !== undefined) {
           done();
-          resolve(this.packets.splice(i, 1)[0] as Extract<Packet, { cmd: C }>);
-        } else if (this.closed) {
+          resolve(value);
+        } else if (failOnClose && this.closed) {
           done();
-          reject(new Error(`connection closed while waiting for ${cmd ?? 'a packet'}; got ${JSON.stringify(this.packets.map((p) => p.cmd))}`));
+          reject(new Error(`connection closed while waiting for ${describe()}`));
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out waiting for ${cmd ?? 'a packet'}; got ${JSON.stringify(this.packets.map((p) => p.cmd))}`));
+        reject(new Error(`timed out waiting for ${describe()}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -117,26 +121,22 @@ export class RawClient {
     });
   }
 
+  /** The next packet (optionally of a type), consumed from the front of the received list. */
+  next<C extends Packet['cmd']>(cmd?: C, timeoutMs = 5000): Promise<Extract<Packet, { cmd: C }>> {
+    return this.until(
+      () => {
+        const i = this.packets.findIndex((p) => !cmd || p.cmd === cmd);
+        return i >= 0 ? (this.packets.splice(i, 1)[0] as Extract<Packet, { cmd: C }>) : undefined;
+      },
+      cmd ?? 'a packet',
+      timeoutMs,
+      true,
+    );
+  }
+
   /** Resolves once the predicate holds over what has arrived (checked on every packet). */
-  waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (pred()) {
-          done();
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error('condition not reached'));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-      };
-      this.waiters.push(check);
-      check();
-    });
+  async waitFor(pred: () => boolean, timeoutMs = 5000): Promise<void> {
+    await this.until(() => (pred() ? true : undefined), 'a condition', timeoutMs, false);
   }
 
   /** Resolves when the broker has closed the connection. */
