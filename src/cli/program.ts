@@ -25,16 +25,17 @@ export function buildProgram(): Command {
   program.addCommand(brokerCommand());
   program.addCommand(benchCommand());
   program.addCommand(sniffCommand());
-  for (const cmd of [program, ...program.commands]) configureErrors(program, cmd);
+  configureErrors(program);
   return program;
 }
 
 /**
  * Commander would print "error: …" and exit; we want mosquitto's shape instead:
  * "Error: …" then "Use 'mqtt pub --help' to see usage.", exit 1, and no process.exit here.
+ * Applied to the whole tree, nested subcommands (`mqtt bench pub`) included.
  */
-function configureErrors(root: Command, cmd: Command): void {
-  const usageHint = cmd === root ? `Use 'mqtt --help' to see usage.` : `Use 'mqtt ${cmd.name()} --help' to see usage.`;
+function configureErrors(cmd: Command): void {
+  const usageHint = `Use '${commandPath(cmd)} --help' to see usage.`;
   cmd.exitOverride((err: CommanderError) => {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
       throw new CommanderError(0, err.code, err.message);
@@ -47,6 +48,12 @@ function configureErrors(root: Command, cmd: Command): void {
       write(`Error: ${line.charAt(0).toUpperCase()}${line.slice(1)}\n${usageHint}\n`);
     },
   });
+  for (const sub of cmd.commands) configureErrors(sub);
+}
+
+/** "mqtt bench pub": the words a user types to reach this command. */
+export function commandPath(cmd: Command): string {
+  return cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
 }
 
 /**
@@ -62,7 +69,7 @@ export function action<O>(run: (opts: O, cmd: Command) => Promise<number>) {
       root.setOptionValue('__exitCode', code);
     } catch (err) {
       if (err instanceof UsageError) {
-        throw new CliError(`Error: ${err.message}\nUse 'mqtt ${cmd.name()} --help' to see usage.`, 1);
+        throw new CliError(`Error: ${err.message}\nUse '${commandPath(cmd)} --help' to see usage.`, 1);
       }
       throw err;
     }

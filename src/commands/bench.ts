@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { CliError, UsageError } from '../cli/errors.js';
 import type { BenchMode } from '../bench/plan.js';
 import { TARGET_FLAGS } from '../bench/target-options.js';
@@ -60,22 +60,9 @@ const MODES: Record<BenchMode, { summary: string; flags: Flags }> = {
   },
 };
 
-/**
- * Bench subcommands are nested one level deeper than program.ts's error set-up reaches, so they
- * get the same treatment here: commander throws instead of exiting, errors read like the rest.
- */
-function configure(cmd: Command, path: string): Command {
-  return cmd
-    .helpOption('--help', 'show help')
-    .exitOverride((err: CommanderError) => {
-      throw err.code.startsWith('commander.help') || err.code === 'commander.version' ? new CommanderError(0, err.code, err.message) : err;
-    })
-    .configureOutput({
-      outputError: (str, write) => {
-        const line = str.trim().replace(/^error: /, '');
-        write(`Error: ${line.charAt(0).toUpperCase()}${line.slice(1)}\nUse '${path} --help' to see usage.\n`);
-      },
-    });
+/** Error messages and exit handling come from program.ts, which configures the whole tree. */
+function configure(cmd: Command): Command {
+  return cmd.helpOption('--help', 'show help');
 }
 
 function rootOf(cmd: Command): Command {
@@ -84,7 +71,7 @@ function rootOf(cmd: Command): Command {
 
 function modeCommand(mode: BenchMode): Command {
   const spec = MODES[mode];
-  const cmd = configure(new Command(mode).description(spec.summary), `mqtt bench ${mode}`);
+  const cmd = configure(new Command(mode).description(spec.summary));
   for (const [flags, description] of spec.flags) cmd.addOption(new Option(flags, description).helpGroup('Load:'));
   for (const [flags, description] of RUN_FLAGS) cmd.addOption(new Option(flags, description).helpGroup('Run:'));
   for (const [flags, description] of TARGET_FLAGS) cmd.addOption(new Option(flags, description).helpGroup('Connection:'));
@@ -124,12 +111,12 @@ async function runMode(mode: BenchMode, cmd: Command): Promise<number> {
 }
 
 export function benchCommand(): Command {
-  const bench = configure(new Command('bench'), 'mqtt bench').description(
+  const bench = configure(new Command('bench')).description(
     'load generator and meter: connections, publish and subscribe rates, loss, latency',
   );
   for (const mode of Object.keys(MODES) as BenchMode[]) bench.addCommand(modeCommand(mode));
   bench.addCommand(
-    configure(new Command('schema'), 'mqtt bench schema')
+    configure(new Command('schema'))
       .description('print the JSON Schema of the --json summary')
       .action(async (_opts: unknown, self: Command) => {
         const { BENCH_RESULT_SCHEMA } = await import('../bench/report-schema.js');
