@@ -14,6 +14,8 @@ export interface ListenerSpec {
   tls?: import('node:tls').TlsOptions & { useIdentityAsUsername?: boolean };
   name?: string;
   security?: SecurityOptions;
+  /** mosquitto max_connections for this listener; -1 = unlimited */
+  maxConnections?: number;
 }
 
 export interface RunningListener {
@@ -54,6 +56,8 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
   } else {
     server = net.createServer({ noDelay: true }, (socket) => accept(socket, socket));
   }
+  // the kernel-level accept limit: Node closes sockets beyond it at once, as Mosquitto does
+  if (spec.maxConnections !== undefined && spec.maxConnections >= 0) server.maxConnections = spec.maxConnections;
   server.on('error', (err) => broker.log.error(`Listener on ${spec.socketPath ?? spec.port}: ${err.message}`));
 
   if (spec.socketPath && existsSync(spec.socketPath)) unlinkSync(spec.socketPath);

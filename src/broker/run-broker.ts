@@ -75,6 +75,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
         tls: tlsOptionsFor(l),
         name: l.origin,
         security: l.security,
+        maxConnections: l.maxConnections,
       });
       if (l.port === 0 && !l.socketPath && !boundPorts.has(0)) boundPorts.set(0, running.port);
       listeners.push(running);

@@ -134,3 +134,19 @@ describeIfTool(['mosquitto_pub', 'mosquitto_passwd'], 'our broker with a passwor
     expect(r.code).toBe(0);
   });
 });
+
+describeIfTool(['mosquitto_pub'], 'our broker: max_connections', () => {
+  it('refuses connections beyond max_connections on a listener', async () => {
+    const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_connections 1']);
+    try {
+      const holder = spawnMqtt(['sub', '-p', String(b.port), '-t', 'hold', '-d']);
+      await holder.waitForStdout(/Subscribed/);
+      const second = await runCmd('mosquitto_pub', ['-p', String(b.port), '-t', 'x', '-m', 'y']);
+      expect(second.code).not.toBe(0);
+      holder.kill();
+      await holder.done;
+    } finally {
+      await b.stop();
+    }
+  });
+});
