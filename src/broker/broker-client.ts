@@ -1,6 +1,6 @@
 import type { Packet } from 'mqtt-packet';
 import type { ProtocolVersion } from '../client/config.js';
-import { Connection, ConnectionState } from '../core/connection/connection.js';
+import { Connection, ConnectionState, type ConnectionOwner } from '../core/connection/connection.js';
 import type { ProtocolError } from '../core/protocol/errors.js';
 import type { Broker } from './broker.js';
 import { handlePacket } from './handlers/dispatch.js';
@@ -41,8 +41,21 @@ export interface PendingWill {
  * One client connection on the broker side: its state, what it negotiated in CONNECT, and the
  * handlers for the packets it sends. Errors from the handlers become exactly one reaction here.
  */
-export class BrokerClient {
-  state = ClientState.AwaitingConnect;
+export class BrokerClient implements ConnectionOwner {
+  private currentState = ClientState.AwaitingConnect;
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  /** Keeps the broker's count of connected clients, which every CONNECT reads for $SYS. */
+  set state(next: ClientState) {
+    const previous = this.currentState;
+    if (previous === next) return;
+    this.currentState = next;
+    if (previous === ClientState.Connected) this.broker.connectedClients--;
+    if (next === ClientState.Connected) this.broker.connectedClients++;
+  }
   readonly conn: Connection;
   clientId = '';
   username?: string;
@@ -54,7 +67,8 @@ export class BrokerClient {
   receiveMaximum = 65535;
   /** the client's maximum packet size: larger PUBLISHes are not sent to it [MQTT-3.1.2-25] */
   maximumPacketSize = Infinity;
-  readonly aliasesIn = new Map<number, string>();
+  /** inbound topic aliases; made on the first one, since most clients never use them */
+  aliasesIn: Map<number, string> | undefined;
   lastActivity = Date.now();
   readonly connectedAt = Date.now();
   /** set when the close is a normal DISCONNECT (no will) */
@@ -65,10 +79,7 @@ export class BrokerClient {
     stream: import('node:stream').Duplex,
     readonly info: ConnectionInfo,
   ) {
-    this.conn = new Connection(stream, { maxIncomingPacketSize: broker.limits.maxPacketSize });
-    this.conn.on('packet', (packet) => this.onPacket(packet));
-    this.conn.on('protocol-error', (err) => this.onProtocolError(err));
-    this.conn.on('close', () => this.onClose());
+    this.conn = new Connection(stream, { maxIncomingPacketSize: broker.limits.maxPacketSize, owner: this });
   }
 
   get address(): string {
@@ -133,7 +144,8 @@ export class BrokerClient {
 
   private held?: Packet[];
 
-  private onPacket(packet: Packet): void {
+  /** @internal ConnectionOwner */
+  onPacket(packet: Packet): void {
     if (this.held) {
       this.held.push(packet);
       return;
@@ -148,7 +160,8 @@ export class BrokerClient {
     }
   }
 
-  private onProtocolError(err: ProtocolError): void {
+  /** @internal ConnectionOwner */
+  onProtocolError(err: ProtocolError): void {
     this.broker.log.notice(`Client ${this.clientId || this.address} sent a malformed packet: ${err.message}.`);
     if (this.state === ClientState.AwaitingConnect && /protocol version|Invalid protocol id/i.test(err.message)) {
       // [MQTT-3.1.2-2] unsupported protocol level: CONNACK 0x01 (3.1.1 form), then close
@@ -158,7 +171,8 @@ export class BrokerClient {
     }
   }
 
-  private onClose(): void {
+  /** @internal ConnectionOwner */
+  onClose(): void {
     const wasConnected = this.state === ClientState.Connected;
     this.state = ClientState.Closed;
     this.broker.clientClosed(this, wasConnected);

@@ -1,7 +1,7 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import type { ProtocolVersion } from '../../src/client/config.js';
-import { decodeFast, encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
+import { decodeConnect311, decodeFast, encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
 
 /** What a private mqtt-packet parser makes of one frame: the reference the fast path must match. */
 function reference(frame: Buffer, version: ProtocolVersion): { packet?: Packet; error?: string } {
@@ -75,6 +75,49 @@ describe('decoder fast path: the same packets as mqtt-packet', () => {
   });
 });
 
+const connect = (fields: Record<string, unknown>, version: ProtocolVersion = 4) =>
+  encodePacket({ cmd: 'connect', protocolId: version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: version, clean: true, keepalive: 60, clientId: 'c1', ...fields } as Packet, version);
+
+const CONNECTS: Array<{ name: string; frame: Buffer; fast: boolean }> = [
+  { name: '3.1.1 clean, id "c1"', frame: connect({}), fast: true },
+  { name: '3.1 (MQIsdp)', frame: connect({}, 3), fast: true },
+  { name: 'empty client id, keepalive 0', frame: connect({ clientId: '', keepalive: 0 }), fast: true },
+  { name: 'not clean', frame: connect({ clean: false }), fast: true },
+  { name: 'user name and password', frame: connect({ username: 'ü-user', password: Buffer.from([0, 1, 2]) }), fast: true },
+  { name: 'user name only', frame: connect({ username: 'u' }), fast: true },
+  { name: 'UTF-8 client id', frame: connect({ clientId: 'é€' }), fast: true },
+  { name: 'with a will: general path', frame: connect({ will: { topic: 'w', payload: Buffer.from('x'), qos: 1, retain: true } }), fast: false },
+  { name: 'MQTT 5: general path', frame: connect({ properties: { sessionExpiryInterval: 5 } }, 5), fast: false },
+  { name: 'reserved flag bit set: general path (and its error)', frame: Buffer.from('100d00044d5154540403003c000161', 'hex'), fast: false },
+  { name: 'protocol level 6: general path (and its error)', frame: Buffer.from('100d00044d5154540602003c000161', 'hex'), fast: false },
+  { name: 'protocol name "MQTX": general path (and its error)', frame: Buffer.from('100d00044d5154580402003c000161', 'hex'), fast: false },
+  { name: 'client id longer than the packet: general path (and its error)', frame: Buffer.from('100d00044d5154540402003c000561', 'hex'), fast: false },
+  { name: 'trailing byte: general path', frame: Buffer.from('100e00044d5154540402003c00016100', 'hex'), fast: false },
+];
+
+describe('CONNECT fast path: the same packets as mqtt-packet', () => {
+  for (const c of CONNECTS) {
+    it(c.name, () => {
+      expect(decodeConnect311(c.frame, 0, c.frame.length) !== undefined).toBe(c.fast);
+      const ref = reference(c.frame, 4);
+      const ours = decodeAll(c.frame, undefined);
+      if (ref.error) {
+        expect(ours.errors).toEqual([ref.error]);
+      } else {
+        expect(plain(ours.packets[0])).toEqual(plain(ref.packet));
+        expect(Object.keys(ours.packets[0]!)).toEqual(Object.keys(ref.packet!));
+      }
+    });
+  }
+
+  it('a 3.1.1 CONNECT fixes the version for what follows, as the parser would', () => {
+    const props = encodePacket({ cmd: 'publish', topic: 'a', payload: Buffer.from('y'), qos: 0, dup: false, retain: false, properties: { userProperties: { k: 'v' } } }, 5);
+    const { packets } = decodeAll(Buffer.concat([connect({}), props]), 5);
+    // read as 3.1.1: the property bytes are part of the payload
+    expect((packets[1] as { properties?: unknown }).properties).toBeUndefined();
+  });
+});
+
 describe('PacketDecoder over a stream', () => {
   const frames = [
     encodePacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, keepalive: 5, clientId: 'c' }, 5),
@@ -121,7 +164,7 @@ describe('PacketDecoder over a stream', () => {
   it('mutated frames give what mqtt-packet gives, and never throw', () => {
     let seed = 4242;
     const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-    const bases = [frames[1]!, frames[3]!, frames[5]!, frames[6]!, Buffer.from('3306000174000a78', 'hex'), Buffer.from('40020102', 'hex')];
+    const bases = [frames[1]!, frames[3]!, frames[5]!, frames[6]!, Buffer.from('3306000174000a78', 'hex'), Buffer.from('40020102', 'hex'), ...CONNECTS.map((c) => c.frame)];
     for (let round = 0; round < 3000; round++) {
       const base = bases[round % bases.length]!;
       const frame = Buffer.from(base);
@@ -139,5 +182,41 @@ describe('PacketDecoder over a stream', () => {
         else expect(ours.packets.map(plain)).toEqual(ref.packet ? [plain(ref.packet)] : []);
       }
     }
+  });
+});
+
+describe('acknowledgement encoder fast path', () => {
+  it('writes mqtt-packet’s exact bytes for every version, type and reason code', () => {
+    for (const version of [3, 4, 5] as const) {
+      for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
+        for (const reasonCode of [undefined, 0, 0x10, 0x92]) {
+          for (const messageId of [1, 258, 65535]) {
+            const packet = { cmd, messageId, ...(reasonCode === undefined ? {} : { reasonCode }) } as Packet;
+            expect(encodePacket(packet, version).toString('hex')).toBe(mqttPacket.generate(packet, { protocolVersion: version }).toString('hex'));
+          }
+        }
+      }
+    }
+  });
+
+  it('leaves packets with properties or a bad packet id to mqtt-packet', () => {
+    const withProps = { cmd: 'puback', messageId: 1, reasonCode: 0x10, properties: { reasonString: 'x' } } as Packet;
+    expect(encodePacket(withProps, 5).toString('hex')).toBe(mqttPacket.generate(withProps, { protocolVersion: 5 }).toString('hex'));
+    expect(() => encodePacket({ cmd: 'puback' } as Packet, 4)).toThrow();
+  });
+});
+
+describe('CONNACK encoder fast path', () => {
+  it('writes mqtt-packet’s exact bytes', () => {
+    for (const version of [3, 4, 5] as const) {
+      for (const sessionPresent of [false, true]) {
+        for (const code of [0, 1, 5, 0x80, 0x87]) {
+          const packet = { cmd: 'connack', sessionPresent, returnCode: code, reasonCode: code } as Packet;
+          expect(encodePacket(packet, version).toString('hex')).toBe(mqttPacket.generate(packet, { protocolVersion: version }).toString('hex'));
+        }
+      }
+    }
+    const withProps = { cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { topicAliasMaximum: 10 } } as Packet;
+    expect(encodePacket(withProps, 5).toString('hex')).toBe(mqttPacket.generate(withProps, { protocolVersion: 5 }).toString('hex'));
   });
 });

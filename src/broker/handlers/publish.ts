@@ -22,10 +22,10 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above our maximum is a protocol error
     if (alias === 0 || alias > broker.limits.topicAliasMaximum) throw new ProtocolError('topic alias invalid', 0x94);
     if (topic === '') {
-      const known = client.aliasesIn.get(alias);
+      const known = client.aliasesIn?.get(alias);
       if (known === undefined) throw new ProtocolError('unknown topic alias', 0x82);
       topic = known;
-    } else client.aliasesIn.set(alias, topic);
+    } else (client.aliasesIn ??= new Map()).set(alias, topic);
   }
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
   if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, 0x90);

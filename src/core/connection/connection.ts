@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ProtocolVersion } from '../../client/config.js';
-import { encodePacket, PacketDecoder, type Packet } from '../protocol/codec.js';
+import { encodePacket, PacketDecoder, type DecoderOptions, type Packet } from '../protocol/codec.js';
 import type { ProtocolError } from '../protocol/errors.js';
 
 export enum ConnectionState {
@@ -14,6 +14,18 @@ export interface ConnectionOptions {
   protocolVersion?: ProtocolVersion;
   /** largest packet we accept (announced to the peer as v5 maximum-packet-size) */
   maxIncomingPacketSize?: number;
+  /**
+   * Told of packets, protocol errors and the close before the events are emitted. A broker holds
+   * thousands of mostly idle connections: methods on one owner cost nothing per connection,
+   * where three listeners are three closures and their context on each.
+   */
+  owner?: ConnectionOwner;
+}
+
+export interface ConnectionOwner {
+  onPacket(packet: Packet): void;
+  onProtocolError(err: ProtocolError): void;
+  onClose(err?: Error): void;
 }
 
 export interface ConnectionEvents {
@@ -21,6 +33,45 @@ export interface ConnectionEvents {
   /** a protocol violation by the peer; the connection is already closing */
   'protocol-error': [err: ProtocolError];
   close: [err?: Error];
+}
+
+const kConnection = Symbol('mqtt.connection');
+type OwnedStream = Duplex & { [kConnection]?: Connection };
+
+// Stream listeners shared by every connection (`this` is the stream), so a connection adds no
+// closures to its socket.
+function onStreamData(this: OwnedStream, chunk: Buffer): void {
+  const conn = this[kConnection]!;
+  conn.bytesIn += chunk.length;
+  conn.decoder.push(chunk);
+}
+function onStreamError(this: OwnedStream, err: Error): void {
+  this[kConnection]!.closeError ??= err;
+}
+function onStreamClose(this: OwnedStream): void {
+  this[kConnection]!.onClosed();
+}
+function onStreamEnd(this: OwnedStream): void {
+  // the peer closed its side: MQTT has no half-open use, finish ours too
+  this.end();
+}
+
+/** The decoder's options for a connection: one plain object whose methods find the connection. */
+interface ConnectionDecoderOptions extends DecoderOptions {
+  conn: Connection;
+}
+function onDecodedPacket(this: ConnectionDecoderOptions, packet: Packet): void {
+  const conn = this.conn;
+  conn.owner?.onPacket(packet);
+  conn.emit('packet', packet);
+}
+function onDecodeError(this: ConnectionDecoderOptions, err: ProtocolError): void {
+  const conn = this.conn;
+  conn.closeError = err;
+  conn.owner?.onProtocolError(err);
+  conn.emit('protocol-error', err);
+  // end, not destroy: whatever the owner queued in answer (CONNACK, DISCONNECT) goes out first
+  void conn.end();
 }
 
 /**
@@ -33,9 +84,13 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   protocolVersion: ProtocolVersion;
   bytesIn = 0;
   bytesOut = 0;
-  private readonly decoder: PacketDecoder;
+  /** @internal read by the shared stream listeners */
+  readonly decoder: PacketDecoder;
+  /** @internal */
+  readonly owner: ConnectionOwner | undefined;
+  /** @internal */
+  closeError: Error | undefined;
   private corked = false;
-  private closeError: Error | undefined;
 
   constructor(
     readonly stream: Duplex,
@@ -43,29 +98,20 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   ) {
     super();
     this.protocolVersion = opts.protocolVersion ?? 4;
-    this.decoder = new PacketDecoder({
+    this.owner = opts.owner;
+    const decoderOptions: ConnectionDecoderOptions = {
       protocolVersion: opts.protocolVersion,
       maxPacketSize: opts.maxIncomingPacketSize,
-      onPacket: (packet) => this.emit('packet', packet),
-      onError: (err) => {
-        this.closeError = err;
-        this.emit('protocol-error', err);
-        // end, not destroy: whatever the owner queued in answer (CONNACK, DISCONNECT) goes out first
-        void this.end();
-      },
-    });
-    stream.on('data', (chunk: Buffer) => {
-      this.bytesIn += chunk.length;
-      this.decoder.push(chunk);
-    });
-    stream.on('error', (err) => {
-      this.closeError ??= err;
-    });
-    stream.on('close', () => this.onClosed());
-    stream.on('end', () => {
-      // the peer closed its side: MQTT has no half-open use, finish ours too
-      stream.end();
-    });
+      onPacket: onDecodedPacket,
+      onError: onDecodeError,
+      conn: this,
+    };
+    this.decoder = new PacketDecoder(decoderOptions);
+    (stream as OwnedStream)[kConnection] = this;
+    stream.on('data', onStreamData);
+    stream.on('error', onStreamError);
+    stream.on('close', onStreamClose);
+    stream.on('end', onStreamEnd);
   }
 
   /** Encodes and queues a packet; returns false when the caller should wait for 'drain'. */
@@ -122,9 +168,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.stream.destroy();
   }
 
-  private onClosed(): void {
+  /** @internal */
+  onClosed(): void {
     if (this.state === ConnectionState.Closed) return;
     this.state = ConnectionState.Closed;
+    this.owner?.onClose(this.closeError);
     this.emit('close', this.closeError);
   }
 }

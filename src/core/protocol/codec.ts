@@ -4,6 +4,11 @@ import { MALFORMED_PACKET, PACKET_TOO_LARGE, ProtocolError } from './errors.js';
 
 export type { Packet };
 
+// mqtt-packet otherwise builds, on its first encode, a cache of 65,536 two-byte buffers for
+// packet ids (about 8 MB of heap, a fixed cost larger than a thousand idle broker connections);
+// the packets we still encode with it are not frequent enough to need it.
+(mqttPacket.writeToStream as unknown as { cacheNumbers: boolean }).cacheNumbers = false;
+
 /** The largest Remaining Length a varint can carry (268,435,455): MQTT's own packet size cap. */
 export const MAX_REMAINING_LENGTH = 268_435_455;
 
@@ -14,11 +19,46 @@ export const MAX_REMAINING_LENGTH = 268_435_455;
  * would destroy the socket), so the caller gets a ProtocolError and decides.
  */
 export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): Buffer {
+  const ack = ACK_TYPES[packet.cmd];
+  if (ack !== undefined) {
+    const fast = encodeAck(ack, packet as Packet & { messageId?: number; reasonCode?: number; properties?: object }, protocolVersion);
+    if (fast) return fast;
+  }
+  if (packet.cmd === 'connack') {
+    const fast = encodeConnack(packet, protocolVersion);
+    if (fast) return fast;
+  }
   try {
     return mqttPacket.generate(packet, { protocolVersion });
   } catch (err) {
     throw new ProtocolError(`cannot encode ${packet.cmd.toUpperCase()}: ${(err as Error).message}`, MALFORMED_PACKET);
   }
+}
+
+/** First byte of each acknowledgement (PUBREL has its mandatory flags 0010 [MQTT-3.6.1-1]). */
+const ACK_TYPES: Partial<Record<Packet['cmd'], number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
+
+/**
+ * A PUBACK/PUBREC/PUBREL/PUBCOMP without properties, in mqtt-packet's exact bytes: 3.1.1 ignores
+ * the reason code; v5 writes the short form for reason 0 and otherwise the reason code and an
+ * empty property length (00 00 when no reason is given). A broker answers every QoS 1/2 PUBLISH
+ * with one of these, so they skip the general encoder. Undefined for anything it would refuse.
+ */
+function encodeAck(first: number, p: { messageId?: number; reasonCode?: number; properties?: object }, version: ProtocolVersion): Buffer | undefined {
+  const id = p.messageId;
+  if (p.properties !== undefined || typeof id !== 'number' || !(id >= 1 && id <= 0xffff) || (id | 0) !== id) return undefined;
+  const rc = p.reasonCode;
+  if (version !== 5 || rc === 0) return Buffer.from([first, 2, id >> 8, id & 0xff]);
+  if (rc !== undefined && !(typeof rc === 'number' && rc >= 0 && rc <= 0xff && (rc | 0) === rc)) return undefined;
+  return Buffer.from([first, 4, id >> 8, id & 0xff, rc ?? 0, 0]);
+}
+
+/** CONNACK without properties in mqtt-packet's bytes (v5 adds an empty property length). */
+function encodeConnack(p: { sessionPresent?: boolean; returnCode?: number; reasonCode?: number; properties?: object }, version: ProtocolVersion): Buffer | undefined {
+  const rc = version === 5 ? p.reasonCode : p.returnCode;
+  if (typeof rc !== 'number' || !(rc >= 0 && rc <= 0xff) || (rc | 0) !== rc || p.properties !== undefined) return undefined;
+  const flags = p.sessionPresent ? 1 : 0;
+  return version === 5 ? Buffer.from([0x20, 3, flags, rc, 0]) : Buffer.from([0x20, 2, flags, rc]);
 }
 
 export interface DecoderOptions {
@@ -117,7 +157,13 @@ export class PacketDecoder {
         return this.fail(new ProtocolError(`packet of ${frame} bytes exceeds the maximum packet size ${max}`, PACKET_TOO_LARGE));
       }
       if (offset + frame > buf.length) break;
-      const packet = decodeFast(buf, offset, frame, this.settings.protocolVersion === 5) ?? this.parseSlow(buf.subarray(offset, offset + frame));
+      let packet = decodeFast(buf, offset, frame, this.settings.protocolVersion === 5);
+      if (packet === undefined && buf[offset] === 0x10) {
+        packet = decodeConnect311(buf, offset, frame);
+        // what the parser would have learnt from this CONNECT
+        if (packet) this.settings = settingsFor((packet as { protocolVersion: number }).protocolVersion, undefined);
+      }
+      packet ??= this.parseSlow(buf.subarray(offset, offset + frame));
       offset += frame;
       if (packet) this.opts.onPacket(packet, frame);
     }
@@ -160,6 +206,82 @@ function takeShared(): { packet: Packet | undefined; error: Error | undefined } 
   const taken = { packet: shared.packet, error: shared.error };
   shared.packet = shared.error = undefined;
   return taken;
+}
+
+const MQTT = [0x4d, 0x51, 0x54, 0x54];
+const MQISDP = [0x4d, 0x51, 0x49, 0x73, 0x64, 0x70];
+function bytesAre(buf: Buffer, at: number, expected: number[]): boolean {
+  for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false;
+  return true;
+}
+
+/**
+ * A 3.1 or 3.1.1 CONNECT without a will, as mqtt-packet would parse it: every connection starts
+ * with one, and mqtt-packet's general parser made it a fifth of the broker's cost of a connect.
+ * Anything else, and anything it would refuse, is left to the general path (undefined).
+ */
+export function decodeConnect311(buf: Buffer, offset: number, size: number): Packet | undefined {
+  const headerLen = buf[offset + 1]! < 0x80 ? 2 : buf[offset + 2]! < 0x80 ? 3 : buf[offset + 3]! < 0x80 ? 4 : 5;
+  const start = offset + headerLen;
+  const end = offset + size;
+  let pos = start;
+  const idLen = end - pos >= 2 ? (buf[pos]! << 8) | buf[pos + 1]! : -1;
+  let protocolId: string;
+  if (idLen === 4 && pos + 6 <= end && bytesAre(buf, pos + 2, MQTT)) protocolId = 'MQTT';
+  else if (idLen === 6 && pos + 8 <= end && bytesAre(buf, pos + 2, MQISDP)) protocolId = 'MQIsdp';
+  else return undefined;
+  pos += 2 + idLen;
+  if (pos + 4 > end) return undefined;
+  const protocolVersion = buf[pos]!;
+  const flags = buf[pos + 1]!;
+  // versions 3 and 4 only (not bridge mode), reserved bit 0, no will flag nor will QoS/retain
+  if ((protocolVersion !== 3 && protocolVersion !== 4) || (flags & 0x3d) !== 0) return undefined;
+  const keepalive = (buf[pos + 2]! << 8) | buf[pos + 3]!;
+  pos += 4;
+  const field = (): number => {
+    if (pos + 2 > end) return -1;
+    const len = (buf[pos]! << 8) | buf[pos + 1]!;
+    if (pos + 2 + len > end) return -1;
+    pos += 2 + len;
+    return len;
+  };
+  const idAt = pos + 2;
+  const clientIdLen = field();
+  if (clientIdLen < 0) return undefined;
+  const clientId = buf.toString('utf8', idAt, idAt + clientIdLen);
+  let username: string | undefined;
+  let password: Buffer | undefined;
+  if (flags & 0x80) {
+    const at = pos + 2;
+    const len = field();
+    if (len < 0) return undefined;
+    username = buf.toString('utf8', at, at + len);
+  }
+  if (flags & 0x40) {
+    const at = pos + 2;
+    const len = field();
+    if (len < 0) return undefined;
+    password = buf.subarray(at, at + len);
+  }
+  // trailing bytes: mqtt-packet ignores them; rare enough to leave to it
+  if (pos !== end) return undefined;
+  const packet: Record<string, unknown> = {
+    cmd: 'connect',
+    retain: false,
+    qos: 0,
+    dup: false,
+    length: size - headerLen,
+    topic: null,
+    payload: null,
+    protocolId,
+    protocolVersion,
+    clean: (flags & 0x02) !== 0,
+    keepalive,
+    clientId,
+  };
+  if (username !== undefined) packet.username = username;
+  if (password !== undefined) packet.password = password;
+  return packet as unknown as Packet;
 }
 
 const ACK_NAMES = ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const;
