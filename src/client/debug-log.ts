@@ -10,7 +10,8 @@ export function describeOutgoing(id: string, p: Packet): string[] {
     case 'connect':
       return [`${c} CONNECT`];
     case 'publish':
-      return [`${c} PUBLISH (d${p.dup ? 1 : 0}, q${p.qos}, r${p.retain ? 1 : 0}, m${p.messageId ?? 0}, '${p.topic}', ... (${payloadLength(p.payload)} bytes))`];
+      // a publish that sends only its topic alias has no topic: libmosquitto prints NULL as glibc does
+      return [`${c} PUBLISH (d${p.dup ? 1 : 0}, q${p.qos}, r${p.retain ? 1 : 0}, m${p.messageId ?? 0}, '${p.topic || '(null)'}', ... (${payloadLength(p.payload)} bytes))`];
     case 'puback':
       return [`${c} PUBACK (m${p.messageId}, rc${p.reasonCode ?? 0})`];
     case 'pubrec':

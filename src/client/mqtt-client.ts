@@ -9,7 +9,7 @@ import type {
   Packet,
 } from 'mqtt-packet';
 import { Connection, ConnectionState } from '../core/connection/connection.js';
-import { openTransport } from '../core/transport/open.js';
+import { describeSocketError, openTransport } from '../core/transport/open.js';
 import type { ClientConfig, Properties, QoS } from './config.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';
 import { ConnectError, ConnectionLostError } from './errors.js';
@@ -72,8 +72,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private readonly waitingForSlot: Array<() => void> = [];
   private readonly subacks = new Map<number, PendingAck<ISubackPacket>>();
   private readonly unsubacks = new Map<number, PendingAck<IUnsubackPacket>>();
-  /** QoS 2 packet ids received and answered with PUBREC, until PUBREL [MQTT-4.3.3-2] */
-  private readonly incomingQos2 = new Set<number>();
+  /**
+   * QoS 2 messages received and answered with PUBREC, held until PUBREL [MQTT-4.3.3-2]. Like
+   * libmosquitto they reach the application only then, after PUBCOMP is sent.
+   */
+  private readonly incomingQos2 = new Map<number, IPublishPacket>();
   private aliasesIn = new Map<number, string>();
   private aliasesOut = new Map<number, string>();
   private limits: ServerLimits;
@@ -329,8 +332,9 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   }
 
   private onPacket(packet: Packet): void {
-    // CONNACK is logged once the id the server may assign is known, as libmosquitto does
-    if (packet.cmd !== 'connack') this.debugLines(describeIncoming(this.id, packet));
+    // CONNACK is logged once the id the server may assign is known, PUBLISH once its topic alias
+    // is resolved, as libmosquitto does
+    if (packet.cmd !== 'connack' && packet.cmd !== 'publish') this.debugLines(describeIncoming(this.id, packet));
     if (this.handshake) {
       if (packet.cmd === 'connack') return this.onConnack(packet);
       this.handshake.reject(new ConnectError(`Protocol error: expected CONNACK, received ${packet.cmd.toUpperCase()}.`, 'protocol'));
@@ -361,10 +365,13 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         if (entry?.stage === 'pubcomp') this.completeOutgoing(packet.messageId!, 'pubcomp', entry.result?.reasonCode ?? 0, entry.result?.properties);
         return;
       }
-      case 'pubrel':
+      case 'pubrel': {
+        const held = this.incomingQos2.get(packet.messageId!);
         this.incomingQos2.delete(packet.messageId!);
         this.send({ cmd: 'pubcomp', messageId: packet.messageId! });
+        if (held) this.emit('message', held);
         return;
+      }
       case 'suback':
         return this.settle(this.subacks, packet.messageId!, packet);
       case 'unsuback':
@@ -398,16 +405,17 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         packet.topic = topic;
       }
     }
+    this.debugLines(describeIncoming(this.id, packet));
+    // libmosquitto's order: QoS 1 is acknowledged before the application sees the message,
+    // QoS 2 is held until PUBREL (a resent PUBLISH with the same id replaces the held one)
     if (packet.qos === 2) {
       const id = packet.messageId!;
-      const duplicate = this.incomingQos2.has(id);
-      this.incomingQos2.add(id);
-      if (!duplicate) this.emit('message', packet);
+      this.incomingQos2.set(id, packet);
       this.send({ cmd: 'pubrec', messageId: id });
       return;
     }
-    this.emit('message', packet);
     if (packet.qos === 1) this.send({ cmd: 'puback', messageId: packet.messageId! });
+    this.emit('message', packet);
   }
 
   private protocolViolation(reasonCode: number): void {
@@ -476,7 +484,12 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private onClose(err?: Error): void {
     this.stopKeepalive();
     if (this.handshake) {
-      this.handshake.reject(new ConnectError(err ? err.message : 'The connection was lost.', 'protocol'));
+      // a socket or TLS failure before CONNACK (e.g. the server's TLS alert for a missing client
+      // certificate arrives after our side of the handshake) is a transport error, in its words
+      const failure = (err as NodeJS.ErrnoException | undefined)?.code ? describeSocketError(err!) : undefined;
+      this.handshake.reject(
+        failure ? new ConnectError(failure.message, 'transport') : new ConnectError(err ? err.message : 'The connection was lost.', 'protocol'),
+      );
       this.handshake = undefined;
       return;
     }
