@@ -75,6 +75,28 @@ function onDecodeError(this: ConnectionDecoderOptions, err: ProtocolError): void
 }
 
 /**
+ * Connections corked in this tick, uncorked together by one nextTick callback: a fan-out writes
+ * to many connections per tick, and a closure and a tick entry per connection per tick showed
+ * in profiles.
+ */
+const corkedConnections: Connection[] = [];
+
+function scheduleUncork(conn: Connection): void {
+  if (corkedConnections.push(conn) === 1) process.nextTick(uncorkAll);
+}
+
+function uncorkAll(): void {
+  // a write made while uncorking lands in the next round, as with one tick per connection
+  for (let i = 0; i < corkedConnections.length; i++) {
+    const conn = corkedConnections[i]!;
+    if (!conn.corked) continue; // end() already flushed it
+    conn.corked = false;
+    conn.stream.uncork();
+  }
+  corkedConnections.length = 0;
+}
+
+/**
  * One MQTT byte stream: decodes incoming packets, encodes outgoing ones, and batches the writes
  * made in one tick into one syscall (cork until the next tick) so streams of small packets do
  * not cost a write each.
@@ -90,7 +112,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly owner: ConnectionOwner | undefined;
   /** @internal */
   closeError: Error | undefined;
-  private corked = false;
+  /** @internal corked until the next tick; see scheduleUncork */
+  corked = false;
 
   constructor(
     readonly stream: Duplex,
@@ -124,10 +147,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     if (!this.corked) {
       this.corked = true;
       this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
+      scheduleUncork(this);
     }
     this.bytesOut += buf.length;
     return this.stream.write(buf);
