@@ -46,6 +46,12 @@ export interface ClientEvents {
   'connection-lost': [err: ConnectionLostError];
   /** a line of libmosquitto-style debug output (only when config.debug) */
   debug: [line: string];
+  /**
+   * every SUBACK, synchronously (before the subscribe() promise settles), so a caller can react
+   * as libmosquitto's callback does: a DISCONNECT sent from here goes out before the next packet
+   * of the same read is looked at
+   */
+  suback: [packet: ISubackPacket];
 }
 
 /** What the server told us in CONNACK that limits what we may send. */
@@ -334,6 +340,9 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private onPacket(packet: Packet): void {
     // CONNACK is logged once the id the server may assign is known, PUBLISH once its topic alias
     // is resolved, as libmosquitto does
+    // after our DISCONNECT libmosquitto closes the socket at once: whatever else the server had
+    // sent (more messages, an UNSUBACK) is neither logged nor acted on
+    if (this.closingByUs) return;
     if (packet.cmd !== 'connack' && packet.cmd !== 'publish') this.debugLines(describeIncoming(this.id, packet));
     if (this.handshake) {
       if (packet.cmd === 'connack') return this.onConnack(packet);
@@ -373,6 +382,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         return;
       }
       case 'suback':
+        this.emit('suback', packet);
         return this.settle(this.subacks, packet.messageId!, packet);
       case 'unsuback':
         return this.settle(this.unsubacks, packet.messageId!, packet);

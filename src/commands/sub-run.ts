@@ -134,21 +134,26 @@ export async function runSub(cfg: SubConfig): Promise<number> {
       }
       everConnected = true;
       armIdle();
-      await subscribeAll(client, cfg, out).then(
-        (outcome) => {
-          if (outcome === 'denied') void finish(0, { message: 'All subscription requests were denied.' });
-          else if (cfg.exitAfterSubscribe) void finish(0);
-        },
-        () => {
-          /* connection lost during SUBSCRIBE: the reconnect path subscribes again */
-        },
-      );
+      // a connection lost during SUBSCRIBE rejects these: the reconnect path subscribes again
+      sendSubscriptions(client, cfg).catch(() => {});
     };
+
+    // mosquitto_sub's subscribe callback, run synchronously on the SUBACK like libmosquitto's:
+    // -E and "all denied" disconnect before anything after the SUBACK is processed (nor is an
+    // UNSUBACK for -U awaited)
+    client.on('suback', (ack) => {
+      if (finished) return;
+      const granted = ack.granted as number[];
+      if (clientCfg.debug && !clientCfg.quiet) out.write(Buffer.from(`Subscribed (mid: ${ack.messageId}): ${granted.join(', ')}\n`));
+      if (!granted.some((g) => g < 0x80)) void finish(0, { message: 'All subscription requests were denied.' });
+      else if (cfg.exitAfterSubscribe) void finish(0);
+    });
     void start();
   });
 }
 
-async function subscribeAll(client: MqttClient, cfg: SubConfig, out: BatchedStdout): Promise<'ok' | 'denied'> {
+/** One SUBSCRIBE with every filter, then the -U UNSUBSCRIBEs, as mosquitto_sub's connect callback. */
+async function sendSubscriptions(client: MqttClient, cfg: SubConfig): Promise<void> {
   const v5 = cfg.client.protocolVersion === 5;
   const subscriptions = cfg.topics.map((topic) => ({
     topic,
@@ -157,11 +162,7 @@ async function subscribeAll(client: MqttClient, cfg: SubConfig, out: BatchedStdo
   }));
   const suback = client.subscribe(subscriptions, cfg.client.properties.subscribe);
   const unsubscribed = cfg.unsubscribe.map((t) => client.unsubscribe([t], cfg.client.properties.unsubscribe));
-  const ack = await suback;
-  const granted = ack.granted as number[];
-  if (cfg.client.debug && !cfg.client.quiet) out.write(Buffer.from(`Subscribed (mid: ${ack.messageId}): ${granted.join(', ')}\n`));
-  await Promise.allSettled(unsubscribed);
-  return granted.some((g) => g < 0x80) ? 'ok' : 'denied';
+  await Promise.all([suback, ...unsubscribed]);
 }
 
 function toReceived(packet: IPublishPacket): ReceivedMessage {
