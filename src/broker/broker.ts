@@ -51,6 +51,35 @@ export interface BrokerStats {
   clientsMaximum: number;
 }
 
+/** Topics whose routes are cached; past this the cache starts again (a broker with endless topics gains nothing from it). */
+const ROUTE_CACHE_SIZE = 10_000;
+
+interface RouteTarget {
+  session: Session;
+  qos: QoS;
+  /** retain as published */
+  rap: boolean;
+  /** subscription identifiers to send, undefined when none */
+  ids: number[] | undefined;
+}
+
+interface Route {
+  matches: Subscription[];
+  /** the targets when nothing about them depends on the message or on who is online */
+  targets: RouteTarget[] | undefined;
+}
+
+function collect(perSession: Map<Session, RouteTarget>, sub: Subscription): void {
+  const d = perSession.get(sub.session);
+  if (d) {
+    if (sub.qos > d.qos) d.qos = sub.qos;
+    d.rap ||= sub.retainAsPublished;
+    if (sub.subscriptionId) (d.ids ??= []).push(sub.subscriptionId);
+  } else {
+    perSession.set(sub.session, { session: sub.session, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId ? [sub.subscriptionId] : undefined });
+  }
+}
+
 export interface BrokerOptions {
   limits?: Partial<BrokerLimits>;
   hooks?: Partial<BrokerHooks>;
@@ -83,6 +112,8 @@ export class Broker extends EventEmitter {
   /** bytes of connections already closed; live ones are summed on demand */
   private closedBytes = { received: 0, sent: 0 };
   private readonly shareCursor = new Map<string, number>();
+  /** routes by topic; emptied whenever a subscription is added or removed */
+  private readonly routes = new Map<string, Route>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly willTimers = new Map<string, NodeJS.Timeout>();
 
@@ -120,12 +151,48 @@ export class Broker extends EventEmitter {
   publish(message: BrokerMessage): number {
     this.stats.publishReceived++;
     if (message.retain) this.retained.set(message);
-    const matches = this.subscriptions.match(message.topic);
-    if (matches.length === 0) return 0;
+    const route = this.routeFor(message.topic);
+    if (route.matches.length === 0) return 0;
     const now = Date.now();
-    // one delivery per session at the highest matching QoS [MQTT-3.3.5-1], carrying every
-    // matching subscription identifier; shared groups pick one member each [MQTT-4.8.2-3]
-    const perSession = new Map<Session, { qos: QoS; rap: boolean; ids: number[] }>();
+    const targets = route.targets ?? this.targetsFor(route.matches, message);
+    let delivered = 0;
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
+      if (!this.hooks.authorizeRead(t.session, message.topic)) continue;
+      const qos = (message.qos < t.qos ? message.qos : t.qos) as QoS;
+      // [MQTT-3.3.1-9] forwarded messages carry retain 0 unless retain-as-published
+      const retain = t.rap ? message.retain : false;
+      if (qos === 0) this.deliverQos0(t.session, message, retain, t.ids, now);
+      else this.deliver(t.session, { message, qos, retain, subscriptionIds: t.ids }, now);
+      delivered++;
+    }
+    return delivered;
+  }
+
+  /**
+   * The subscriptions a topic matches, cached until the subscriptions change: most traffic goes
+   * to topics seen before, and walking the trie and grouping by session was the largest cost of
+   * routing a message.
+   */
+  private routeFor(topic: string): Route {
+    let route = this.routes.get(topic);
+    if (route) return route;
+    if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
+    const matches = this.subscriptions.match(topic);
+    // shared groups and no-local depend on who is online and who sent: decided per message
+    const perMessage = matches.some((sub) => sub.shareName !== undefined || sub.noLocal);
+    route = { matches, targets: perMessage ? undefined : this.targetsFor(matches, undefined) };
+    this.routes.set(topic, route);
+    return route;
+  }
+
+  /**
+   * One target per session at the highest matching QoS [MQTT-3.3.5-1], carrying every matching
+   * subscription identifier; shared groups pick one member each [MQTT-4.8.2-3]. Without a message,
+   * for a route with neither shared nor no-local subscriptions.
+   */
+  private targetsFor(matches: Subscription[], message: BrokerMessage | undefined): RouteTarget[] {
+    const perSession = new Map<Session, RouteTarget>();
     let groups: Map<string, Subscription[]> | undefined;
     for (const sub of matches) {
       if (sub.shareName !== undefined) {
@@ -137,30 +204,11 @@ export class Broker extends EventEmitter {
         continue;
       }
       // [MQTT-3.8.3-3] no local: not back to the publisher
-      if (sub.noLocal && message.senderId === sub.session.clientId) continue;
-      this.collect(perSession, sub);
+      if (sub.noLocal && message?.senderId === sub.session.clientId) continue;
+      collect(perSession, sub);
     }
-    if (groups) for (const [key, members] of groups) this.collect(perSession, this.pickShareMember(key, members));
-    let delivered = 0;
-    for (const [session, d] of perSession) {
-      if (!this.hooks.authorizeRead(session, message.topic)) continue;
-      const qos = Math.min(message.qos, d.qos) as QoS;
-      // [MQTT-3.3.1-9] forwarded messages carry retain 0 unless retain-as-published
-      this.deliver(session, { message, qos, retain: d.rap ? message.retain : false, subscriptionIds: d.ids.length ? d.ids : undefined }, now);
-      delivered++;
-    }
-    return delivered;
-  }
-
-  private collect(perSession: Map<Session, { qos: QoS; rap: boolean; ids: number[] }>, sub: Subscription): void {
-    const d = perSession.get(sub.session);
-    if (d) {
-      if (sub.qos > d.qos) d.qos = sub.qos;
-      d.rap ||= sub.retainAsPublished;
-      if (sub.subscriptionId) d.ids.push(sub.subscriptionId);
-    } else {
-      perSession.set(sub.session, { qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId ? [sub.subscriptionId] : [] });
-    }
+    if (groups) for (const [key, members] of groups) collect(perSession, this.pickShareMember(key, members));
+    return [...perSession.values()];
   }
 
   /** Round robin within a share group, preferring members whose client is online. */
@@ -179,13 +227,9 @@ export class Broker extends EventEmitter {
 
   /** Sends now, or queues for a free in-flight slot or for an offline client. */
   deliver(session: Session, delivery: Delivery, now = Date.now()): void {
+    if (delivery.qos === 0) return this.deliverQos0(session, delivery.message, delivery.retain, delivery.subscriptionIds, now);
     const client = session.client;
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
-    if (delivery.qos === 0) {
-      // QoS 0 is not queued for offline clients (mosquitto's queue_qos0_messages false)
-      if (client && client.state === ClientState.Connected) this.writePublish(client, delivery, 0, now);
-      return;
-    }
     if (client && client.state === ClientState.Connected && session.queue.length === 0 && session.inflight.size < this.inflightLimit(client)) {
       this.sendInflight(session, client, delivery, now);
       return;
@@ -202,6 +246,13 @@ export class Broker extends EventEmitter {
     session.queue.push(delivery);
   }
 
+  /** QoS 0 is sent or dropped, never queued for offline clients (mosquitto's queue_qos0_messages false). */
+  private deliverQos0(session: Session, message: BrokerMessage, retain: boolean, subscriptionIds: number[] | undefined, now: number): void {
+    if (message.expiresAt !== undefined && message.expiresAt <= now) return;
+    const client = session.client;
+    if (client && client.state === ClientState.Connected) this.writeFrame(client, message, 0, retain, subscriptionIds, 0, now, false);
+  }
+
   inflightLimit(client: BrokerClient): number {
     const ours = this.limits.maxInflightMessages || 65535;
     return Math.min(ours, client.receiveMaximum);
@@ -216,14 +267,27 @@ export class Broker extends EventEmitter {
 
   /** Writes one PUBLISH; frames are shared between subscribers, only the packet id is patched. */
   writePublish(client: BrokerClient, d: Delivery, packetId: number, now: number, dup = false): void {
-    const frame = frameFor(d.message, client.protocolVersion, d.qos, d.retain, d.subscriptionIds, now);
+    this.writeFrame(client, d.message, d.qos, d.retain, d.subscriptionIds, packetId, now, dup);
+  }
+
+  private writeFrame(
+    client: BrokerClient,
+    message: BrokerMessage,
+    qos: QoS,
+    retain: boolean,
+    subscriptionIds: number[] | undefined,
+    packetId: number,
+    now: number,
+    dup: boolean,
+  ): void {
+    const frame = frameFor(message, client.protocolVersion, qos, retain, subscriptionIds, now);
     if (frame.bytes.length > client.maximumPacketSize) {
       // [MQTT-3.1.2-25] too large for this client: discard as if delivered
       this.stats.publishDropped++;
       if (packetId) this.completeOutgoing(client.session!, packetId);
       return;
     }
-    client.sendRaw(d.qos === 0 ? frame.bytes : withPacketId(frame, packetId, dup));
+    client.sendRaw(qos === 0 ? frame.bytes : withPacketId(frame, packetId, dup));
     this.stats.publishSent++;
   }
 
@@ -261,6 +325,7 @@ export class Broker extends EventEmitter {
     if (existing) this.subscriptions.remove(existing.topicFilter, existing);
     sub.session.subscriptions.set(sub.filter, sub);
     this.subscriptions.add(sub.topicFilter, sub);
+    this.routes.clear();
     return existing === undefined;
   }
 
@@ -269,6 +334,7 @@ export class Broker extends EventEmitter {
     if (!sub) return false;
     session.subscriptions.delete(filter);
     this.subscriptions.remove(sub.topicFilter, sub);
+    this.routes.clear();
     return true;
   }
 
@@ -277,8 +343,11 @@ export class Broker extends EventEmitter {
     if (session.state === SessionState.Ended) return;
     session.state = SessionState.Ended;
     clearTimeout(session.expiryTimer);
-    for (const sub of session.subscriptions.values()) this.subscriptions.remove(sub.topicFilter, sub);
-    session.subscriptions.clear();
+    if (session.subscriptions.size > 0) {
+      for (const sub of session.subscriptions.values()) this.subscriptions.remove(sub.topicFilter, sub);
+      session.subscriptions.clear();
+      this.routes.clear();
+    }
     session.queue.length = 0;
     session.inflight.clear();
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);

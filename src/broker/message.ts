@@ -14,7 +14,13 @@ export interface BrokerMessage {
   expiresAt?: number;
   /** client id of the publisher, for no-local subscriptions */
   senderId?: string;
-  /** frames encoded once per (version, QoS, retain flag) and written to every subscriber alike */
+  /**
+   * Frames encoded once per (version, QoS, retain flag) and written to every subscriber alike: the
+   * first one here with its key (nearly every message needs just one, and a Map per message cost
+   * more than the encoding), any others in `frames`.
+   */
+  frame?: PublishFrame;
+  frameKey?: number;
   frames?: Map<number, PublishFrame>;
 }
 
@@ -34,6 +40,7 @@ export function frameFor(
   const particular = version === 5 && ((subscriptionIds && subscriptionIds.length > 0) || message.expiresAt !== undefined);
   const key = version * 8 + qos * 2 + (retain ? 1 : 0);
   if (!particular) {
+    if (message.frameKey === key) return message.frame!;
     const cached = message.frames?.get(key);
     if (cached) return cached;
   }
@@ -54,6 +61,11 @@ export function frameFor(
     { cmd: 'publish', topic: message.topic, payload: message.payload, qos, retain, dup: false, messageId: 0, properties },
     version,
   );
-  if (!particular) (message.frames ??= new Map()).set(key, frame);
+  if (!particular) {
+    if (message.frame === undefined) {
+      message.frame = frame;
+      message.frameKey = key;
+    } else (message.frames ??= new Map()).set(key, frame);
+  }
   return frame;
 }

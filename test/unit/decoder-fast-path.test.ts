@@ -2,6 +2,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import type { ProtocolVersion } from '../../src/client/config.js';
 import { decodeConnect311, decodeFast, encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
+import { encodePublish } from '../../src/core/protocol/publish-encoder.js';
 
 /** What a private mqtt-packet parser makes of one frame: the reference the fast path must match. */
 function reference(frame: Buffer, version: ProtocolVersion): { packet?: Packet; error?: string } {
@@ -218,5 +219,16 @@ describe('CONNACK encoder fast path', () => {
     }
     const withProps = { cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { topicAliasMaximum: 10 } } as Packet;
     expect(encodePacket(withProps, 5).toString('hex')).toBe(mqttPacket.generate(withProps, { protocolVersion: 5 }).toString('hex'));
+  });
+});
+
+describe('PUBLISH encoder topic copy', () => {
+  it('short ASCII, 64 and 65 characters, DEL and non-ASCII topics give mqtt-packet’s bytes', () => {
+    for (const topic of ['a', 'x'.repeat(64), 'y'.repeat(65), 'del\x7f/t', 'é', `${'z'.repeat(63)}€`]) {
+      for (const version of [4, 5] as const) {
+        const packet = { cmd: 'publish', topic, payload: Buffer.from('p'), qos: 1, retain: false, dup: false, messageId: 7 } as const;
+        expect(encodePublish(packet, version).bytes.toString('hex')).toBe(mqttPacket.generate(packet, { protocolVersion: version }).toString('hex'));
+      }
+    }
   });
 });

@@ -14,7 +14,7 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
   const broker = client.broker;
   const session = client.session!;
   const v5 = client.protocolVersion === 5;
-  const props = (packet.properties ?? {}) as Properties;
+  const props = (packet.properties ?? NO_PROPERTIES) as Properties;
   let topic = packet.topic;
 
   const alias = props.topicAlias;
@@ -28,15 +28,16 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     } else (client.aliasesIn ??= new Map()).set(alias, topic);
   }
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
-  if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, 0x90);
+  if (!validTopics.has(topic)) {
+    if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, 0x90);
+    if (validTopics.size >= VALID_TOPICS_SIZE) validTopics.clear();
+    validTopics.add(topic);
+  }
   if (packet.retain && !broker.limits.retainAvailable) throw new ProtocolError('retain not supported', 0x9a);
 
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   const id = packet.messageId ?? 0;
-  const ack = (reasonCode: number) => {
-    if (packet.qos === 1) client.send({ cmd: 'puback', messageId: id, ...(v5 && reasonCode ? { reasonCode } : {}) });
-    else if (packet.qos === 2) client.send({ cmd: 'pubrec', messageId: id, ...(v5 && reasonCode ? { reasonCode } : {}) });
-  };
+  const ack = (reasonCode: number) => acknowledge(client, packet.qos, id, v5 ? reasonCode : 0);
 
   if (packet.qos === 2) {
     if (session.incomingQos2.has(id)) return ack(0); // a resend: routed already [MQTT-4.3.3-9]
@@ -56,16 +57,37 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     return ack(0x87);
   }
 
+  // one shape for every message, whichever fields it uses, so routing code sees a single hidden class
+  const fromProps = v5 ? messageFromPublishProperties(props) : undefined;
   const message: BrokerMessage = {
     topic,
     payload,
     qos: packet.qos,
     retain: packet.retain,
     senderId: client.clientId,
-    ...(v5 ? messageFromPublishProperties(props) : {}),
+    properties: fromProps?.properties,
+    expiresAt: fromProps?.expiresAt,
+    frame: undefined,
+    frameKey: undefined,
+    frames: undefined,
   };
   const delivered = broker.publish(message);
   if (packet.qos === 2) session.incomingQos2.add(id);
   // [MQTT-3.4.2-1] v5 0x10: accepted, but nobody is subscribed
-  ack(delivered === 0 ? 0x10 : 0);
+  if (packet.qos !== 0) acknowledge(client, packet.qos, id, v5 && delivered === 0 ? 0x10 : 0);
+}
+
+const NO_PROPERTIES: Properties = Object.freeze({});
+
+/**
+ * Topic names already validated: most traffic reuses a few topics, and checking every character
+ * of each one again showed in profiles. Cleared when full rather than tracked per use.
+ */
+const validTopics = new Set<string>();
+const VALID_TOPICS_SIZE = 10_000;
+
+/** PUBACK (QoS 1) or PUBREC (QoS 2); the reason code only for v5, and only when not 0. */
+function acknowledge(client: BrokerClient, qos: number, messageId: number, reasonCode: number): void {
+  if (qos === 1) client.send(reasonCode ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId });
+  else if (qos === 2) client.send(reasonCode ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId });
 }

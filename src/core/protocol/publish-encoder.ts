@@ -20,7 +20,9 @@ export function encodePublish(packet: IPublishPacket, version: ProtocolVersion):
     const bytes = encodePacket(packet, version);
     return { bytes, packetIdOffset: packet.qos > 0 ? findPacketIdOffset(bytes) : -1 };
   }
-  const topicLen = Buffer.byteLength(packet.topic);
+  const topic = packet.topic;
+  const ascii = isShortAscii(topic);
+  const topicLen = ascii ? topic.length : Buffer.byteLength(topic);
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   const idLen = packet.qos > 0 ? 2 : 0;
   const remaining = 2 + topicLen + idLen + (version === 5 ? 1 : 0) + payload.length;
@@ -29,9 +31,13 @@ export function encodePublish(packet: IPublishPacket, version: ProtocolVersion):
   const bytes = Buffer.allocUnsafe(1 + varLen + remaining);
   bytes[0] = 0x30 | (packet.dup ? 0x08 : 0) | (packet.qos << 1) | (packet.retain ? 1 : 0);
   let pos = writeVarint(bytes, 1, remaining);
-  bytes.writeUInt16BE(topicLen, pos);
+  bytes[pos] = topicLen >> 8;
+  bytes[pos + 1] = topicLen & 0xff;
   pos += 2;
-  pos += bytes.write(packet.topic, pos, 'utf8');
+  if (ascii) {
+    for (let i = 0; i < topicLen; i++) bytes[pos + i] = topic.charCodeAt(i);
+    pos += topicLen;
+  } else pos += bytes.write(topic, pos, 'utf8');
   let packetIdOffset = -1;
   if (idLen) {
     packetIdOffset = pos;
@@ -50,6 +56,16 @@ export function withPacketId(frame: PublishFrame, messageId: number, dup = false
   copy.writeUInt16BE(messageId, frame.packetIdOffset);
   if (dup) copy[0] = copy[0]! | 0x08;
   return copy;
+}
+
+/**
+ * Short ASCII topics, nearly all of them, are copied by a loop: measuring and writing them through
+ * Buffer's UTF-8 routines cost two native calls per message.
+ */
+function isShortAscii(s: string): boolean {
+  if (s.length > 64) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 export function varintLength(n: number): number {
