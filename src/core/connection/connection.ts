@@ -75,31 +75,29 @@ function onDecodeError(this: ConnectionDecoderOptions, err: ProtocolError): void
 }
 
 /**
- * Connections corked in this tick, uncorked together by one nextTick callback: a fan-out writes
+ * Connections written to in this tick, flushed together by one nextTick callback: a fan-out writes
  * to many connections per tick, and a closure and a tick entry per connection per tick showed
  * in profiles.
  */
-const corkedConnections: Connection[] = [];
+const pendingConnections: Connection[] = [];
 
-function scheduleUncork(conn: Connection): void {
-  if (corkedConnections.push(conn) === 1) process.nextTick(uncorkAll);
+function scheduleFlush(conn: Connection): void {
+  if (pendingConnections.push(conn) === 1) process.nextTick(flushAll);
 }
 
-function uncorkAll(): void {
-  // a write made while uncorking lands in the next round, as with one tick per connection
-  for (let i = 0; i < corkedConnections.length; i++) {
-    const conn = corkedConnections[i]!;
-    if (!conn.corked) continue; // end() already flushed it
-    conn.corked = false;
-    conn.stream.uncork();
-  }
-  corkedConnections.length = 0;
+function flushAll(): void {
+  // a write made while flushing lands in this same round: the loop reads the length each time
+  for (let i = 0; i < pendingConnections.length; i++) pendingConnections[i]!.flush();
+  pendingConnections.length = 0;
 }
+
+/** Above this many bytes a tick's packets go to the socket as they are instead of being copied into one buffer. */
+const COALESCE_LIMIT = 64 * 1024;
 
 /**
  * One MQTT byte stream: decodes incoming packets, encodes outgoing ones, and batches the writes
- * made in one tick into one syscall (cork until the next tick) so streams of small packets do
- * not cost a write each.
+ * made in one tick into one write of one buffer at the next tick, so streams of small packets do
+ * not cost a syscall each, nor the stream's bookkeeping per packet that cork() would keep.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
   state = ConnectionState.Open;
@@ -112,8 +110,10 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly owner: ConnectionOwner | undefined;
   /** @internal */
   closeError: Error | undefined;
-  /** @internal corked until the next tick; see scheduleUncork */
-  corked = false;
+  /** packets queued in this tick: the first alone, all of them in `outList` once there are two */
+  private outFirst: Buffer | undefined;
+  private outList: Buffer[] | undefined;
+  private outBytes = 0;
 
   constructor(
     readonly stream: Duplex,
@@ -144,17 +144,41 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   sendRaw(buf: Buffer): boolean {
     if (this.state === ConnectionState.Closed || this.stream.destroyed) return false;
-    if (!this.corked) {
-      this.corked = true;
-      this.stream.cork();
-      scheduleUncork(this);
-    }
     this.bytesOut += buf.length;
-    return this.stream.write(buf);
+    if (this.outFirst === undefined) {
+      this.outFirst = buf;
+      scheduleFlush(this);
+    } else if (this.outList === undefined) this.outList = [this.outFirst, buf];
+    else this.outList.push(buf);
+    this.outBytes += buf.length;
+    // what stream.write would answer with everything queued so far
+    return this.outBytes + this.stream.writableLength < this.stream.writableHighWaterMark;
+  }
+
+  /** @internal Writes what this tick queued. */
+  flush(): void {
+    const first = this.outFirst;
+    if (first === undefined) return;
+    const list = this.outList;
+    const bytes = this.outBytes;
+    this.outFirst = this.outList = undefined;
+    this.outBytes = 0;
+    if (this.stream.destroyed) return;
+    if (list === undefined) {
+      this.stream.write(first);
+    } else if (bytes <= COALESCE_LIMIT) {
+      this.stream.write(Buffer.concat(list, bytes));
+    } else {
+      this.stream.cork();
+      for (const b of list) this.stream.write(b);
+      this.stream.uncork();
+    }
   }
 
   /** Resolves when the stream can take more data. */
   drained(): Promise<void> {
+    // a caller looping on resolved promises never lets the next tick come: hand over now
+    if (this.outBytes >= this.stream.writableHighWaterMark) this.flush();
     if (!this.stream.writableNeedDrain || this.state === ConnectionState.Closed) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
@@ -173,10 +197,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.state = ConnectionState.Closing;
     return new Promise((resolve) => {
       this.once('close', () => resolve());
-      if (this.corked) {
-        this.corked = false;
-        this.stream.uncork();
-      }
+      this.flush();
       this.stream.end();
       // a peer that never closes its side must not keep us waiting
       setTimeout(() => this.stream.destroy(), 2000).unref();
