@@ -4,14 +4,14 @@ import type { Packet } from '../core/protocol/codec.js';
  * libmosquitto's debug lines (`-d`), word for word, so scripts that grep mosquitto_pub -d output
  * keep working: "Client X sending PUBLISH (d0, q1, r0, m1, 'a', ... (5 bytes))".
  */
-export function describeOutgoing(id: string, p: Packet): string[] {
+export function describeOutgoing(id: string, p: Packet, logMid?: number): string[] {
   const c = `Client ${id || '(null)'} sending`;
   switch (p.cmd) {
     case 'connect':
       return [`${c} CONNECT`];
     case 'publish':
       // a publish that sends only its topic alias has no topic: libmosquitto prints NULL as glibc does
-      return [`${c} PUBLISH (d${p.dup ? 1 : 0}, q${p.qos}, r${p.retain ? 1 : 0}, m${p.messageId ?? 0}, '${p.topic || '(null)'}', ... (${payloadLength(p.payload)} bytes))`];
+      return [`${c} PUBLISH (d${p.dup ? 1 : 0}, q${p.qos}, r${p.retain ? 1 : 0}, m${p.messageId ?? logMid ?? 0}, '${p.topic || '(null)'}', ... (${payloadLength(p.payload)} bytes))`];
     case 'puback':
       return [`${c} PUBACK (m${p.messageId}, rc${p.reasonCode ?? 0})`];
     case 'pubrec':

@@ -204,7 +204,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (opts.properties && this.config.protocolVersion === 5) packet.properties = { ...opts.properties };
     this.applyOutgoingAlias(packet);
     if (opts.qos === 0) {
-      this.send(packet);
+      this.send(packet, this.ids.skip());
       return { reasonCode: 0 };
     }
     await this.waitForSlot();
@@ -325,9 +325,10 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     else this.aliasesOut.set(alias, packet.topic);
   }
 
-  private send(packet: Packet): boolean {
+  /** `logMid`: the number a QoS 0 publish shows in -d lines (it has none on the wire). */
+  private send(packet: Packet, logMid?: number): boolean {
     if (!this.conn) return false;
-    if (this.config.debug) this.debugLines(describeOutgoing(this.id, packet));
+    if (this.config.debug) this.debugLines(describeOutgoing(this.id, packet, logMid));
     this.lastSent = Date.now();
     return this.conn.send(packet);
   }

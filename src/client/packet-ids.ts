@@ -12,6 +12,16 @@ export class PacketIdAllocator {
     return id;
   }
 
+  /**
+   * Consumes the next identifier without reserving it: libmosquitto numbers QoS 0 publishes from
+   * the same counter (its -d lines show "m1", "m2" … although QoS 0 carries no identifier).
+   */
+  skip(): number {
+    const id = this.next;
+    this.next = id === 65535 ? 1 : id + 1;
+    return id;
+  }
+
   release(id: number): void {
     this.used.delete(id);
   }
