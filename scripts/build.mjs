@@ -17,5 +17,8 @@ await build({
   // optional native addons stay outside the bundle and are loaded lazily
   external: ['cap', 'bufferutil', 'utf-8-validate'],
   define: { __MQTT_VERSION__: JSON.stringify(pkg.version) },
+  // import() of node: built-ins and optional addons becomes require(): a single executable's main
+  // script has no dynamic import at all ("A dynamic import callback was not specified")
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
 });

@@ -1,5 +1,6 @@
 import type { Cap as CapClass } from 'cap';
 import type { FrameSink } from './frame.js';
+import { loadSeaCap } from './cap-sea.js';
 import { linkTypeFromCapName } from './link-types.js';
 
 /** Live capture is impossible here; `message` says why and what to do. */
@@ -22,7 +23,7 @@ let capModule: Promise<typeof import('cap')> | null = null;
  * can fail into a message that says what to install.
  */
 export async function loadCap(): Promise<typeof CapClass> {
-  capModule ??= import('cap');
+  capModule ??= loadSeaCap().then((sea) => sea ?? import('cap'));
   try {
     const mod = await capModule;
     return mod.Cap ?? (mod as unknown as { default: { Cap: typeof CapClass } }).default.Cap;
