@@ -22,15 +22,17 @@ export interface Fixture {
 }
 
 const T0 = { sec: 1_700_000_000, nsec: 0 };
-const enc = (p: object, v: ProtocolVersion = 4) => encodePacket(p as Packet, v);
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+/** Encodes a packet object (mqtt-packet's shape) for version `v`; exported for tests that stage their own conversations. */
+export const enc = (p: object, v: ProtocolVersion = 4) => encodePacket(p as Packet, v);
+export const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const V4 = { client: { host: '127.0.0.1', port: 40001 }, server: { host: '127.0.0.1', port: 1883 } };
 
-function connect(clientId: string, v: ProtocolVersion = 4, extra: object = {}): Buffer {
+export function connect(clientId: string, v: ProtocolVersion = 4, extra: object = {}): Buffer {
   return enc({ cmd: 'connect', protocolId: v === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: v, clean: true, keepalive: 30, clientId, ...extra }, v);
 }
 
-function conversation(opts: Partial<ConversationOptions>, frames?: WrittenFrame[]): Conversation {
+/** A conversation 127.0.0.1:40001 -> 127.0.0.1:1883 from T0 unless `opts` says otherwise. */
+export function conversation(opts: Partial<ConversationOptions>, frames?: WrittenFrame[]): Conversation {
   return new Conversation({ ...V4, start: T0, ...opts }, frames);
 }
 

@@ -1,15 +1,22 @@
 import type { ChalkInstance } from 'chalk';
 import { reasonCodeName, CONNACK_RETURN_CODES, type ReasonPacket } from '../core/protocol/reason-codes.js';
-import { endpointString } from '../sniff/ip-address.js';
 import type { Timestamp } from '../sniff/frame.js';
 import type { NoteEvent, PacketEvent } from '../sniff/sniff-events.js';
-import { packetFields, type PacketFields } from './sniff-fields.js';
+import { packetFields, type PacketFields, type SubscriptionFields } from './sniff-fields.js';
+import { bytesText, passwordText, propertyReplacer } from './sniff-text.js';
 
 export interface LineOptions {
   chalk: ChalkInstance;
-  /** also print v5 properties and a payload preview */
+  /** also print v5 properties, ack latency and whole payloads */
   verbose: boolean;
+  /** print CONNECT passwords instead of "****" */
+  showPasswords: boolean;
 }
+
+/** Payload bytes shown on a line without -v. */
+const PREVIEW_BYTES = 40;
+
+const VERSION_NAMES: Record<number, string> = { 3: 'v3.1', 4: 'v3.1.1', 5: 'v5' };
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -25,99 +32,128 @@ export function clockTime(t: Timestamp): string {
 function endpoints(ev: PacketEvent | NoteEvent): string {
   const c = ev.conn;
   if (!c) return '';
-  const client = endpointString(c.clientHost, c.clientPort);
-  const server = endpointString(c.serverHost, c.serverPort);
-  if (ev.fromClient === undefined) return `${client} - ${server}`;
-  return ev.fromClient ? `${client} > ${server}` : `${server} > ${client}`;
+  if (ev.fromClient === undefined) return `${c.client} - ${c.server}`;
+  return ev.fromClient ? `${c.client} > ${c.server}` : `${c.server} > ${c.client}`;
 }
 
-function quote(s: string): string {
-  return JSON.stringify(s);
+/** Client ids print bare when that is unambiguous, JSON-quoted otherwise (spaces, brackets, controls, empty). */
+function clientLabel(id: string): string {
+  return /^[\x21-\x5a\x5c\x5e-\x7e]+$/.test(id) ? `[${id}]` : `[${JSON.stringify(id)}]`;
 }
 
-function hexCode(code: number): string {
-  return `0x${code.toString(16).padStart(2, '0')}`;
+/** Each packet type its colour, so a conversation reads at a glance; only on a terminal. */
+function typeColour(c: ChalkInstance, type: string): ChalkInstance {
+  switch (type) {
+    case 'CONNECT':
+    case 'CONNACK':
+      return c.green;
+    case 'PUBLISH':
+      return c.cyan;
+    case 'PUBACK':
+    case 'PUBREC':
+    case 'PUBREL':
+    case 'PUBCOMP':
+      return c.blue;
+    case 'SUBSCRIBE':
+    case 'SUBACK':
+    case 'UNSUBSCRIBE':
+    case 'UNSUBACK':
+      return c.magenta;
+    case 'PINGREQ':
+    case 'PINGRESP':
+      return c.gray;
+    case 'AUTH':
+      return c.yellow;
+    default:
+      return c.red;
+  }
+}
+
+const quote = (s: string) => JSON.stringify(s);
+const hexCode = (code: number) => `0x${code.toString(16).padStart(2, '0')}`;
+
+function codeName(code: number, type: string): string {
+  return reasonCodeName(code, type.toLowerCase() as ReasonPacket) ?? 'unknown reason code';
 }
 
 function reasonText(f: PacketFields, version: number): string {
-  if (f.reasonCode === undefined) return '';
-  if (f.type === 'CONNACK' && version !== 5) {
-    const name = CONNACK_RETURN_CODES.find((r) => r.code === f.reasonCode)?.name ?? 'unknown return code';
-    return `rc=${f.reasonCode} (${name})`;
+  const codes = f.reasonCodes;
+  if (!codes) return '';
+  switch (f.type) {
+    case 'CONNACK':
+      if (version !== 5) return `rc=${codes[0]} (${CONNACK_RETURN_CODES.find((r) => r.code === codes[0])?.name ?? 'unknown return code'})`;
+      return `rc=${hexCode(codes[0]!)} (${codeName(codes[0]!, f.type)})`;
+    case 'SUBACK':
+      // granted QoS reads best as the number; failures by name
+      return `[${codes.map((c) => (c < 3 ? String(c) : `${hexCode(c)} (${codeName(c, f.type)})`)).join(', ')}]`;
+    case 'UNSUBACK':
+      return `[${codes.map((c) => (c === 0 ? hexCode(c) : `${hexCode(c)} (${codeName(c, f.type)})`)).join(', ')}]`;
+    default:
+      return `rc=${hexCode(codes[0]!)} (${codeName(codes[0]!, f.type)})`;
   }
-  const name = reasonCodeName(f.reasonCode, f.type.toLowerCase() as ReasonPacket) ?? 'unknown reason code';
-  return `rc=${hexCode(f.reasonCode)} (${name})`;
 }
 
-function details(f: PacketFields, version: number): string {
+function subscriptionText(s: SubscriptionFields): string {
+  const opts = [`q${s.qos}`];
+  if (s.nl) opts.push('nl');
+  if (s.rap) opts.push('rap');
+  if (s.rh) opts.push(`rh=${s.rh}`);
+  return `${quote(s.topic)} ${opts.join(' ')}`;
+}
+
+function connectText(f: PacketFields, version: number, opts: LineOptions): string[] {
+  const parts = [VERSION_NAMES[version] ?? `v?${version}`, `keepalive=${f.keepalive}`];
+  if (f.clean) parts.push(version === 5 ? 'clean-start' : 'clean');
+  if (f.username !== undefined) parts.push(`user=${quote(f.username)}`);
+  if (f.password !== undefined) parts.push(`password=${passwordText(f.password, opts.showPasswords)}`);
+  if (f.will) parts.push(`will=${quote(f.will.topic)} q${f.will.qos}${f.will.retain ? ' r' : ''} (${f.will.payloadLength} bytes)`);
+  return parts;
+}
+
+function details(ev: PacketEvent, f: PacketFields, opts: LineOptions): string {
+  const version = ev.conn.protocolVersion;
   const parts: string[] = [];
-  switch (f.type) {
-    case 'CONNECT':
-      parts.push(`v${f.protocolVersion}`, `client-id=${quote(f.clientId ?? '')}`, `keepalive=${f.keepalive}`);
-      if (f.clean) parts.push(version === 5 ? 'clean-start' : 'clean');
-      if (f.username !== undefined) parts.push(`user=${quote(f.username)}`);
-      if (f.will) parts.push(`will=${quote(f.will.topic)} q${f.will.qos}${f.will.retain ? ' r' : ''}`);
-      break;
-    case 'CONNACK':
-      if (f.sessionPresent) parts.push('session-present');
-      break;
-    case 'PUBLISH':
-      parts.push(`q${f.qos}`);
-      if (f.retain) parts.push('r');
-      if (f.dup) parts.push('dup');
-      break;
-    case 'SUBSCRIBE':
-      parts.push((f.subscriptions ?? []).map((s) => `${quote(s.topic)} q${s.qos}`).join(', '));
-      break;
-    case 'UNSUBSCRIBE':
-      parts.push((f.unsubscriptions ?? []).map(quote).join(', '));
-      break;
-    case 'SUBACK':
-    case 'UNSUBACK':
-      if (f.reasonCodes) parts.push(`[${f.reasonCodes.map((c) => (c < 3 && f.type === 'SUBACK' ? String(c) : hexCode(c))).join(', ')}]`);
-      break;
+  if (f.type === 'CONNECT') parts.push(...connectText(f, version, opts));
+  if (f.type === 'CONNACK' && f.sessionPresent) parts.push('session-present');
+  if (f.type === 'PUBLISH') {
+    parts.push(`q${f.qos}`);
+    if (f.retain) parts.push('r');
+    if (f.dup) parts.push('dup');
   }
-  if (f.id !== undefined) parts.push(`id=${f.id}`);
-  if (f.type === 'PUBLISH') parts.push(quote(f.topic ?? ''), `(${f.payloadLength} bytes)`);
-  return [...parts, reasonText(f, version)].filter(Boolean).join(' ');
+  if (f.packetId !== undefined) parts.push(`id=${f.packetId}`);
+  if (f.type === 'PUBLISH') {
+    parts.push(quote(f.topic ?? ''));
+    if (f.topicAlias !== undefined) parts.push(`alias=${f.topicAlias}`);
+    parts.push(`(${f.payloadLength} bytes)`);
+    const payload = ev.packet?.cmd === 'publish' ? ev.packet.payload : null;
+    // -v prints the whole payload after the properties; here only its start
+    if (!opts.verbose && payload && payload.length > 0) parts.push(bytesText(Buffer.from(payload), PREVIEW_BYTES));
+  }
+  if (f.subscriptions) parts.push(f.subscriptions.map(subscriptionText).join(', '));
+  if (f.unsubscriptions) parts.push(f.unsubscriptions.map(quote).join(', '));
+  parts.push(reasonText(f, version));
+  return parts.filter(Boolean).join(' ');
 }
 
 function verboseTail(ev: PacketEvent, f: PacketFields): string {
   const extra: string[] = [];
+  if (ev.latencyMs !== undefined) extra.push(`latency=${ev.latencyMs.toFixed(3)}ms`);
   if (f.properties) extra.push(`props=${JSON.stringify(f.properties, propertyReplacer)}`);
   const payload = ev.packet?.cmd === 'publish' ? ev.packet.payload : null;
-  if (payload && payload.length > 0) extra.push(`payload=${payloadPreview(Buffer.from(payload))}`);
+  if (payload && payload.length > 0) extra.push(`payload=${bytesText(Buffer.from(payload))}`);
   return extra.length ? ` ${extra.join(' ')}` : '';
 }
 
-/** Buffers inside properties print as hex, not as {"type":"Buffer","data":[…]}. */
-export function propertyReplacer(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer') {
-    return Buffer.from((value as { data: number[] }).data).toString('hex');
-  }
-  return value;
-}
-
-const PREVIEW_BYTES = 64;
-
-function payloadPreview(payload: Buffer): string {
-  const shown = payload.subarray(0, PREVIEW_BYTES);
-  const text = shown.toString('utf8');
-  // printable UTF-8 shows as text, anything else as hex
-  const printable = !text.includes('\ufffd') && !/[\x00-\x08\x0b-\x1f\x7f]/.test(text);
-  const body = printable ? quote(text) : shown.toString('hex');
-  return payload.length > PREVIEW_BYTES ? `${body}…` : body;
-}
-
-/** One line per MQTT packet: time, who to whom, type, then the type's own facts. */
+/** One line per MQTT packet: time, who to whom, client id once known, type, then the type's own facts. */
 export function packetLine(ev: PacketEvent, opts: LineOptions): string {
   const f = packetFields(ev);
   const c = opts.chalk;
-  const type = f.error ? c.red(`${f.type} MALFORMED`) : c.bold(f.type);
-  const body = f.error ? `(${f.error}) ${f.size} bytes` : details(f, ev.conn.protocolVersion);
+  const client = ev.conn.clientId !== undefined ? `${clientLabel(ev.conn.clientId)} ` : '';
+  const type = f.error ? c.red.bold(`${f.type} MALFORMED`) : typeColour(c, f.type)(f.type);
+  const body = f.error ? `(${f.error}) ${f.size} bytes` : details(ev, f, opts);
   const ws = ev.conn.transport === 'websocket' ? ' ws' : '';
   const tail = opts.verbose && !f.error ? verboseTail(ev, f) : '';
-  return `${c.dim(clockTime(ev.at))} ${endpoints(ev)}${ws} ${type}${body ? ` ${body}` : ''}${tail}\n`;
+  return `${c.dim(clockTime(ev.at))} ${endpoints(ev)}${ws} ${client}${type}${body ? ` ${body}` : ''}${tail}\n`;
 }
 
 /** Notes: violations are flagged with "!", the rest (gaps, skips, connections) with "--". */

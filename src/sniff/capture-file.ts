@@ -43,17 +43,32 @@ export class CaptureFileReader {
   }
 }
 
+export interface ReadControl {
+  /** set once no more frames are wanted; the input may then be destroyed under the reader */
+  stopped: boolean;
+  /** awaited between chunks: lets a slow output slow the reading down */
+  pause?(): Promise<void>;
+  /** bytes read so far, after each chunk */
+  progress?(bytesRead: number): void;
+}
+
 /** Reads a whole stream through a CaptureFileReader. */
-export async function readCaptureStream(
-  input: Readable,
-  sink: FrameSink,
-  control?: { stopped: boolean; pause?(): Promise<void> },
-): Promise<ReadResult> {
+export async function readCaptureStream(input: Readable, sink: FrameSink, control?: ReadControl): Promise<ReadResult> {
   const reader = new CaptureFileReader(sink);
-  for await (const chunk of input) {
-    reader.push(chunk as Buffer);
+  let bytesRead = 0;
+  try {
+    for await (const chunk of input) {
+      reader.push(chunk as Buffer);
+      bytesRead += (chunk as Buffer).length;
+      control?.progress?.(bytesRead);
+      if (control?.stopped) return { truncatedBytes: 0 };
+      await control?.pause?.();
+    }
+  } catch (err) {
+    // a stop (Ctrl-C) destroys the input while the loop waits for it: that is no read error
     if (control?.stopped) return { truncatedBytes: 0 };
-    await control?.pause?.();
+    throw err;
   }
+  if (control?.stopped) return { truncatedBytes: 0 };
   return reader.end();
 }

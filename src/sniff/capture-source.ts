@@ -1,17 +1,13 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { readCaptureStream, type ReadResult } from './capture-file.js';
+import { readCaptureStream, type ReadControl, type ReadResult } from './capture-file.js';
 import type { FrameSink } from './frame.js';
 import { LiveCapture, type LiveCaptureOptions } from './live-capture.js';
 
 export type CaptureSource = { file: string } | { live: LiveCaptureOptions };
 
-export interface CaptureControl {
-  /** set once no more frames are wanted (-c reached, output closed, signal) */
-  stopped: boolean;
-  /** awaited between file chunks: lets a slow output slow the reading down */
-  pause(): Promise<void>;
-  /** live capture only: resolves when the capture should end */
+export interface CaptureControl extends ReadControl {
+  /** resolves when the capture should end (-c reached, output closed, signal) */
   untilStopped: Promise<void>;
   /** live capture only: called once the interface is open and frames can arrive */
   onOpen?(linkType: number): void;
@@ -32,6 +28,8 @@ async function openFile(path: string): Promise<Readable> {
 export async function runCaptureSource(source: CaptureSource, sink: FrameSink, control: CaptureControl): Promise<ReadResult> {
   if ('file' in source) {
     const input = await openFile(source.file);
+    // a pipe that stays open (`tcpdump -w - | mqtt sniff -r -`) must not hold a Ctrl-C back
+    void control.untilStopped.then(() => input.destroy());
     try {
       return await readCaptureStream(input, sink, control);
     } finally {

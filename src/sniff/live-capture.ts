@@ -3,9 +3,18 @@ import type { FrameSink } from './frame.js';
 import { loadSeaCap } from './cap-sea.js';
 import { linkTypeFromCapName } from './link-types.js';
 
+/**
+ * Why live capture failed, one class each so the command can give each its own exit status:
+ * the binding or libpcap is missing, no permission, no such interface, a filter libpcap rejects.
+ */
+export type LiveCaptureFailure = 'unavailable' | 'permission' | 'no-such-interface' | 'filter' | 'failed';
+
 /** Live capture is impossible here; `message` says why and what to do. */
 export class LiveCaptureError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: LiveCaptureFailure,
+  ) {
     super(message);
     this.name = 'LiveCaptureError';
   }
@@ -30,16 +39,18 @@ export async function loadCap(): Promise<typeof CapClass> {
   } catch (err) {
     capModule = null;
     const e = err as NodeJS.ErrnoException;
+    // a missing libpcap shows as a dlopen failure of cap.node that names the library
+    if (/libpcap/.test(e.message)) {
+      throw new LiveCaptureError('live capture needs libpcap: apt-get install libpcap0.8 (or read a capture file with -r)', 'unavailable');
+    }
     if (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') {
-      if (/libpcap/.test(e.message)) {
-        throw new LiveCaptureError('live capture needs libpcap: apt-get install libpcap0.8 (or read a file with -r)');
-      }
       throw new LiveCaptureError(
         'live capture needs the optional libpcap binding "cap", which is not installed or not built: ' +
           'apt-get install libpcap-dev && npm rebuild cap (or read a capture file with -r)',
+        'unavailable',
       );
     }
-    throw new LiveCaptureError(`cannot load the libpcap binding "cap": ${e.message}`);
+    throw new LiveCaptureError(`cannot load the libpcap binding "cap": ${e.message.split('\n')[0]}`, 'unavailable');
   }
 }
 
@@ -61,18 +72,19 @@ export class LiveCapture {
   readonly linkType: number;
 
   private constructor(Cap: typeof CapClass, opts: LiveCaptureOptions, sink: FrameSink) {
+    checkDevice(Cap, opts.device);
     const cap = new Cap();
     let name: string;
     try {
       name = cap.open(opts.device, opts.filter, KERNEL_BUFFER, this.buffer);
     } catch (err) {
-      throw new LiveCaptureError(openErrorText(opts.device, (err as Error).message));
+      throw openError(opts.device, opts.filter, (err as Error).message);
     }
     this.cap = cap;
     const linkType = linkTypeFromCapName(name);
     if (linkType === undefined) {
       this.close();
-      throw new LiveCaptureError(`cannot decode link type ${name} of ${opts.device}`);
+      throw new LiveCaptureError(`cannot decode link type ${name} of ${opts.device}`, 'failed');
     }
     this.linkType = linkType;
     cap.setMinBytes?.(0);
@@ -97,11 +109,30 @@ export class LiveCapture {
   }
 }
 
-function openErrorText(device: string, message: string): string {
-  if (/Operation not permitted|permission/i.test(message)) {
-    return `cannot capture on ${device}: ${message} (live capture needs root or CAP_NET_RAW: ` +
-      `sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v node)")`;
+/**
+ * Checked before open(): unprivileged, libpcap reports a missing interface as "Operation not
+ * permitted" (after printing its own SIOCGIFADDR warning), which would send the user the wrong way.
+ */
+function checkDevice(Cap: typeof CapClass, device: string): void {
+  let names: string[];
+  try {
+    names = Cap.deviceList().map((d) => d.name);
+  } catch {
+    return;
   }
-  if (/No such device|doesn't exist/i.test(message)) return `cannot capture on ${device}: no such interface`;
-  return `cannot capture on ${device}: ${message}`;
+  if (names.includes(device)) return;
+  throw new LiveCaptureError(`cannot capture on ${device}: no such interface (there are: ${names.join(', ')})`, 'no-such-interface');
+}
+
+function openError(device: string, filter: string, message: string): LiveCaptureError {
+  if (/Operation not permitted|permission/i.test(message)) {
+    return new LiveCaptureError(
+      `cannot capture on ${device}: permission denied (live capture needs root or CAP_NET_RAW: ` +
+        `sudo setcap cap_net_raw,cap_net_admin=eip "$(command -v node)")`,
+      'permission',
+    );
+  }
+  if (/No such device|doesn't exist/i.test(message)) return new LiveCaptureError(`cannot capture on ${device}: no such interface`, 'no-such-interface');
+  if (/filter/i.test(message)) return new LiveCaptureError(`invalid capture filter ${JSON.stringify(filter)}: ${message}`, 'filter');
+  return new LiveCaptureError(`cannot capture on ${device}: ${message}`, 'failed');
 }

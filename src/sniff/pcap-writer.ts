@@ -20,26 +20,32 @@ export interface ClassicOptions {
   snapLen?: number;
 }
 
-export function writeClassicPcap(frames: readonly WrittenFrame[], opts: ClassicOptions): Buffer {
-  const be = opts.bigEndian ?? false;
-  const u32 = (b: Buffer, v: number, at: number) => (be ? b.writeUInt32BE(v >>> 0, at) : b.writeUInt32LE(v >>> 0, at));
-  const u16 = (b: Buffer, v: number, at: number) => (be ? b.writeUInt16BE(v, at) : b.writeUInt16LE(v, at));
+/** The 24-byte file header of a classic pcap file. */
+export function classicPcapHeader(opts: ClassicOptions): Buffer {
   const header = Buffer.alloc(24);
-  u32(header, opts.nano ? 0xa1b23c4d : 0xa1b2c3d4, 0);
-  u16(header, 2, 4);
-  u16(header, 4, 6);
-  u32(header, opts.snapLen ?? 262144, 16);
-  u32(header, opts.linkType, 20);
-  const parts: Buffer[] = [header];
-  for (const f of frames) {
-    const rec = Buffer.alloc(16);
-    u32(rec, f.sec, 0);
-    u32(rec, opts.nano ? f.nsec : Math.floor(f.nsec / 1000), 4);
-    u32(rec, f.data.length, 8);
-    u32(rec, f.origLen ?? f.data.length, 12);
-    parts.push(rec, f.data);
-  }
-  return Buffer.concat(parts);
+  const be = opts.bigEndian ?? false;
+  (be ? header.writeUInt32BE : header.writeUInt32LE).call(header, opts.nano ? 0xa1b23c4d : 0xa1b2c3d4, 0);
+  (be ? header.writeUInt16BE : header.writeUInt16LE).call(header, 2, 4);
+  (be ? header.writeUInt16BE : header.writeUInt16LE).call(header, 4, 6);
+  (be ? header.writeUInt32BE : header.writeUInt32LE).call(header, opts.snapLen ?? 262144, 16);
+  (be ? header.writeUInt32BE : header.writeUInt32LE).call(header, opts.linkType >>> 0, 20);
+  return header;
+}
+
+/** One record (16-byte header and a copy of the frame), ready to append to a classic pcap file. */
+export function classicPcapRecord(f: WrittenFrame, opts: Omit<ClassicOptions, 'linkType'>): Buffer {
+  const rec = Buffer.allocUnsafe(16 + f.data.length);
+  const u32 = (opts.bigEndian ? rec.writeUInt32BE : rec.writeUInt32LE).bind(rec);
+  u32(f.sec >>> 0, 0);
+  u32((opts.nano ? f.nsec : Math.floor(f.nsec / 1000)) >>> 0, 4);
+  u32(f.data.length, 8);
+  u32((f.origLen ?? f.data.length) >>> 0, 12);
+  f.data.copy(rec, 16);
+  return rec;
+}
+
+export function writeClassicPcap(frames: readonly WrittenFrame[], opts: ClassicOptions): Buffer {
+  return Buffer.concat([classicPcapHeader(opts), ...frames.map((f) => classicPcapRecord(f, opts))]);
 }
 
 export interface NgInterface {

@@ -40,6 +40,22 @@ function newState(): ConnState {
 type Report = (rule: string | undefined, message: string) => void;
 
 /**
+ * What the first byte alone breaks, named precisely rather than as "malformed": a reserved packet
+ * type, reserved flag bits that are not as Table 2.2 requires, QoS 3. Checked on every packet,
+ * whether the codec accepted it or not.
+ */
+function fixedHeaderProblem(first: number): [string | undefined, string] | null {
+  const type = first >> 4;
+  const flags = first & 0x0f;
+  if (type === 0) return [undefined, 'packet type 0 is reserved'];
+  if (type === 3) return (flags & 0x06) === 0x06 ? ['MQTT-3.3.1-4', 'PUBLISH with QoS 3 (both QoS bits set)'] : null;
+  const required = type === 6 || type === 8 || type === 10 ? 2 : 0;
+  if (flags === required) return null;
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  return ['MQTT-2.2.2-2', `${packetTypeName(first)} with reserved flag bits ${hex(flags)} in its fixed header (must be ${hex(required)})`];
+}
+
+/**
  * Checks each connection's packets against the rules a bystander can verify: order (CONNECT first,
  * once; nothing after DISCONNECT), direction, header flags, packet ids and their acknowledgements,
  * topic names and filters (UTF-8 from the raw bytes, wildcards), v5 reason codes, properties,
@@ -86,8 +102,11 @@ export class ProtocolChecker {
     const max = ev.fromClient ? st.serverMaxPacket : st.clientMaxPacket;
     // v5 numbering (the limit exists only in v5): server->client [MQTT-3.1.2-24], client->server [MQTT-3.2.2-15]
     if (ev.raw.length > max) report(ev.fromClient ? 'MQTT-3.2.2-15' : 'MQTT-3.1.2-24', `${type} of ${ev.raw.length} bytes exceeds the Maximum Packet Size ${max}`);
+    const header = fixedHeaderProblem(ev.raw[0]!);
+    if (header) report(header[0], header[1]);
     if (!ev.packet) {
-      report(undefined, `malformed ${type}: ${ev.error}`);
+      if (/Connect flag bit 0/.test(ev.error ?? '')) report('MQTT-3.1.2-3', 'CONNECT with the reserved connect flag (bit 0) set');
+      else if (!header) report(undefined, `malformed ${type}: ${ev.error}`);
       return;
     }
     if (conn.protocolVersion === 5) this.checkV5(ev, type, report);

@@ -9,6 +9,9 @@ export interface ConnectionInfo {
   readonly clientPort: number;
   readonly serverHost: string;
   readonly serverPort: number;
+  /** "ip:port" of each end, IPv6 in brackets: made once, printed on every packet */
+  readonly client: string;
+  readonly server: string;
   readonly transport: 'tcp' | 'websocket';
   /** protocol level from the CONNECT, else the assumed default */
   protocolVersion: 3 | 4 | 5;
@@ -32,9 +35,11 @@ export interface PacketEvent {
   readonly error: string | null;
   /** v5 PUBLISH that used a Topic Alias: the topic it stands for (undefined when unknown) */
   readonly aliasTopic?: string;
+  /** PUBACK of a QoS 1 or PUBCOMP of a QoS 2 PUBLISH seen on this connection: ms since that PUBLISH */
+  readonly latencyMs?: number;
 }
 
-export type NoteKind = 'gap' | 'skipped' | 'violation' | 'connection' | 'websocket' | 'tls' | 'capture';
+export type NoteKind = 'gap' | 'skipped' | 'violation' | 'connection' | 'websocket' | 'tls' | 'not-mqtt' | 'capture';
 
 /** Anything else worth telling: lost bytes, protocol violations, connections opening and closing. */
 export interface NoteEvent {

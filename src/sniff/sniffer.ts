@@ -16,12 +16,26 @@ export interface SnifferOptions {
 
 export interface CaptureCounters {
   frames: number;
+  /** bytes of the frames as captured (link headers included) */
+  bytes: number;
+  /** frames the snaplen cut short: their missing bytes become gaps in the TCP streams */
+  truncatedFrames: number;
   tcpSegments: number;
   skipped: Record<SkipReason, number>;
   connections: number;
   mqttConnections: number;
   retransmittedSegments: number;
+  gaps: number;
   gapBytes: number;
+}
+
+function addConnection(counters: CaptureCounters, conn: TcpConnection): void {
+  counters.retransmittedSegments += conn.retransmittedSegments;
+  // gaps in traffic that is not MQTT are none of our business
+  if (!conn.isMqtt) return;
+  counters.mqttConnections++;
+  counters.gaps += conn.gaps;
+  counters.gapBytes += conn.gapBytes;
 }
 
 /**
@@ -35,11 +49,14 @@ export class Sniffer {
   private lastAt: Timestamp = { sec: 0, nsec: 0, precision: 6 };
   readonly counters: CaptureCounters = {
     frames: 0,
+    bytes: 0,
+    truncatedFrames: 0,
     tcpSegments: 0,
     skipped: { 'not-ip': 0, 'not-tcp': 0, fragment: 0, malformed: 0 },
     connections: 0,
     mqttConnections: 0,
     retransmittedSegments: 0,
+    gaps: 0,
     gapBytes: 0,
   };
   private readonly config;
@@ -54,6 +71,8 @@ export class Sniffer {
 
   frame(frame: CapturedFrame): void {
     this.counters.frames++;
+    this.counters.bytes += frame.data.length;
+    if (frame.data.length < frame.origLen) this.counters.truncatedFrames++;
     const at: Timestamp = { sec: frame.sec, nsec: frame.nsec, precision: frame.precision };
     this.lastAt = at;
     const seg = decodeTcpSegment(frame.linkType, frame.data);
@@ -104,9 +123,14 @@ export class Sniffer {
    * retransmitted FINs are recognised as its own and not taken for a new mid-stream connection. */
   private retire(conn: TcpConnection, at: Timestamp): void {
     conn.close(at, 'still open at the end of the capture');
-    if (conn.isMqtt) this.counters.mqttConnections++;
-    this.counters.retransmittedSegments += conn.retransmittedSegments;
-    this.counters.gapBytes += conn.gapBytes;
+    addConnection(this.counters, conn);
+  }
+
+  /** The counters with the connections still open included (for a summary after -c or Ctrl-C). */
+  totals(): CaptureCounters {
+    const t: CaptureCounters = { ...this.counters, skipped: { ...this.counters.skipped } };
+    for (const conn of this.connections.values()) if (!conn.closed) addConnection(t, conn);
+    return t;
   }
 
   private forgetClosed(): void {

@@ -1,17 +1,50 @@
+import { Histogram } from '../bench/histogram.js';
 import type { CaptureCounters } from './sniffer.js';
 import type { SniffEvent } from './sniff-events.js';
 import { packetTypeName } from './mqtt-header.js';
 
-/** Totals for `--summary`, gathered from the event stream. */
+export interface LatencyTotals {
+  count: number;
+  min: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** Ack latencies in µs in a log-linear histogram: memory stays flat however long the capture. */
+class LatencyStats {
+  private readonly h = new Histogram();
+
+  record(ms: number): void {
+    this.h.record(ms * 1000);
+  }
+
+  get count(): number {
+    return this.h.total;
+  }
+
+  /** Milliseconds; percentiles are the top of their histogram bucket (under 1.6 % high). */
+  toJSON(): LatencyTotals | null {
+    if (this.h.total === 0) return null;
+    const ms = (us: number) => us / 1000;
+    return { count: this.h.total, min: ms(this.h.min), p50: ms(this.h.quantile(0.5)), p99: ms(this.h.quantile(0.99)), max: ms(this.h.max) };
+  }
+}
+
+/** Totals for the summary printed on exit (and on Ctrl-C), gathered from the event stream. */
 export class SniffSummary {
   packets = 0;
+  /** bytes of all MQTT packets, fixed headers included */
+  mqttBytes = 0;
   malformed = 0;
   readonly byType = new Map<string, { c2s: number; s2c: number }>();
   readonly clients = new Set<string>();
   readonly topics = new Map<string, number>();
   readonly violations = new Map<string, number>();
+  readonly latency = { puback: new LatencyStats(), pubcomp: new LatencyStats() };
   skippedBytes = 0;
   payloadBytes = 0;
+  notMqtt = 0;
 
   add(ev: SniffEvent): void {
     if (ev.kind === 'note') {
@@ -19,22 +52,26 @@ export class SniffSummary {
         const key = ev.rule ? `[${ev.rule}] ${ev.message}` : ev.message;
         this.violations.set(key, (this.violations.get(key) ?? 0) + 1);
       } else if (ev.note === 'skipped') this.skippedBytes += ev.bytes ?? 0;
+      else if (ev.note === 'not-mqtt') this.notMqtt++;
       return;
     }
     this.packets++;
+    this.mqttBytes += ev.raw.length;
     const type = packetTypeName(ev.raw[0]!);
-    const row = this.byType.get(type) ?? { c2s: 0, s2c: 0 };
+    let row = this.byType.get(type);
+    if (!row) this.byType.set(type, (row = { c2s: 0, s2c: 0 }));
     row[ev.fromClient ? 'c2s' : 's2c']++;
-    this.byType.set(type, row);
     const p = ev.packet;
     if (!p) {
       this.malformed++;
       return;
     }
     if (p.cmd === 'connect') this.clients.add(p.clientId);
-    if (p.cmd === 'publish') {
+    else if (p.cmd === 'publish') {
       this.topics.set(p.topic, (this.topics.get(p.topic) ?? 0) + 1);
       this.payloadBytes += p.payload.length;
+    } else if (ev.latencyMs !== undefined && (p.cmd === 'puback' || p.cmd === 'pubcomp')) {
+      this.latency[p.cmd].record(ev.latencyMs);
     }
   }
 
@@ -44,22 +81,28 @@ export class SniffSummary {
     return n;
   }
 
-  /** A plain object for `--json` and for the text form. */
+  /** A plain object for `--summary --json` and for the text form. */
   toJSON(counters: CaptureCounters): Record<string, unknown> {
     const topTopics = [...this.topics].sort((a, b) => b[1] - a[1]).slice(0, 10);
     return {
       frames: counters.frames,
+      bytes: counters.bytes,
+      truncatedFrames: counters.truncatedFrames,
       tcpSegments: counters.tcpSegments,
       connections: counters.connections,
       mqttConnections: counters.mqttConnections,
+      notMqttConnections: this.notMqtt,
       packets: this.packets,
+      mqttBytes: this.mqttBytes,
       malformed: this.malformed,
       byType: Object.fromEntries(this.byType),
       clients: [...this.clients],
       publishPayloadBytes: this.payloadBytes,
       topics: Object.fromEntries(topTopics),
-      retransmittedSegments: counters.retransmittedSegments,
+      latencyMs: { puback: this.latency.puback.toJSON(), pubcomp: this.latency.pubcomp.toJSON() },
+      gaps: counters.gaps,
       gapBytes: counters.gapBytes,
+      retransmittedSegments: counters.retransmittedSegments,
       skippedBytes: this.skippedBytes,
       violations: Object.fromEntries(this.violations),
     };

@@ -1,6 +1,9 @@
 import type { ProtocolVersion } from '../client/config.js';
 import type { Packet } from '../core/protocol/codec.js';
+import { AckLatency } from './ack-latency.js';
 import type { Timestamp } from './frame.js';
+import { endpointString } from './ip-address.js';
+import { isPlausibleFirstByte } from './mqtt-header.js';
 import { MqttStreamDecoder } from './mqtt-stream.js';
 import { classifyClientBytes } from './protocol-detect.js';
 import type { ConnectionInfo, NoteEvent, SniffEvent } from './sniff-events.js';
@@ -43,6 +46,7 @@ export class TcpConnection {
   private mqtt: [MqttStreamDecoder | null, MqttStreamDecoder | null] = [null, null];
   /** v5 Topic Aliases per direction (each side assigns its own) */
   private aliases: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
+  private readonly latency = new AckLatency();
   info: ConnectionInfo | null = null;
   closed = false;
 
@@ -65,6 +69,10 @@ export class TcpConnection {
 
   get gapBytes(): number {
     return this.reasm[0].gapBytes + this.reasm[1].gapBytes;
+  }
+
+  get gaps(): number {
+    return this.reasm[0].gaps + this.reasm[1].gaps;
   }
 
   /** Whether a SYN for this 4-tuple starts a new connection rather than repeating this one's. */
@@ -116,7 +124,11 @@ export class TcpConnection {
       },
       gap: (bytes, at) => {
         const decoder = this.decoders[side];
-        if (decoder) decoder.gap(bytes, at);
+        if (decoder) {
+          // the decoder first reports what the gap cut off, then the gap is said where it happens
+          decoder.gap(bytes, at);
+          this.note('gap', `${bytes} bytes not captured (a gap in the TCP stream)`, at, side, bytes);
+        }
         else if (this.state === 'detecting') {
           this.held[side] = [];
           this.gapWhileDetecting[side] = true;
@@ -162,6 +174,14 @@ export class TcpConnection {
       return;
     }
     const kind = classifyClientBytes(clientBytes);
+    if (kind === 'other' && onMqttPort && this.synSeen && !isPlausibleFirstByte(clientBytes[0]!)) {
+      // from its first byte, and that byte starts no MQTT packet: not MQTT, whatever the port says
+      this.state = 'ignored';
+      this.info = this.connectionInfo(client, 'tcp');
+      const head = JSON.stringify(clientBytes.subarray(0, 24).toString('latin1'));
+      this.note('not-mqtt', `not MQTT on port ${this.ports[server]}: the client began with ${head}${clientBytes.length > 24 ? '…' : ''}`, at, client);
+      return;
+    }
     if (kind === 'need-more') {
       if (final || clientBytes.length > DETECT_LIMIT) {
         if (onMqttPort) this.start('mqtt', client, at);
@@ -172,6 +192,7 @@ export class TcpConnection {
     if (kind === 'mqtt' || kind === 'websocket') return this.start(kind, client, at);
     if (kind === 'tls' && onMqttPort) {
       this.state = 'ignored';
+      this.info = this.connectionInfo(client, 'tcp');
       this.note('tls', `TLS on ${this.hosts[server]}:${this.ports[server]}: MQTT inside cannot be decoded`, at, client);
       return;
     }
@@ -183,18 +204,7 @@ export class TcpConnection {
     this.clientSide = client;
     this.state = kind;
     const server = (1 - client) as 0 | 1;
-    const info: ConnectionInfo = {
-      id: this.id,
-      clientHost: this.hosts[client],
-      clientPort: this.ports[client],
-      serverHost: this.hosts[server],
-      serverPort: this.ports[server],
-      transport: kind === 'websocket' ? 'websocket' : 'tcp',
-      protocolVersion: this.config.defaultVersion,
-      connectSeen: false,
-      startSeen: this.synSeen,
-    };
-    this.info = info;
+    this.info = this.connectionInfo(client, kind === 'websocket' ? 'websocket' : 'tcp');
     for (const side of [client, server] as const) {
       const fromClient = side === client;
       // in sync only if we have the stream from its first byte
@@ -224,6 +234,23 @@ export class TcpConnection {
     }
   }
 
+  private connectionInfo(client: 0 | 1, transport: ConnectionInfo['transport']): ConnectionInfo {
+    const server = (1 - client) as 0 | 1;
+    return {
+      id: this.id,
+      clientHost: this.hosts[client],
+      clientPort: this.ports[client],
+      serverHost: this.hosts[server],
+      serverPort: this.ports[server],
+      client: endpointString(this.hosts[client], this.ports[client]),
+      server: endpointString(this.hosts[server], this.ports[server]),
+      transport,
+      protocolVersion: this.config.defaultVersion,
+      connectSeen: false,
+      startSeen: this.synSeen,
+    };
+  }
+
   private onPacket(fromClient: boolean, raw: Buffer, packet: Packet | null, error: string | null, at: Timestamp): void {
     const info = this.info!;
     if (packet?.cmd === 'connect' && fromClient) {
@@ -237,13 +264,29 @@ export class TcpConnection {
       this.aliases = [new Map(), new Map()];
     }
     let aliasTopic: string | undefined;
-    const alias = packet?.cmd === 'publish' ? packet.properties?.topicAlias : undefined;
-    if (packet?.cmd === 'publish' && alias !== undefined) {
-      const map = this.aliases[fromClient ? this.clientSide! : ((1 - this.clientSide!) as 0 | 1)];
-      if (packet.topic !== '') map.set(alias, packet.topic);
-      aliasTopic = packet.topic !== '' ? packet.topic : map.get(alias);
+    let latencyMs: number | undefined;
+    switch (packet?.cmd) {
+      case 'connack': {
+        // v5: a client that sent an empty id learns its id here, and so do we
+        const assigned = packet.properties?.assignedClientIdentifier;
+        if (!fromClient && assigned !== undefined && !info.clientId) info.clientId = assigned;
+        break;
+      }
+      case 'publish': {
+        if (packet.qos > 0 && packet.messageId !== undefined) this.latency.publish(fromClient, packet.messageId, packet.qos, packet.dup, at);
+        const alias = packet.properties?.topicAlias;
+        if (alias === undefined) break;
+        const map = this.aliases[fromClient ? this.clientSide! : ((1 - this.clientSide!) as 0 | 1)];
+        if (packet.topic !== '') map.set(alias, packet.topic);
+        aliasTopic = packet.topic !== '' ? packet.topic : map.get(alias);
+        break;
+      }
+      case 'puback':
+      case 'pubcomp':
+        if (packet.messageId !== undefined) latencyMs = this.latency.complete(packet.cmd, fromClient, packet.messageId, at);
+        break;
     }
-    this.config.emit({ kind: 'packet', at, conn: info, fromClient, raw, packet, error, aliasTopic });
+    this.config.emit({ kind: 'packet', at, conn: info, fromClient, raw, packet, error, aliasTopic, latencyMs });
   }
 
   private note(note: NoteEvent['note'], message: string, at: Timestamp, side?: 0 | 1, bytes?: number): void {

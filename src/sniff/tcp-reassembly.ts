@@ -41,6 +41,8 @@ export class DirectionReassembler {
   retransmittedSegments = 0;
   retransmittedBytes = 0;
   gapBytes = 0;
+  /** holes in the stream: places where bytes were sent that the capture does not hold */
+  gaps = 0;
   finished = false;
 
   constructor(private readonly sink: StreamSink) {}
@@ -105,6 +107,7 @@ export class DirectionReassembler {
     const hole = seqDiff(upTo, this.next);
     if (hole <= 0) return;
     this.gapBytes += hole;
+    this.gaps++;
     this.sink.gap(hole, at);
     this.next = upTo;
     this.drain(at);
@@ -120,6 +123,7 @@ export class DirectionReassembler {
     if (payload.length > 0) this.sink.data(payload, at);
     if (missing > 0) {
       this.gapBytes += missing;
+      this.gaps++;
       this.sink.gap(missing, at);
     }
     this.next = (this.next! + payload.length + missing + (fin ? 1 : 0)) >>> 0;
@@ -166,6 +170,7 @@ export class DirectionReassembler {
     const hole = seqDiff(first.seq, this.next!);
     if (hole > 0) {
       this.gapBytes += hole;
+      this.gaps++;
       this.sink.gap(hole, at);
       this.next = first.seq;
     }

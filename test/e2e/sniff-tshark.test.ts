@@ -7,15 +7,16 @@ import { FIXTURE_DIR, sniffFixture } from '../helpers/sniff-run.js';
 import { rowText, sniffRows, tsharkRows } from '../helpers/sniff-rows.js';
 
 async function ourRows(file: string) {
-  const r = await runMqtt(['sniff', '-r', path.join(FIXTURE_DIR, file), '--json']);
-  expect(r.stderr).toBe('');
+  const r = await runMqtt(['sniff', '-r', path.join(FIXTURE_DIR, file), '--json', '-q']);
+  // warnings (a frame cut by the snaplen) may be there; errors may not
+  expect(r.stderr).not.toMatch(/Error/);
   expect(r.code).toBe(0);
   return sniffRows(r.stdout.toString()).map(rowText);
 }
 
 describeIfTool(['tshark'], 'sniff agrees with tshark on every capture tshark decodes', () => {
   for (const f of FIXTURES.filter((x) => !x.tsharkWrong)) {
-    it(`${f.file}: same packets, times, endpoints, flags, ids, topics and payload sizes`, async () => {
+    it(`${f.file}: same packets, times, endpoints, flags, ids, topics, payload sizes, client ids, versions and reason codes`, async () => {
       const theirs = tsharkRows(path.join(FIXTURE_DIR, f.file), f.tshark).map(rowText);
       expect(theirs.length).toBeGreaterThan(0);
       expect(await ourRows(f.file)).toEqual(theirs);
@@ -33,7 +34,7 @@ describeIfTool(['tshark'], 'sniff agrees with tshark on every capture tshark dec
 
   it('tshark needs -d for MQTT on another port; we find it by the CONNECT', async () => {
     const file = path.join(FIXTURE_DIR, 'link-types.pcapng');
-    const without = tsharkRows(file).filter((r) => r.dport === 18830 || r.sport === 18830);
+    const without = tsharkRows(file).filter((r) => r.dst.endsWith(':18830') || r.src.endsWith(':18830'));
     expect(without).toEqual([]);
     expect((await ourRows('link-types.pcapng')).filter((r) => r.includes(':18830'))).toHaveLength(5);
   });

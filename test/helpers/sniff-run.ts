@@ -6,7 +6,7 @@ import { epochString } from '../../src/sniff/frame.js';
 import type { NoteEvent, PacketEvent, SniffEvent } from '../../src/sniff/sniff-events.js';
 import { Sniffer, type SnifferOptions } from '../../src/sniff/sniffer.js';
 import { ROOT } from './cli.js';
-import { micros, type Row } from './sniff-rows.js';
+import { micros, onWireReasonCodes, type Row } from './sniff-rows.js';
 
 export const FIXTURE_DIR = path.join(ROOT, 'test/fixtures/sniff');
 
@@ -21,12 +21,13 @@ export interface SniffResult {
 export function eventRow(ev: PacketEvent): Row {
   const f = packetFields(ev);
   const c = ev.conn;
-  const [src, sport, dst, dport] = ev.fromClient
-    ? [c.clientHost, c.clientPort, c.serverHost, c.serverPort]
-    : [c.serverHost, c.serverPort, c.clientHost, c.clientPort];
-  const row: Row = { time: micros(epochString(ev.at)), src, sport, dst, dport, type: f.type };
+  const [src, dst] = ev.fromClient ? [c.client, c.server] : [c.server, c.client];
+  const row: Row = { time: micros(epochString(ev.at)), src, dst, type: f.type };
   if (f.type === 'PUBLISH') Object.assign(row, { qos: f.qos, retain: f.retain, dup: f.dup, topic: f.topic, payloadLength: f.payloadLength ?? 0 });
-  if (f.id !== undefined) row.id = f.id;
+  if (f.packetId !== undefined) row.packetId = f.packetId;
+  if (f.type === 'CONNECT') Object.assign(row, { clientId: c.clientId, version: c.protocolVersion });
+  const codes = onWireReasonCodes(f.type, f.size, f.reasonCodes);
+  if (codes) row.reasonCodes = codes;
   return row;
 }
 

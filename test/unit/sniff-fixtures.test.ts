@@ -20,8 +20,8 @@ describe('crafted fixtures', () => {
     const rows = sniffFixture('split-varint.pcap').rows.map(rowText);
     expect(rows).toEqual([
       // handshake in frames 0-2, then the 18-byte CONNECT one byte per frame
-      `${T}.020000 ${C}>${S} CONNECT`,
-      `${T}.021000 ${S}>${C} CONNACK`,
+      `${T}.020000 ${C}>${S} CONNECT v4 "slow"`,
+      `${T}.021000 ${S}>${C} CONNACK rc=0`,
       `${T}.025000 ${C}>${S} PUBLISH id=1 q1 "split/varint" 200`,
       `${T}.026000 ${S}>${C} PUBACK id=1`,
       `${T}.027000 ${C}>${S} PUBLISH q0 "x" 1`,
@@ -58,8 +58,8 @@ describe('crafted fixtures', () => {
   it('malformed packets are reported with what their bytes say; a corrupt Remaining Length loses sync until the next segment', () => {
     const { rows, packets } = sniffFixture('malformed.pcap');
     expect(rows.map(rowText)).toEqual([
-      `${T}.003000 ${C}>${S} CONNECT`,
-      `${T}.004000 ${S}>${C} CONNACK`,
+      `${T}.003000 ${C}>${S} CONNECT v4 "bad"`,
+      `${T}.004000 ${S}>${C} CONNACK rc=0`,
       `${T}.005000 ${C}>${S} SUBSCRIBE id=1`,
       `${T}.006000 ${C}>${S} PUBLISH id=1 q3 "a" 0`,
       `${T}.007000 ${C}>${S} PUBLISH q0 "ok/1" 4`,
@@ -78,8 +78,8 @@ describe('crafted fixtures', () => {
   it('WebSocket: packets split over frames and frames split over segments decode as one stream', () => {
     const W = '127.0.0.1:8080';
     expect(sniffFixture('websocket.pcap').rows.map(rowText)).toEqual([
-      `${T}.005000 ${C}>${W} CONNECT`,
-      `${T}.006000 ${W}>${C} CONNACK`,
+      `${T}.005000 ${C}>${W} CONNECT v4 "ws-client"`,
+      `${T}.006000 ${W}>${C} CONNACK rc=0`,
       `${T}.009000 ${C}>${W} PUBLISH id=1 q1 "ws/big" 1000`,
       `${T}.010000 ${W}>${C} PUBACK id=1`,
       `${T}.010000 ${W}>${C} PUBLISH q0 "ws/down" 3`,
@@ -106,7 +106,7 @@ describe('crafted fixtures', () => {
 
   it('link types and MQTT on a port nobody named: found by its CONNECT', () => {
     const { rows, packets } = sniffFixture('link-types.pcapng');
-    expect(rows.filter((r) => r.type === 'CONNECT').map((r) => `${r.dst}:${r.dport}`)).toEqual([
+    expect(rows.filter((r) => r.type === 'CONNECT').map((r) => r.dst)).toEqual([
       '10.0.0.1:1883', '10.0.1.1:1883', '10.0.2.1:1883', '10.0.3.1:1883', '10.0.4.1:18830',
     ]);
     // the SLL interface has ns resolution, the others µs; the offset since its first frame is 3 ms
