@@ -88,12 +88,12 @@ function sourceError(err: unknown, plan: SniffPlan): CliError {
 }
 
 export async function runSniff(plan: SniffPlan): Promise<number> {
-  const out = new SniffOutput();
+  const live = 'live' in plan.source ? plan.source.live : null;
+  const out = new SniffOutput(process.stdout, live !== null);
   const summary = new SniffSummary();
   const chalk = new Chalk({ level: plan.colour && process.stdout.isTTY === true ? 1 : 0 });
   const lineOpts = { chalk, verbose: plan.verbose, showPasswords: plan.showPasswords };
   const jsonOpts = { payload: plan.payload, showPasswords: plan.showPasswords };
-  const live = 'live' in plan.source ? plan.source.live : null;
   const progress = progressFor(plan);
   const saver = await openSaver(plan.saveTo);
   let packets = 0;
@@ -152,6 +152,8 @@ export async function runSniff(plan: SniffPlan): Promise<number> {
     truncatedBytes = (await runCaptureSource(plan.source, onFrame, control)).truncatedBytes;
   } catch (err) {
     progress?.clear();
+    // what was decoded before the failure is still printed, then the one error line
+    await out.drained();
     throw sourceError(err, plan);
   } finally {
     process.off('SIGINT', stop);

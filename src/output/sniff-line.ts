@@ -159,7 +159,8 @@ export function packetLine(ev: PacketEvent, opts: LineOptions): string {
 /** Notes: violations are flagged with "!", the rest (gaps, skips, connections) with "--". */
 export function noteLine(ev: NoteEvent, opts: LineOptions): string {
   const c = opts.chalk;
-  const where = endpoints(ev);
+  const client = ev.conn?.clientId !== undefined ? ` ${clientLabel(ev.conn.clientId)}` : '';
+  const where = `${endpoints(ev)}${client}`;
   const time = c.dim(clockTime(ev.at));
   if (ev.note === 'violation') {
     return `${time} ${where} ${c.yellow(`! ${ev.rule ? `[${ev.rule}] ` : ''}${ev.message}`)}\n`;

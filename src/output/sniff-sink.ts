@@ -1,14 +1,20 @@
 /**
  * Text output with backpressure: lines collect into one string and go out in large writes; a reader
  * of a capture file awaits `drained()` between chunks, so a slow pipe (`| less`) slows the reading
- * instead of growing memory without bound.
+ * instead of growing memory without bound. A live capture has no chunks to wait between: with
+ * `live`, what collected goes out once the packets of one burst are decoded, so lines appear as the
+ * traffic does.
  */
 export class SniffOutput {
   private pending = '';
   private blocked = false;
+  private flushScheduled = false;
   failed = false;
 
-  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {
+  constructor(
+    private readonly stream: NodeJS.WritableStream = process.stdout,
+    private readonly live = false,
+  ) {
     stream.on('error', () => {
       // EPIPE (`| head`): stop producing output; the caller ends the capture
       this.failed = true;
@@ -19,6 +25,13 @@ export class SniffOutput {
     if (this.failed) return;
     this.pending += text;
     if (this.pending.length >= 64 * 1024) this.flush();
+    else if (this.live && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
   }
 
   flush(): void {

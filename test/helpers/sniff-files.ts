@@ -7,13 +7,16 @@ import type { Conversation, ConversationOptions } from '../../scripts/sniff/tcp-
 import { LINKTYPE } from '../../src/sniff/link-types.js';
 import { writeClassicPcap } from '../../src/sniff/pcap-writer.js';
 
-/** A temporary folder for the captures of one test file, removed after its tests. */
-export function captureDir(): (name: string, bytes: Buffer) => string {
+/**
+ * A temporary folder for the captures of one test file, removed after its tests: the function
+ * returns the path of `name` in it, after writing `bytes` there if given.
+ */
+export function captureDir(): (name: string, bytes?: Buffer) => string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-sniff-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return (name, bytes) => {
     const file = path.join(dir, name);
-    writeFileSync(file, bytes);
+    if (bytes) writeFileSync(file, bytes);
     return file;
   };
 }
