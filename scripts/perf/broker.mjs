@@ -106,7 +106,9 @@ async function startBroker(kind) {
     'log_dest stderr',
     'log_type error',
   ];
-  if (kind === 'mosquitto') lines.push('persistence false');
+  // our listeners set TCP_NODELAY; Mosquitto's default leaves Nagle on, which holds its small
+  // writes (PUBACKs, single PUBLISHes) for the peer's delayed ACK and would make it look slower
+  if (kind === 'mosquitto') lines.push('persistence false', 'set_tcp_nodelay true');
   writeFileSync(conf, lines.join('\n') + '\n');
   const [cmd, args] = kind === 'ours' ? [process.execPath, [...NODE_ARGS, path.join(root, 'bin/mqtt'), 'broker', '-c', conf]] : ['mosquitto', ['-c', conf]];
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });

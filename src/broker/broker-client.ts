@@ -69,8 +69,8 @@ export class BrokerClient implements ConnectionOwner {
   maximumPacketSize = Infinity;
   /** inbound topic aliases; made on the first one, since most clients never use them */
   aliasesIn: Map<number, string> | undefined;
-  lastActivity = Date.now();
   readonly connectedAt = Date.now();
+  lastActivity = this.connectedAt;
   /** set when the close is a normal DISCONNECT (no will) */
   normalDisconnect = false;
 

@@ -52,7 +52,9 @@ function onStreamClose(this: OwnedStream): void {
   this[kConnection]!.onClosed();
 }
 function onStreamEnd(this: OwnedStream): void {
-  // the peer closed its side: MQTT has no half-open use, finish ours too
+  // the peer closed its side: MQTT has no half-open use, finish ours too, after what this tick
+  // queued (the answer to its last packet)
+  this[kConnection]!.flush();
   this.end();
 }
 
