@@ -249,6 +249,12 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   async disconnect(reasonCode = 0, properties?: Properties): Promise<void> {
     const conn = this.conn;
     this.stopKeepalive();
+    if (conn?.state === ConnectionState.Closing && this.closingByUs) {
+      // libmosquitto logs every mosquitto_disconnect() call made before its DISCONNECT went out,
+      // though only one is sent (mosquitto_sub -E with every subscription denied shows two lines)
+      this.debugLines(describeOutgoing(this.id, { cmd: 'disconnect' }));
+      return;
+    }
     if (!conn || conn.state !== ConnectionState.Open) return;
     this.closingByUs = true;
     const packet: Packet = { cmd: 'disconnect' };

@@ -37,7 +37,7 @@ export async function runSub(cfg: SubConfig): Promise<number> {
     let finished = false;
     let everConnected = false;
     let processMessages = true;
-    let printed = 0;
+    let counted = 0;
     let pendingRemovals = 0;
     let reconnectTimer: NodeJS.Timeout | undefined;
     let idleTimer: NodeJS.Timeout | undefined;
@@ -109,9 +109,9 @@ export async function runSub(cfg: SubConfig): Promise<number> {
             if (!processMessages && pendingRemovals === 0) void finish(0);
           });
       }
-      if (cfg.randomFilter !== undefined && cfg.randomFilter < 100 && Math.random() * 100 >= cfg.randomFilter) return;
-      out.write(formatMessage(toReceived(packet), printOpts));
-      if (cfg.count !== undefined && ++printed >= cfg.count) stopAfterPending();
+      // --random-filter drops only the printing: the message still counts for -C, as in mosquitto_sub
+      if (!randomlyDropped(cfg.randomFilter)) out.write(formatMessage(toReceived(packet), printOpts));
+      if (cfg.count !== undefined && ++counted >= cfg.count) stopAfterPending();
     });
 
     client.on('connection-lost', () => {
@@ -145,11 +145,24 @@ export async function runSub(cfg: SubConfig): Promise<number> {
       if (finished) return;
       const granted = ack.granted as number[];
       if (clientCfg.debug && !clientCfg.quiet) out.write(Buffer.from(`Subscribed (mid: ${ack.messageId}): ${granted.join(', ')}\n`));
-      if (!granted.some((g) => g < 0x80)) void finish(0, { message: 'All subscription requests were denied.' });
-      else if (cfg.exitAfterSubscribe) void finish(0);
+      const denied = !granted.some((g) => g < 0x80);
+      if (denied) void finish(0, { message: 'All subscription requests were denied.' });
+      // then -E, in the same callback: after a denial that is a second disconnect call
+      if (cfg.exitAfterSubscribe) void (denied ? client.disconnect(0, clientCfg.properties.disconnect) : finish(0));
     });
     void start();
   });
+}
+
+/**
+ * mosquitto_sub 2.0's --random-filter test, kept as it is: the option is read as tenths
+ * ((int)(10.0*atof(arg)), 1..10000) but compared with random()%10000, so `--random-filter N`
+ * prints about N/10 percent (100 prints one message in ten) and only 1000 prints everything.
+ */
+function randomlyDropped(percent: number | undefined): boolean {
+  if (percent === undefined) return false;
+  const chance = Math.round(percent * 10);
+  return chance < 10000 && Math.floor(Math.random() * 10000) >= chance;
 }
 
 /** One SUBSCRIBE with every filter, then the -U UNSUBSCRIBEs, as mosquitto_sub's connect callback. */
