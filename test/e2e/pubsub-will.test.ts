@@ -1,0 +1,142 @@
+/**
+ * Wills and signals: a client killed outright leaves its will to the broker; mosquitto_sub's
+ * Ctrl-C/SIGTERM after CONNACK sends DISCONNECT with reason 0x04 "disconnect with will message"
+ * under MQTT 5 (so the will IS published) and a plain DISCONNECT under 3.1.1 (so it is not).
+ * Each case runs with mosquitto_sub and with `mqtt sub`; a mosquitto_sub observer reports what
+ * the broker published.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../helpers/cli.js';
+import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { describeIfTool } from '../helpers/peers.js';
+import {
+  at,
+  both,
+  expectSameOutcome,
+  MOSQUITTO_PEERS,
+  outcome,
+  publish,
+  spawnClient,
+  startSub,
+  type Tool,
+  uniqueId,
+  VERSIONS,
+} from '../helpers/pubsub.js';
+
+describeIfTool(MOSQUITTO_PEERS, 'wills and signals, mqtt next to mosquitto_sub/mosquitto_pub', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(() => broker?.stop());
+
+  /** Resolves once Mosquitto has dropped the client (after any will it had to publish). */
+  const gone = (id: string) => broker.waitForLog(new RegExp(`Client ${id} (disconnected|closed its connection)`));
+
+  interface Victim {
+    id: string;
+    willTopic: string;
+    /** the victim's own exit and output */
+    victim: RunResult;
+    /** what the observer saw: the will, or else the probe published after the victim was gone */
+    seen: RunResult;
+  }
+
+  /**
+   * Starts a `tool sub` with a will, ends it with `signal` once it is subscribed (so after
+   * CONNACK), then publishes a probe on another observed topic.
+   */
+  async function victim(tool: Tool, args: string[], signal: NodeJS.Signals, observe: string[] = []): Promise<Victim> {
+    const willTopic = `will/${uniqueId(tool)}`;
+    const probe = `${willTopic}-probe`;
+    const observer = await startSub(broker, 'mosquitto', [...at(broker), '-V', '5', '-t', willTopic, '-t', probe, '-C', '1', '-W', '10', ...observe]);
+    const id = uniqueId(`victim-${tool}`);
+    const running = await startSub(broker, tool, [...at(broker), '-t', `${willTopic}/x`, '--will-topic', willTopic, '-d', ...args], { id });
+    running.kill(signal);
+    const result = await running.done;
+    await gone(id);
+    await publish(broker, ['-t', probe, '-m', 'no will']);
+    return { id, willTopic, victim: result, seen: await observer.done };
+  }
+
+  /** The victims' -d output with their ids replaced. */
+  const debug = (r: Record<Tool, Victim>, tool: Tool) => r[tool].victim.stdout.toString().split(r[tool].id).join('ID').split(r[tool].willTopic).join('T');
+
+  for (const version of VERSIONS) {
+    describe(version.name, () => {
+      it('a client killed with SIGKILL: the broker publishes its will (payload, QoS)', async () => {
+        const r = await both((tool) => victim(tool, [...version.args, '--will-payload', 'bye', '--will-qos', '1'], 'SIGKILL', ['-q', '1', '-F', '%t %q %r %p']));
+        for (const tool of ['mosquitto', 'mqtt'] as const) {
+          expect(r[tool].victim.signal, tool).toBe('SIGKILL');
+          expect(r[tool].seen.stdout.toString(), tool).toBe(`${r[tool].willTopic} 1 0 bye\n`);
+        }
+      });
+
+      const publishesWill = version.args[1] === '5';
+      it.each(['SIGINT', 'SIGTERM'] as const)(
+        `%s after CONNACK: exit 0 with a DISCONNECT${publishesWill ? ' 0x04, so the will IS published' : ', so the will is not published'}`,
+        async (signal) => {
+          const r = await both((tool) => victim(tool, [...version.args, '--will-payload', 'bye'], signal, ['-F', '%p']));
+          expect(outcome(r.mqtt.victim)).toEqual({ ...outcome(r.mosquitto.victim), stdout: outcome(r.mqtt.victim).stdout });
+          expect(r.mqtt.victim.code).toBe(0);
+          expect(debug(r, 'mqtt')).toBe(debug(r, 'mosquitto'));
+          expect(debug(r, 'mqtt')).toMatch(/Client ID sending DISCONNECT\n$/);
+          expectSameOutcome(r.mqtt.seen, r.mosquitto.seen);
+          expect(r.mqtt.seen.stdout.toString()).toBe(publishesWill ? 'bye\n' : 'no will\n');
+        },
+      );
+
+      it('a clean exit (-C reached) sends a normal DISCONNECT: no will', async () => {
+        const r = await both(async (tool) => {
+          const willTopic = `will/${uniqueId(`clean-${tool}`)}`;
+          const observer = await startSub(broker, 'mosquitto', [...at(broker), '-t', willTopic, '-C', '1', '-W', '10']);
+          const id = uniqueId(`clean-${tool}`);
+          const sub = await startSub(broker, tool, [...at(broker), ...version.args, '-t', `${willTopic}/x`, '-C', '1', '--will-topic', willTopic, '--will-payload', 'bye'], { id });
+          await publish(broker, ['-t', `${willTopic}/x`, '-m', 'one']);
+          const done = await sub.done;
+          await gone(id);
+          await publish(broker, ['-t', willTopic, '-m', 'no will']);
+          return { done, seen: await observer.done };
+        });
+        expectSameOutcome(r.mqtt.done, r.mosquitto.done);
+        expect(r.mqtt.done.stdout.toString()).toBe('one\n');
+        expect(r.mqtt.seen.stdout.toString()).toBe('no will\n');
+      });
+    });
+  }
+
+  it('--will-retain: the will stays retained for later subscribers', async () => {
+    const r = await both(async (tool) => {
+      const v = await victim(tool, ['--will-payload', 'kept', '--will-retain'], 'SIGKILL');
+      const later = await spawnClient('mosquitto', 'sub', [...at(broker), '-t', v.willTopic, '-C', '1', '-W', '10', '-F', '%r %p']).done;
+      await publish(broker, ['-t', v.willTopic, '-r', '-n']);
+      return later;
+    });
+    expectSameOutcome(r.mqtt, r.mosquitto);
+    expect(r.mqtt.stdout.toString()).toBe('1 kept\n');
+  });
+
+  it('v5 will properties (-D will …) travel with the will', async () => {
+    const props = ['-D', 'will', 'user-property', 'why', 'killed', '-D', 'will', 'content-type', 'text/plain', '-D', 'will', 'message-expiry-interval', '60'];
+    const r = await both((tool) => victim(tool, [...props, '--will-payload', 'bye'], 'SIGKILL', ['-F', '%P|%C|%E|%p']));
+    expectSameOutcome(r.mqtt.seen, r.mosquitto.seen);
+    expect(r.mqtt.seen.stdout.toString()).toMatch(/^why:killed\|text\/plain\|(60|59)\|bye\n$/);
+  });
+
+  it('pub -l interrupted while reading stdin (no signal handler in mosquitto_pub): killed by SIGINT, the will is published', async () => {
+    const r = await both(async (tool) => {
+      const willTopic = `will/${uniqueId(`pub-${tool}`)}`;
+      const observer = await startSub(broker, 'mosquitto', [...at(broker), '-t', willTopic, '-C', '1', '-W', '10', '-v']);
+      const id = uniqueId(`pub-${tool}`);
+      // stdin stays open: the publisher sits connected, waiting for lines
+      const pub = spawnClient(tool, 'pub', [...at(broker), '-t', `${willTopic}/x`, '-l', '-i', id, '--will-topic', willTopic, '--will-payload', 'pub died']);
+      await broker.waitForLog(new RegExp(`as ${id} \\(`));
+      pub.kill('SIGINT');
+      return { pub: await pub.done, seen: await observer.done, willTopic };
+    });
+    for (const tool of ['mosquitto', 'mqtt'] as const) {
+      expect(r[tool].pub.signal, tool).toBe('SIGINT');
+      expect(r[tool].seen.stdout.toString(), tool).toBe(`${r[tool].willTopic} pub died\n`);
+    }
+  });
+});
