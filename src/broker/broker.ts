@@ -53,6 +53,8 @@ export interface BrokerStats {
 
 /** Topics whose routes are cached; past this the cache starts again (a broker with endless topics gains nothing from it). */
 const ROUTE_CACHE_SIZE = 10_000;
+/** longer topics are routed without the cache, so that it never holds more than a few MB of names */
+const ROUTE_CACHE_TOPIC_LENGTH = 256;
 
 interface RouteTarget {
   session: Session;
@@ -175,14 +177,17 @@ export class Broker extends EventEmitter {
    * routing a message.
    */
   private routeFor(topic: string): Route {
-    let route = this.routes.get(topic);
+    const cacheable = topic.length <= ROUTE_CACHE_TOPIC_LENGTH;
+    let route = cacheable ? this.routes.get(topic) : undefined;
     if (route) return route;
-    if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
     const matches = this.subscriptions.match(topic);
     // shared groups and no-local depend on who is online and who sent: decided per message
     const perMessage = matches.some((sub) => sub.shareName !== undefined || sub.noLocal);
     route = { matches, targets: perMessage ? undefined : this.targetsFor(matches, undefined) };
-    this.routes.set(topic, route);
+    if (cacheable) {
+      if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
+      this.routes.set(topic, route);
+    }
     return route;
   }
 

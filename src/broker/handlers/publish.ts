@@ -30,8 +30,10 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
   if (!validTopics.has(topic)) {
     if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, 0x90);
-    if (validTopics.size >= VALID_TOPICS_SIZE) validTopics.clear();
-    validTopics.add(topic);
+    if (topic.length <= VALID_TOPIC_LENGTH) {
+      if (validTopics.size >= VALID_TOPICS_SIZE) validTopics.clear();
+      validTopics.add(topic);
+    }
   }
   if (packet.retain && !broker.limits.retainAvailable) throw new ProtocolError('retain not supported', 0x9a);
 
@@ -85,6 +87,8 @@ const NO_PROPERTIES: Properties = Object.freeze({});
  */
 const validTopics = new Set<string>();
 const VALID_TOPICS_SIZE = 10_000;
+/** only short names are remembered, so the set never holds more than a few MB */
+const VALID_TOPIC_LENGTH = 256;
 
 /** PUBACK (QoS 1) or PUBREC (QoS 2); the reason code only for v5, and only when not 0. */
 function acknowledge(client: BrokerClient, qos: number, messageId: number, reasonCode: number): void {
