@@ -2,7 +2,8 @@
 export class ConnectError extends Error {
   constructor(
     message: string,
-    readonly kind: 'transport' | 'refused' | 'protocol' | 'timeout',
+    /** 'lost': the server closed or reset the connection before CONNACK */
+    readonly kind: 'transport' | 'refused' | 'protocol' | 'timeout' | 'lost',
     /** CONNACK return code (3.1.1) or reason code (5) when refused */
     readonly code = 0,
   ) {

@@ -9,6 +9,7 @@ import type {
   Packet,
 } from 'mqtt-packet';
 import { Connection, ConnectionState } from '../core/connection/connection.js';
+import { ProtocolError } from '../core/protocol/errors.js';
 import { describeSocketError, openTransport } from '../core/transport/open.js';
 import type { ClientConfig, Properties, QoS } from './config.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';
@@ -501,12 +502,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private onClose(err?: Error): void {
     this.stopKeepalive();
     if (this.handshake) {
-      // a socket or TLS failure before CONNACK (e.g. the server's TLS alert for a missing client
-      // certificate arrives after our side of the handshake) is a transport error, in its words
-      const failure = (err as NodeJS.ErrnoException | undefined)?.code ? describeSocketError(err!) : undefined;
-      this.handshake.reject(
-        failure ? new ConnectError(failure.message, 'transport') : new ConnectError(err ? err.message : 'The connection was lost.', 'protocol'),
-      );
+      this.handshake.reject(handshakeFailure(err));
       this.handshake = undefined;
       return;
     }
@@ -539,4 +535,16 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private assertConnected(): void {
     if (!this.conn || this.conn.state !== ConnectionState.Open) throw new ConnectionLostError();
   }
+}
+
+/**
+ * Why the connection closed before CONNACK: a TLS failure (such as the server's alert for a
+ * missing client certificate, which arrives after our side of the handshake) in its own words, a
+ * protocol error, or else the connection was lost (closed or reset), as libmosquitto says.
+ */
+function handshakeFailure(err: Error | undefined): ConnectError {
+  if (err instanceof ProtocolError) return new ConnectError(err.message, 'protocol');
+  const socketError = (err as NodeJS.ErrnoException | undefined)?.code ? describeSocketError(err!) : undefined;
+  if (socketError?.kind === 'tls') return new ConnectError(socketError.message, 'transport');
+  return new ConnectError('The connection was lost.', 'lost');
 }

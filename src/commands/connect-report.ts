@@ -3,6 +3,9 @@ import { ConnectError } from '../client/errors.js';
 import { MqttClient } from '../client/mqtt-client.js';
 import { mosquittoConnackString as connackText, mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 
+/** MOSQ_ERR_CONN_LOST: the exit status of mosquitto_pub/sub when the broker goes away. */
+export const EXIT_CONNECTION_LOST = 7;
+
 /** Writes a runtime error line to stderr unless --quiet (argument errors are never quiet). */
 export function reportError(cfg: ClientConfig, line: string): void {
   if (!cfg.quiet) process.stderr.write(`${line}\n`);
@@ -36,6 +39,10 @@ export function reportConnectError(cfg: ClientConfig, err: unknown, command: 'pu
       }
       return err.code;
     }
+    case 'lost':
+      // libmosquitto's loop reports MOSQ_ERR_CONN_LOST and mosquitto_pub exits with it
+      reportError(cfg, 'Error: The connection was lost.');
+      return EXIT_CONNECTION_LOST;
     default:
       reportError(cfg, `Error: ${err.message}`);
       return 1;

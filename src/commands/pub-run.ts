@@ -3,11 +3,8 @@ import type { PubConfig } from '../client/config.js';
 import { ConnectionLostError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
-import { createCliClient, reportConnectError, reportError } from './connect-report.js';
+import { createCliClient, EXIT_CONNECTION_LOST, reportConnectError, reportError } from './connect-report.js';
 import { readStdin, stdinLines } from './stdin.js';
-
-/** MOSQ_ERR_CONN_LOST: the exit status mosquitto_pub uses when the broker goes away. */
-const EXIT_CONNECTION_LOST = 7;
 
 /** Runs a configured publish session and resolves to the exit code. */
 export async function runPub(cfg: PubConfig): Promise<number> {

@@ -56,8 +56,11 @@ export async function openTransport(opts: OpenOptions): Promise<Duplex> {
 function connectSocket<T extends net.Socket>(socket: T, readyEvent: 'connect' | 'secureConnect'): Promise<T> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
+      // once TCP is up, whatever breaks a TLS handshake is a TLS error (a reset included: a
+      // plain MQTT listener drops the ClientHello), as libmosquitto reports it
+      const inTlsHandshake = readyEvent === 'secureConnect' && !socket.connecting;
       socket.destroy();
-      reject(describeSocketError(err));
+      reject(inTlsHandshake ? tlsFailure(err) : describeSocketError(err));
     };
     socket.once('error', onError);
     socket.once(readyEvent, () => {
@@ -76,6 +79,11 @@ export function describeSocketError(err: NodeJS.ErrnoException): TransportError 
     return new TransportError(`TLS error: ${tlsErrorDetail(err)}`, 'tls');
   }
   return new TransportError(err.message, 'other');
+}
+
+function tlsFailure(err: NodeJS.ErrnoException): TransportError {
+  const described = describeSocketError(err);
+  return described.kind === 'tls' ? described : new TransportError(`TLS error: ${described.message}`, 'tls');
 }
 
 /**
