@@ -5,6 +5,7 @@ import { passwdCommand } from '../commands/passwd.js';
 import { brokerCommand } from '../commands/broker.js';
 import { benchCommand } from '../commands/bench.js';
 import { sniffCommand } from '../commands/sniff.js';
+import { completionCommand } from '../commands/completion.js';
 import { CliError, UsageError } from './errors.js';
 
 declare const __MQTT_VERSION__: string;
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(brokerCommand());
   program.addCommand(benchCommand());
   program.addCommand(sniffCommand());
+  program.addCommand(completionCommand());
   configureErrors(program);
   return program;
 }

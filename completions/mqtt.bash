@@ -1,0 +1,105 @@
+# bash completion for mqtt                                 -*- shell-script -*-
+# Generated from mqtt's command tree by `npm run gen` (src/cli/completion.ts): do not edit.
+# Install: copy to ~/.local/share/bash-completion/completions/mqtt (or
+# /usr/share/bash-completion/completions/mqtt), or add to ~/.bashrc: source <(mqtt completion bash)
+
+# _mqtt_command PATH: sets the subcommands, options and options taking a value of PATH
+_mqtt_command() {
+    case $1 in
+        'mqtt') subcommands='pub sub passwd broker bench sniff completion help' options='--version --help' valued='' ;;
+        'mqtt pub') subcommands='' options='--version -t --topic -m --message -f --file -s --stdin-file -l --stdin-line -n --null-message -r --retain -q --qos --repeat --repeat-delay --fail-on-reason -h --host -p --port --unix -L --url --ws-path -u --username -P --pw -i --id -I --id-prefix -k --keepalive -c --disable-clean-session -x -V --protocol-version -A --nodelay -M -d --debug --quiet -S --proxy --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --keyform --tls-use-os-certs --tls-version --ciphers --tls-alpn --insecure --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property --help' valued='-t --topic -m --message -f --file -q --qos --repeat --repeat-delay -h --host -p --port --unix -L --url --ws-path -u --username -i --id -I --id-prefix -k --keepalive -x -V --protocol-version -A -M --proxy --will-topic --will-payload --will-qos --cafile --capath --cert --key --keyform --tls-version --ciphers --tls-alpn --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property' ;;
+        'mqtt sub') subcommands='' options='--version -t --topic -T --filter-out -U --unsubscribe -q --qos -C -W -E -R --retained-only --remove-retained --retain-as-published --random-filter --idle-timeout --no-local -v --verbose -N -F --pretty --json -h --host -p --port --unix -L --url --ws-path -u --username -P --pw -i --id -I --id-prefix -k --keepalive -c --disable-clean-session -x -V --protocol-version -A --nodelay -M -d --debug --quiet -S --proxy --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --keyform --tls-use-os-certs --tls-version --ciphers --tls-alpn --insecure --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property --help' valued='-t --topic -T --filter-out -U --unsubscribe -q --qos -C -W --random-filter --idle-timeout -F -h --host -p --port --unix -L --url --ws-path -u --username -i --id -I --id-prefix -k --keepalive -x -V --protocol-version -A -M --proxy --will-topic --will-payload --will-qos --cafile --capath --cert --key --keyform --tls-version --ciphers --tls-alpn --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property' ;;
+        'mqtt passwd') subcommands='' options='-b -c -D -H -I -U --check --stdout --compat --salt-bytes --help' valued='-H -I --compat --salt-bytes' ;;
+        'mqtt broker') subcommands='' options='-c --config-file -p --port --bind -v --verbose --help' valued='-c --config-file -p --port --bind' ;;
+        'mqtt bench') subcommands='conn pub sub pubsub schema help' options='--help' valued='' ;;
+        'mqtt bench conn') subcommands='' options='-c --clients --concurrency -r --rate --hold -d --duration -w --workers --json --quiet -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --insecure --connect-timeout --help' valued='-c --clients --concurrency -r --rate --hold -d --duration -w --workers -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --connect-timeout' ;;
+        'mqtt bench pub') subcommands='' options='-c --clients -t --topic -q --qos -s --size -r --rate -n --count --inflight --drain-timeout -d --duration -w --workers --json --quiet -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --insecure --connect-timeout --help' valued='-c --clients -t --topic -q --qos -s --size -r --rate -n --count --inflight --drain-timeout -d --duration -w --workers -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --connect-timeout' ;;
+        'mqtt bench sub') subcommands='' options='-c --clients -t --topic -q --qos -n --count -d --duration -w --workers --json --quiet -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --insecure --connect-timeout --help' valued='-c --clients -t --topic -q --qos -n --count -d --duration -w --workers -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --connect-timeout' ;;
+        'mqtt bench pubsub') subcommands='' options='--publishers --subscribers --filter --sub-qos --ahead -t --topic -q --qos -s --size -r --rate -n --count --inflight --drain-timeout -d --duration -w --workers --json --quiet -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --insecure --connect-timeout --help' valued='--publishers --subscribers --filter --sub-qos --ahead -t --topic -q --qos -s --size -r --rate -n --count --inflight --drain-timeout -d --duration -w --workers -h --host -p --port -L --url -u --username -P --pw -V --protocol-version -k --keepalive -A --bind --id-prefix --cafile --cert --key --connect-timeout' ;;
+        'mqtt bench schema') subcommands='' options='--help' valued='' ;;
+        'mqtt bench help') subcommands='' options='' valued='' ;;
+        'mqtt sniff') subcommands='' options='-i --interface -r --read -w --write -p --port -V --mqtt-version -c --count --json --payload -v --verbose --show-passwords --check --summary --no-summary -q --quiet --no-packets --no-color --help' valued='-i --interface -r --read -w --write -p --port -V --mqtt-version -c --count' ;;
+        'mqtt completion') subcommands='' options='--help' valued='' ;;
+        'mqtt help') subcommands='' options='' valued='' ;;
+        *) subcommands='' options='' valued='' ;;
+    esac
+}
+
+_mqtt_words() {
+    COMPREPLY=($(compgen -W "$1" -- "$cur"))
+}
+
+_mqtt_files() {
+    compopt -o filenames 2>/dev/null
+    local IFS=$'\n'
+    COMPREPLY=($(compgen "$1" -- "$cur"))
+}
+
+_mqtt_interfaces() {
+    COMPREPLY=($(compgen -W "any $(command ls /sys/class/net 2>/dev/null)" -- "$cur"))
+}
+
+# _mqtt_value PATH OPTION: completes the value of OPTION, or with OPTION empty a positional argument
+_mqtt_value() {
+    case "$1 $2" in
+        'mqtt pub -f' | 'mqtt pub --file' | 'mqtt pub --unix' | 'mqtt pub --cafile' | 'mqtt pub --cert' | 'mqtt pub --key' | 'mqtt sub --unix' | 'mqtt sub --cafile' | 'mqtt sub --cert' | 'mqtt sub --key' | 'mqtt passwd ' | 'mqtt broker -c' | 'mqtt broker --config-file' | 'mqtt bench conn --cafile' | 'mqtt bench conn --cert' | 'mqtt bench conn --key' | 'mqtt bench pub --cafile' | 'mqtt bench pub --cert' | 'mqtt bench pub --key' | 'mqtt bench sub --cafile' | 'mqtt bench sub --cert' | 'mqtt bench sub --key' | 'mqtt bench pubsub --cafile' | 'mqtt bench pubsub --cert' | 'mqtt bench pubsub --key' | 'mqtt sniff -r' | 'mqtt sniff --read' | 'mqtt sniff -w' | 'mqtt sniff --write')
+            _mqtt_files -f ;;
+        'mqtt pub -q' | 'mqtt pub --qos' | 'mqtt pub --will-qos' | 'mqtt sub -q' | 'mqtt sub --qos' | 'mqtt sub --will-qos' | 'mqtt bench pub -q' | 'mqtt bench pub --qos' | 'mqtt bench sub -q' | 'mqtt bench sub --qos' | 'mqtt bench pubsub --sub-qos' | 'mqtt bench pubsub -q' | 'mqtt bench pubsub --qos')
+            _mqtt_words '0 1 2' ;;
+        'mqtt pub -V' | 'mqtt pub --protocol-version' | 'mqtt sub -V' | 'mqtt sub --protocol-version' | 'mqtt bench conn -V' | 'mqtt bench conn --protocol-version' | 'mqtt bench pub -V' | 'mqtt bench pub --protocol-version' | 'mqtt bench sub -V' | 'mqtt bench sub --protocol-version' | 'mqtt bench pubsub -V' | 'mqtt bench pubsub --protocol-version')
+            _mqtt_words '31 311 5 mqttv31 mqttv311 mqttv5' ;;
+        'mqtt pub --capath' | 'mqtt sub --capath')
+            _mqtt_files -d ;;
+        'mqtt pub --keyform' | 'mqtt sub --keyform')
+            _mqtt_words 'pem' ;;
+        'mqtt pub --tls-version' | 'mqtt sub --tls-version')
+            _mqtt_words 'tlsv1.3 tlsv1.2 tlsv1.1' ;;
+        'mqtt passwd -H')
+            _mqtt_words 'sha512-pbkdf2 sha512' ;;
+        'mqtt passwd --compat')
+            _mqtt_words '2.0 2.1' ;;
+        'mqtt passwd --salt-bytes')
+            _mqtt_words '12 64' ;;
+        'mqtt bench help ')
+            _mqtt_words 'conn pub sub pubsub schema' ;;
+        'mqtt sniff -i' | 'mqtt sniff --interface')
+            _mqtt_interfaces ;;
+        'mqtt sniff -V' | 'mqtt sniff --mqtt-version')
+            _mqtt_words '3.1 3.1.1 5' ;;
+        'mqtt completion ')
+            _mqtt_words 'bash zsh fish' ;;
+        'mqtt help ')
+            _mqtt_words 'pub sub passwd broker bench sniff completion' ;;
+    esac
+}
+
+_mqtt() {
+    local cur=${COMP_WORDS[COMP_CWORD]} path=mqtt option= word i
+    local subcommands options valued
+    _mqtt_command "$path"
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        if [[ $word == -* ]]; then
+            [[ " $valued " == *" $word "* ]] || continue
+            ((i++))
+            # --option=value: bash splits at the '='
+            [[ ${COMP_WORDS[i]} == = ]] && ((i++))
+            ((i >= COMP_CWORD)) && option=$word
+        elif [[ " $subcommands " == *" $word "* ]]; then
+            path="$path $word"
+            _mqtt_command "$path"
+        fi
+    done
+    [[ $cur == = ]] && cur=
+    if [[ -n $option ]]; then
+        _mqtt_value "$path" "$option"
+    elif [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$options" -- "$cur"))
+    elif [[ -n $subcommands ]]; then
+        COMPREPLY=($(compgen -W "$subcommands" -- "$cur"))
+    else
+        _mqtt_value "$path" ''
+    fi
+}
+
+complete -F _mqtt mqtt
