@@ -80,10 +80,12 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private readonly subacks = new Map<number, PendingAck<ISubackPacket>>();
   private readonly unsubacks = new Map<number, PendingAck<IUnsubackPacket>>();
   /**
-   * QoS 2 messages received and answered with PUBREC, held until PUBREL [MQTT-4.3.3-2]. Like
-   * libmosquitto they reach the application only then, after PUBCOMP is sent.
+   * QoS 2 packet ids received and answered with PUBREC, until PUBREL [MQTT-4.3.3-2], with the
+   * message while it is still held (null once delivered). Like libmosquitto a message reaches
+   * the application at PUBREL, after PUBCOMP is sent; but a later PUBLISH delivers the held ones
+   * first, so a slow PUBREL never reorders messages.
    */
-  private readonly incomingQos2 = new Map<number, IPublishPacket>();
+  private readonly incomingQos2 = new Map<number, IPublishPacket | null>();
   private aliasesIn = new Map<number, string>();
   private aliasesOut = new Map<number, string>();
   private limits: ServerLimits;
@@ -425,15 +427,28 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     }
     this.debugLines(describeIncoming(this.id, packet));
     // libmosquitto's order: QoS 1 is acknowledged before the application sees the message,
-    // QoS 2 is held until PUBREL (a resent PUBLISH with the same id replaces the held one)
+    // QoS 2 is held until PUBREL
     if (packet.qos === 2) {
       const id = packet.messageId!;
-      this.incomingQos2.set(id, packet);
+      const known = this.incomingQos2.has(id);
+      if (!known) this.deliverHeldQos2();
+      // a resent PUBLISH replaces a held copy; one already delivered is not delivered again
+      if (!known || this.incomingQos2.get(id) !== null) this.incomingQos2.set(id, packet);
       this.send({ cmd: 'pubrec', messageId: id });
       return;
     }
+    this.deliverHeldQos2();
     if (packet.qos === 1) this.send({ cmd: 'puback', messageId: packet.messageId! });
     this.emit('message', packet);
+  }
+
+  /** Delivers the QoS 2 messages still waiting for PUBREL, oldest first (see incomingQos2). */
+  private deliverHeldQos2(): void {
+    for (const [id, held] of this.incomingQos2) {
+      if (!held) continue;
+      this.incomingQos2.set(id, null);
+      this.emit('message', held);
+    }
   }
 
   private protocolViolation(reasonCode: number): void {

@@ -31,7 +31,9 @@ export async function runSub(cfg: SubConfig): Promise<number> {
     client.on('debug', (line) => out.write(Buffer.from(`${line}\n`)));
   }
   const format = cfg.format !== undefined ? compileFormat(cfg.format) : undefined;
-  const printOpts = { verbose: cfg.verbose, noEol: cfg.noEol, format, pretty: cfg.pretty, json: cfg.json };
+  // %J's "payload is not valid JSON" goes to stderr even with --quiet (a plain fprintf in mosquitto_sub)
+  const warn = (line: string) => void process.stderr.write(`${line}\n`);
+  const printOpts = { verbose: cfg.verbose, noEol: cfg.noEol, format, pretty: cfg.pretty, json: cfg.json, warn };
 
   return new Promise<number>((resolve) => {
     let finished = false;

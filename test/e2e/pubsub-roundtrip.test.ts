@@ -4,9 +4,11 @@
  * must be what mosquitto_sub prints for the same messages. Both tools run side by side.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePacket, type Packet, PacketDecoder } from '../../src/core/protocol/codec.js';
 import type { RunOptions, RunResult } from '../helpers/cli.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
@@ -256,3 +258,50 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
     expect(sent.map((l) => /'([^']*)'/.exec(l)![1])).toEqual(['<topic>', '(null)', '(null)']);
   });
 });
+
+describe('QoS 2 delivery order (a scripted server)', () => {
+  /**
+   * A server that answers CONNECT and SUBSCRIBE, then sends a QoS 2 "first" and right behind it a
+   * QoS 0 "second", and sends the PUBREL for "first" only once it has the PUBREC.
+   */
+  async function scriptedServer(): Promise<{ port: number; close: () => void }> {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      const send = (p: Packet) => socket.write(encodePacket(p, 4));
+      const decoder = new PacketDecoder({
+        protocolVersion: 4,
+        onError: () => socket.destroy(),
+        onPacket: (p) => {
+          if (p.cmd === 'connect') send({ cmd: 'connack', returnCode: 0, sessionPresent: false });
+          if (p.cmd === 'subscribe') {
+            send({ cmd: 'suback', messageId: p.messageId, granted: [2] });
+            socket.write(
+              Buffer.concat([
+                encodePacket({ cmd: 'publish', topic: 'q2/order', payload: Buffer.from('first'), qos: 2, messageId: 7, retain: false, dup: false }, 4),
+                encodePacket({ cmd: 'publish', topic: 'q2/order', payload: Buffer.from('second'), qos: 0, retain: false, dup: false }, 4),
+              ]),
+            );
+          }
+          if (p.cmd === 'pubrec') send({ cmd: 'pubrel', messageId: p.messageId });
+        },
+      });
+      socket.on('data', (d) => decoder.push(d));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+  }
+
+  // libmosquitto hands a QoS 2 message over at PUBREL, so a QoS 0 message sent right behind it
+  // overtakes it. mqtt sub delivers a held QoS 2 message as soon as a later PUBLISH arrives (it has
+  // answered PUBREC, so that is allowed): the order of publication survives a slow PUBREL.
+  it('a QoS 0 message right behind a QoS 2 one does not overtake it', async () => {
+    const server = await scriptedServer();
+    try {
+      const r = await runClient('mqtt', 'sub', ['-h', '127.0.0.1', '-p', String(server.port), '-t', 'q2/#', '-q', '2', '-C', '2', '-v']);
+      expect(outcome(r)).toMatchObject({ code: 0, stdout: 'q2/order first\nq2/order second\n', stderr: '' });
+    } finally {
+      server.close();
+    }
+  });
+});
+
