@@ -198,12 +198,13 @@ describeIfTool(MOSQUITTO_PEERS, 'connection failures: same message, same exit co
     open = await startMosquitto();
     closed = await startMosquitto({ listenerConfig: (port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous false'] });
     // Mosquitto 2.0's acl_file does not check SUBSCRIBE (it filters at delivery): the dynamic
-    // security plugin does, and with subscribe denied by default every filter gets 0x80/0x87
+    // security plugin does, and with subscribe denied by default every filter gets 0x80/0x87;
+    // publishing is denied too, which a v5 PUBACK reports as 0x87
     denying = await startMosquitto({
       listenerConfig: (port, dir) => {
         chmodSync(dir, 0o755); // the plugin reads its file after Mosquitto drops root
         const file = path.join(dir, 'dynsec.json');
-        const acl = { publishClientSend: true, publishClientReceive: true, subscribe: false, unsubscribe: true };
+        const acl = { publishClientSend: false, publishClientReceive: true, subscribe: false, unsubscribe: true };
         writeFileSync(file, JSON.stringify({ defaultACLAccess: acl, clients: [], groups: [], roles: [] }), { mode: 0o644 });
         return [
           `listener ${port} 127.0.0.1`,
@@ -241,12 +242,25 @@ describeIfTool(MOSQUITTO_PEERS, 'connection failures: same message, same exit co
     });
   }
 
+  it('v5 PUBACK/PUBREC with a failure reason: "Warning: Publish 1 failed: Not authorized.", still exit 0', async () => {
+    for (const qos of ['1', '2']) {
+      const r = await sameBoth('pub', [...at(denying), '-V', '5', '-q', qos, ...msg]);
+      expect(outcome(r)).toMatchObject({ code: 0, stdout: '', stderr: 'Warning: Publish 1 failed: Not authorized.\n' });
+    }
+    // 3.1.1 has no reason codes: the broker acknowledges and drops it
+    const v311 = await sameBoth('pub', [...at(denying), '-q', '1', ...msg]);
+    expect(outcome(v311)).toMatchObject({ code: 0, stderr: '' });
+    // the extra --fail-on-reason turns it into the reason code as exit status
+    const strict = await runClient('mqtt', 'pub', [...at(denying), '-V', '5', '-q', '1', '--fail-on-reason', ...msg]);
+    expect(outcome(strict)).toMatchObject({ code: 0x87, stderr: 'Warning: Publish 1 failed: Not authorized.\n' });
+  });
+
   it.each([
-    ['pub', 'MQTT 3.1.1', ['-V', '311'], 5],
-    ['sub', 'MQTT 3.1.1', ['-V', '311'], 5],
-    ['pub', 'MQTT 5', ['-V', '5'], 135],
-    ['sub', 'MQTT 5', ['-V', '5'], 135],
-  ] as const)('%s %s: CONNACK refusal (not authorised) exits with its code %i', async (kind, _v, V, code) => {
+    ['pub', 'MQTT 3.1.1', 5, ['-V', '311']],
+    ['sub', 'MQTT 3.1.1', 5, ['-V', '311']],
+    ['pub', 'MQTT 5', 135, ['-V', '5']],
+    ['sub', 'MQTT 5', 135, ['-V', '5']],
+  ] as const)('%s %s: CONNACK refusal (not authorised) exits with its code %i', async (kind, _v, code, V) => {
     const r = await sameBoth(kind, [...at(closed), ...V, ...(kind === 'pub' ? msg : ['-t', 'ec/x'])]);
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(/^Connection error: (Connection Refused: not authorised\.|Not authorized)\n/);
