@@ -3,7 +3,7 @@ import { reasonCodeName, CONNACK_RETURN_CODES, type ReasonPacket } from '../core
 import type { Timestamp } from '../sniff/frame.js';
 import type { NoteEvent, PacketEvent } from '../sniff/sniff-events.js';
 import { packetFields, type PacketFields, type SubscriptionFields } from './sniff-fields.js';
-import { bytesText, passwordText, propertyReplacer } from './sniff-text.js';
+import { bytesText, jsonString, passwordText, propertyReplacer } from './sniff-text.js';
 
 export interface LineOptions {
   chalk: ChalkInstance;
@@ -22,11 +22,20 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+// packets come in bursts within one second: its "HH:MM:SS" is made once (a Date per packet was a
+// tenth of the time of a whole line)
+let clockSec = -1;
+let clockText = '';
+
 /** Local wall-clock time with the capture's precision, like tcpdump's default. */
 export function clockTime(t: Timestamp): string {
-  const d = new Date(t.sec * 1000);
-  const frac = String(t.nsec).padStart(9, '0').slice(0, t.precision);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${t.precision > 0 ? `.${frac}` : ''}`;
+  if (t.sec !== clockSec) {
+    const d = new Date(t.sec * 1000);
+    clockSec = t.sec;
+    clockText = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+  if (t.precision <= 0) return clockText;
+  return `${clockText}.${String(t.nsec).padStart(9, '0').slice(0, t.precision)}`;
 }
 
 function endpoints(ev: PacketEvent | NoteEvent): string {
@@ -36,9 +45,20 @@ function endpoints(ev: PacketEvent | NoteEvent): string {
   return ev.fromClient ? `${c.client} > ${c.server}` : `${c.server} > ${c.client}`;
 }
 
-/** Client ids print bare when that is unambiguous, JSON-quoted otherwise (spaces, brackets, controls, empty). */
-function clientLabel(id: string): string {
-  return /^[\x21-\x5a\x5c\x5e-\x7e]+$/.test(id) ? `[${id}]` : `[${JSON.stringify(id)}]`;
+const labels = new WeakMap<object, { id: string; label: string }>();
+
+/**
+ * "[id] ": bare when that is unambiguous, JSON-quoted otherwise (spaces, brackets, controls, empty);
+ * made once per connection and id, not per packet.
+ */
+function clientLabel(conn: NonNullable<PacketEvent['conn']>): string {
+  const id = conn.clientId;
+  if (id === undefined) return '';
+  const known = labels.get(conn);
+  if (known?.id === id) return known.label;
+  const label = /^[\x21-\x5a\x5c\x5e-\x7e]+$/.test(id) ? `[${id}] ` : `[${JSON.stringify(id)}] `;
+  labels.set(conn, { id, label });
+  return label;
 }
 
 /** Each packet type its colour, so a conversation reads at a glance; only on a terminal. */
@@ -69,7 +89,7 @@ function typeColour(c: ChalkInstance, type: string): ChalkInstance {
   }
 }
 
-const quote = (s: string) => JSON.stringify(s);
+const quote = jsonString;
 const hexCode = (code: number) => `0x${code.toString(16).padStart(2, '0')}`;
 
 function codeName(code: number, type: string): string {
@@ -110,25 +130,28 @@ function connectText(f: PacketFields, version: number, opts: LineOptions): strin
   return parts;
 }
 
+/** PUBLISH, the packet most captures are made of, by concatenation: the general path costs twice as much. */
+function publishText(ev: PacketEvent, f: PacketFields, opts: LineOptions): string {
+  let text = `q${f.qos}`;
+  if (f.retain) text += ' r';
+  if (f.dup) text += ' dup';
+  if (f.packetId !== undefined) text += ` id=${f.packetId}`;
+  text += ` ${quote(f.topic ?? '')}`;
+  if (f.topicAlias !== undefined) text += ` alias=${f.topicAlias}`;
+  text += ` (${f.payloadLength} bytes)`;
+  const payload = ev.packet?.cmd === 'publish' ? ev.packet.payload : null;
+  // -v prints the whole payload after the properties; here only its start
+  if (!opts.verbose && payload && payload.length > 0) text += ` ${bytesText(typeof payload === 'string' ? Buffer.from(payload) : payload, PREVIEW_BYTES)}`;
+  return text;
+}
+
 function details(ev: PacketEvent, f: PacketFields, opts: LineOptions): string {
+  if (f.type === 'PUBLISH') return publishText(ev, f, opts);
   const version = ev.conn.protocolVersion;
   const parts: string[] = [];
   if (f.type === 'CONNECT') parts.push(...connectText(f, version, opts));
   if (f.type === 'CONNACK' && f.sessionPresent) parts.push('session-present');
-  if (f.type === 'PUBLISH') {
-    parts.push(`q${f.qos}`);
-    if (f.retain) parts.push('r');
-    if (f.dup) parts.push('dup');
-  }
   if (f.packetId !== undefined) parts.push(`id=${f.packetId}`);
-  if (f.type === 'PUBLISH') {
-    parts.push(quote(f.topic ?? ''));
-    if (f.topicAlias !== undefined) parts.push(`alias=${f.topicAlias}`);
-    parts.push(`(${f.payloadLength} bytes)`);
-    const payload = ev.packet?.cmd === 'publish' ? ev.packet.payload : null;
-    // -v prints the whole payload after the properties; here only its start
-    if (!opts.verbose && payload && payload.length > 0) parts.push(bytesText(Buffer.from(payload), PREVIEW_BYTES));
-  }
   if (f.subscriptions) parts.push(f.subscriptions.map(subscriptionText).join(', '));
   if (f.unsubscriptions) parts.push(f.unsubscriptions.map(quote).join(', '));
   parts.push(reasonText(f, version));
@@ -140,7 +163,7 @@ function verboseTail(ev: PacketEvent, f: PacketFields): string {
   if (ev.latencyMs !== undefined) extra.push(`latency=${ev.latencyMs.toFixed(3)}ms`);
   if (f.properties) extra.push(`props=${JSON.stringify(f.properties, propertyReplacer)}`);
   const payload = ev.packet?.cmd === 'publish' ? ev.packet.payload : null;
-  if (payload && payload.length > 0) extra.push(`payload=${bytesText(Buffer.from(payload))}`);
+  if (payload && payload.length > 0) extra.push(`payload=${bytesText(typeof payload === 'string' ? Buffer.from(payload) : payload)}`);
   return extra.length ? ` ${extra.join(' ')}` : '';
 }
 
@@ -148,7 +171,7 @@ function verboseTail(ev: PacketEvent, f: PacketFields): string {
 export function packetLine(ev: PacketEvent, opts: LineOptions): string {
   const f = packetFields(ev);
   const c = opts.chalk;
-  const client = ev.conn.clientId !== undefined ? `${clientLabel(ev.conn.clientId)} ` : '';
+  const client = clientLabel(ev.conn);
   const type = f.error ? c.red.bold(`${f.type} MALFORMED`) : typeColour(c, f.type)(f.type);
   const body = f.error ? `(${f.error}) ${f.size} bytes` : details(ev, f, opts);
   const ws = ev.conn.transport === 'websocket' ? ' ws' : '';
@@ -159,8 +182,8 @@ export function packetLine(ev: PacketEvent, opts: LineOptions): string {
 /** Notes: violations are flagged with "!", the rest (gaps, skips, connections) with "--". */
 export function noteLine(ev: NoteEvent, opts: LineOptions): string {
   const c = opts.chalk;
-  const client = ev.conn?.clientId !== undefined ? ` ${clientLabel(ev.conn.clientId)}` : '';
-  const where = `${endpoints(ev)}${client}`;
+  const client = ev.conn ? clientLabel(ev.conn) : '';
+  const where = client ? `${endpoints(ev)} ${client.trimEnd()}` : endpoints(ev);
   const time = c.dim(clockTime(ev.at));
   if (ev.note === 'violation') {
     return `${time} ${where} ${c.yellow(`! ${ev.rule ? `[${ev.rule}] ` : ''}${ev.message}`)}\n`;

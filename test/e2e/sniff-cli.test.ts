@@ -231,6 +231,22 @@ describe('mqtt sniff summary', () => {
     expect(r.stderr).toMatch(/\d+ MQTT packets/);
   });
 
+  it('a large file read with stderr on a terminal shows a progress line there, erased before the summary', async () => {
+    const big = saved('big.pcap', stagedCapture((c) => {
+      c.send(true, enc({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'big' }));
+      const publish = enc({ cmd: 'publish', topic: 'big', payload: Buffer.alloc(60_000, 0x61), qos: 0, retain: false, dup: false });
+      for (let i = 0; i < 150; i++) c.send(true, publish);
+    }));
+    const run = (redirect: string) => runCmd('script', ['-qec', `${process.execPath} ${MQTT_BIN} sniff -r ${big} ${redirect}`, '/dev/null']);
+    const shown = (await run('> /dev/null')).stdout.toString();
+    expect(shown).toMatch(/\r\x1b\[K +\d+% [\d.]+ MB of 9\.\d MB, [\d,]+ MQTT packets/);
+    expect(shown).toMatch(/\r\x1b\[KSummary/);
+    // packet lines on the same terminal: no progress line to tear them
+    expect((await run('-c 3')).stdout.toString()).not.toMatch(/MB of/);
+    // -q: nothing on stderr
+    expect((await run('-q > /dev/null')).stdout.toString()).toBe('');
+  });
+
   it('--check exits 2 on violations and 0 on a clean capture; --no-packets leaves the violations', async () => {
     const bad = await runMqtt(['sniff', '-r', fixture('violations.pcap'), '--check', '--no-packets', '-q']);
     expect(bad.code).toBe(2);
