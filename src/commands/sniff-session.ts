@@ -11,6 +11,7 @@ import { CaptureFormatError } from '../sniff/capture-file-error.js';
 import { CaptureSaver } from '../sniff/capture-saver.js';
 import { runCaptureSource, type CaptureControl, type CaptureSource } from '../sniff/capture-source.js';
 import type { CapturedFrame } from '../sniff/frame.js';
+import { linkTypeText } from '../sniff/link-types.js';
 import { LiveCaptureError, type LiveCaptureFailure } from '../sniff/live-capture.js';
 import { ProtocolChecker } from '../sniff/protocol-checker.js';
 import type { SniffEvent } from '../sniff/sniff-events.js';
@@ -106,7 +107,7 @@ export async function runSniff(plan: SniffPlan): Promise<number> {
     onOpen: (linkType) => {
       saver?.start(linkType);
       // like tcpdump: tells the user (and tests) that frames are now being captured
-      process.stderr.write(`listening on ${live?.device}, link type ${linkType}${saver ? `, saving to ${saver.path}` : ''}\n`);
+      process.stderr.write(`listening on ${live?.device}, link type ${linkTypeText(linkType)}${saver ? `, saving to ${saver.path}` : ''}\n`);
     },
   };
   const stop = () => {

@@ -13,6 +13,12 @@ export const LINKTYPE = {
   RAW_ALT_14: 14,
 } as const;
 
+/** "EN10MB (1)": tcpdump's name and the number, for the "listening on" line. */
+export function linkTypeText(linkType: number): string {
+  const names: Record<number, string> = { 0: 'NULL', 1: 'EN10MB', 101: 'RAW', 108: 'LOOP', 113: 'LINUX_SLL', 276: 'LINUX_SLL2' };
+  return names[linkType] ? `${names[linkType]} (${linkType})` : String(linkType);
+}
+
 /** The link type strings `cap`'s open() returns, mapped to LINKTYPE numbers. */
 export function linkTypeFromCapName(name: string): number | undefined {
   switch (name) {

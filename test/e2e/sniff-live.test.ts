@@ -46,16 +46,16 @@ if (!blocker) {
     });
 
     /** mosquitto_pub once, QoS 1, after the sniffer said it is listening (no sleeps). */
-    async function publishWhenListening(sniff: Running, clientId: string): Promise<void> {
-      await sniff.waitForStderr(/^listening on lo/m);
+    async function publishWhenListening(sniff: Running, clientId: string, iface = 'lo'): Promise<void> {
+      await sniff.waitForStderr(new RegExp(`^listening on ${iface}, link type`, 'm'));
       const pub = await runCmd('mosquitto_pub', ['-p', String(broker.port), '-i', clientId, '-t', 'live/t', '-m', 'hello', '-q', '1']);
       expect(pub.code).toBe(0);
     }
 
-    it('mqtt sniff -i lo -c 5 port P: the mosquitto_pub conversation, as it happens', async () => {
+    it.each(['lo', 'any'])('mqtt sniff -i %s -c 5 port P: the mosquitto_pub conversation, as it happens', async (iface) => {
       const port = broker.port;
-      const sniff = spawnMqtt(['sniff', '-i', 'lo', '--json', '-c', '5', 'port', String(port)]);
-      await publishWhenListening(sniff, 'live-test');
+      const sniff = spawnMqtt(['sniff', '-i', iface, '--json', '-c', '5', 'port', String(port)]);
+      await publishWhenListening(sniff, 'live-test', iface);
       const result = await sniff.done;
       expect(result.code).toBe(0);
       const rows = jsonRows(result.stdout);
