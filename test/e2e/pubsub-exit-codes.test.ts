@@ -4,6 +4,7 @@
  * each run next to mosquitto_sub/mosquitto_pub with the same arguments and the same messages,
  * comparing exit code, stdout bytes and stderr.
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -194,9 +195,19 @@ describeIfTool(MOSQUITTO_PEERS, 'connection failures: same message, same exit co
   let open: Mosquitto;
   let closed: Mosquitto;
   let denying: Mosquitto;
+  let passwords: Mosquitto;
   beforeAll(async () => {
     open = await startMosquitto();
     closed = await startMosquitto({ listenerConfig: (port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous false'] });
+    passwords = await startMosquitto({
+      listenerConfig: (port, dir) => {
+        chmodSync(dir, 0o755);
+        const file = path.join(dir, 'passwd');
+        execFileSync('mosquitto_passwd', ['-c', '-b', file, 'alice', 's3cret:with spaces']);
+        chmodSync(file, 0o644);
+        return [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${file}`];
+      },
+    });
     // Mosquitto 2.0's acl_file does not check SUBSCRIBE (it filters at delivery): the dynamic
     // security plugin does, and with subscribe denied by default every filter gets 0x80/0x87;
     // publishing is denied too, which a v5 PUBACK reports as 0x87
@@ -216,7 +227,7 @@ describeIfTool(MOSQUITTO_PEERS, 'connection failures: same message, same exit co
     });
   });
   afterAll(async () => {
-    await Promise.all([open, closed, denying].map((b) => b?.stop()));
+    await Promise.all([open, closed, denying, passwords].map((b) => b?.stop()));
   });
 
   const sameBoth = async (kind: 'pub' | 'sub', args: string[]) => {
@@ -266,10 +277,40 @@ describeIfTool(MOSQUITTO_PEERS, 'connection failures: same message, same exit co
     expect(r.stderr).toMatch(/^Connection error: (Connection Refused: not authorised\.|Not authorized)\n/);
   });
 
-  it.each(['pub', 'sub'] as const)('%s: connection refused: "Error: Connection refused", exit 1', async (kind) => {
+  it.each(['pub', 'sub'] as const)('%s: connection refused: "Error: Connection refused", exit 1 (--quiet: no message)', async (kind) => {
     const port = await freePort();
-    const r = await sameBoth(kind, ['-h', '127.0.0.1', '-p', String(port), ...(kind === 'pub' ? msg : ['-t', 'ec/x'])]);
+    const args = ['-h', '127.0.0.1', '-p', String(port), ...(kind === 'pub' ? msg : ['-t', 'ec/x'])];
+    const r = await sameBoth(kind, args);
     expect(outcome(r)).toMatchObject({ code: 1, stdout: '', stderr: 'Error: Connection refused\n' });
+    const quiet = await sameBoth(kind, [...args, '--quiet']);
+    expect(outcome(quiet)).toMatchObject({ code: 1, stdout: '', stderr: '' });
+  });
+
+  describe('username and password (-u/-P and -L mqtt://user:pass@host:port/topic)', () => {
+    for (const version of VERSIONS) {
+      it(`${version.name}: the right password connects, a wrong one is refused with the CONNACK code`, async () => {
+        const V = version.args;
+        const t = `ec/${uniqueId('auth')}`;
+        const good = ['-u', 'alice', '-P', 's3cret:with spaces'];
+        const subs = await both((tool) => startSub(passwords, tool, [...at(passwords), ...V, ...good, '-t', t, '-C', '2', '-v']));
+        for (const tool of TOOLS) {
+          // -L splits user:password at the first ':' (no percent-decoding), so the password keeps its ':'
+          const url = `mqtt://alice:s3cret:with spaces@127.0.0.1:${passwords.port}/${t}`;
+          const pub = await runClient(tool, 'pub', ['-L', url, ...V, '-m', `by ${tool}`]);
+          expect(outcome(pub), tool).toMatchObject({ code: 0, stderr: '' });
+        }
+        const seen = await both((tool) => subs[tool].done);
+        expectSameOutcome(seen.mqtt, seen.mosquitto);
+        expect(seen.mqtt.stdout.toString()).toBe(`${t} by mosquitto\n${t} by mqtt\n`);
+
+        for (const kind of ['pub', 'sub'] as const) {
+          const bad = await sameBoth(kind, [...at(passwords), ...V, '-u', 'alice', '-P', 'wrong', ...(kind === 'pub' ? msg : ['-t', t])]);
+          // Mosquitto 2.0 answers a wrong password with "not authorised", not "bad user name or password"
+          expect(bad.code).toBe(V[1] === '5' ? 135 : 5);
+          expect(bad.stderr.split('\n')[0]).toMatch(/^Connection error: (Connection Refused: not authorised\.|Not authorized)$/);
+        }
+      });
+    }
   });
 
   it.each(['pub', 'sub'] as const)('%s: a host name that does not resolve: "Unable to connect (Lookup error.).", exit 1', async (kind) => {
