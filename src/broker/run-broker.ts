@@ -105,8 +105,10 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     },
     async close() {
       sys.stop();
-      await Promise.all(listeners.map((l) => l.close()));
+      // a listener's close waits for its open connections: stop accepting, then close the clients
+      const closing = listeners.map((l) => l.close());
       await broker.close();
+      await Promise.all(closing);
     },
   };
 }

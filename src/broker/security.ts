@@ -54,8 +54,10 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog): Prom
           client.username = client.info.certificateIdentity;
           return 0;
         }
-        // Mosquitto answers every authentication failure with "not authorised" (5 / 0x87)
-        return (await basicAuth(sec.options, sec.passwords, username, password)) ? 0 : 0x87;
+        // Mosquitto reads a zero-length password as none, which a password-file user never passes
+        // with; and it answers every authentication failure with "not authorised" (5 / 0x87)
+        const given = password && password.length > 0 ? password : undefined;
+        return (await basicAuth(sec.options, sec.passwords, username, given)) ? 0 : 0x87;
       },
       authorizePublish: (client, topic) => dollarTopicAllows(topic, 'write') && forListener(client).acl.canWrite(client.clientId, client.username, topic),
       authorizeSubscribe: (client, filter) => forListener(client).acl.canSubscribe(client.clientId, client.username, filter),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import type { Properties, ProtocolVersion, QoS } from '../../client/config.js';
+import { encodePacket } from '../../core/protocol/codec.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName } from '../../core/topic/validate.js';
 import { ClientState, type BrokerClient } from '../broker-client.js';
@@ -23,7 +24,11 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
   const version = (packet.protocolVersion ?? 4) as ProtocolVersion;
   client.protocolVersion = version;
   client.conn.protocolVersion = version;
+  // a CONNECT that does not conform closes the connection without CONNACK [MQTT-3.1.4-1]
+  // (v5 allows a CONNACK first; Mosquitto, like us, just closes)
+  checkConnectPacket(packet, version);
   const props = (packet.properties ?? {}) as Properties;
+  const security = client.info.listener.security;
   let clientId = packet.clientId ?? '';
   const clean = packet.clean !== false;
   let assigned: string | undefined;
@@ -33,20 +38,28 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
       // [MQTT-3.1.3-8] a zero-length id needs clean session (and 3.1 requires an id)
       return refuse(client, 0x85, 'empty client id');
     }
-    clientId = assigned = `auto-${randomUUID().toUpperCase()}`;
+    // allow_zero_length_clientid false: Mosquitto answers 2 (identifier rejected), v5 0x80
+    if (security && !security.allowZeroLengthClientId) return refuse(client, 0x80, 'empty client id not allowed', 2);
+    clientId = assigned = `${security?.autoIdPrefix ?? 'auto-'}${randomUUID().toUpperCase()}`;
   }
   if (props.authenticationMethod !== undefined) return refuse(client, 0x8c, 'extended authentication is not supported');
 
   let will: BrokerClient['will'];
   if (packet.will) {
-    if (validateTopicName(packet.will.topic) !== null) return refuse(client, 0x90, 'invalid will topic');
+    const topicError = validateTopicName(packet.will.topic);
+    if (topicError !== null) throw new ProtocolError(`invalid will topic: ${topicError}`, topicError.includes('U+0000') ? 0x81 : 0x90);
     const willProps = (packet.will.properties ?? {}) as Properties;
     if ((packet.will.qos ?? 0) > 2) throw new ProtocolError('will QoS 3', 0x81);
     if (packet.will.retain && !broker.limits.retainAvailable) return refuse(client, 0x9a, 'retain not supported');
+    const payload = Buffer.isBuffer(packet.will.payload) ? packet.will.payload : Buffer.from(packet.will.payload ?? '');
+    // message_size_limit applies to wills as to PUBLISH payloads (Mosquitto: 0x95, 3.1.1 code 5)
+    if (broker.limits.messageSizeLimit > 0 && payload.length > broker.limits.messageSizeLimit) {
+      return refuse(client, 0x95, `will payload of ${payload.length} bytes is above message_size_limit`);
+    }
     will = {
       message: {
         topic: packet.will.topic,
-        payload: Buffer.isBuffer(packet.will.payload) ? packet.will.payload : Buffer.from(packet.will.payload ?? ''),
+        payload,
         qos: (packet.will.qos ?? 0) as QoS,
         retain: !!packet.will.retain,
         senderId: clientId,
@@ -101,6 +114,31 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
     if (typeof props.maximumPacketSize === 'number') client.maximumPacketSize = props.maximumPacketSize;
   }
 
+  const connack: IConnackPacket = { cmd: 'connack', sessionPresent: false };
+  if (version === 5) {
+    connack.reasonCode = 0;
+    // Mosquitto's order (properties are written in insertion order), which byte-exact clients and
+    // test suites see; Receive Maximum is left out when unlimited, its default being 65535
+    const cp: NonNullable<IConnackPacket['properties']> = {};
+    if (broker.limits.topicAliasMaximum > 0) cp.topicAliasMaximum = broker.limits.topicAliasMaximum;
+    if (serverKeepAlive !== undefined) cp.serverKeepAlive = serverKeepAlive;
+    if (assigned) cp.assignedClientIdentifier = assigned;
+    if (!broker.limits.retainAvailable) cp.retainAvailable = false;
+    if (broker.limits.maxPacketSize !== undefined) cp.maximumPacketSize = broker.limits.maxPacketSize;
+    if (broker.limits.maxInflightMessages > 0) cp.receiveMaximum = broker.limits.maxInflightMessages;
+    connack.properties = cp;
+    // [MQTT-3.1.2-24] nothing larger than the client's Maximum Packet Size, the CONNACK included:
+    // when even that does not fit, close before the session is touched (Mosquitto does the same)
+    if (client.maximumPacketSize < MAX_CONNACK_SIZE && encodePacket(connack, 5).length > client.maximumPacketSize) {
+      broker.log.notice(`Client ${client.address} refused: its Maximum Packet Size (${client.maximumPacketSize}) cannot hold a CONNACK.`);
+      client.state = ClientState.Closed;
+      void client.conn.end();
+      return;
+    }
+  } else {
+    connack.returnCode = 0;
+  }
+
   // session takeover [MQTT-3.1.4-3]: the old connection goes, with 0x8E for a v5 client
   const existing = broker.sessions.get(clientId);
   if (existing?.client) {
@@ -133,21 +171,8 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   broker.stats.clientsTotalEver++;
   broker.stats.clientsMaximum = Math.max(broker.stats.clientsMaximum, broker.connectedCount);
 
-  const connack: IConnackPacket = { cmd: 'connack', sessionPresent };
-  if (version === 5) {
-    connack.reasonCode = 0;
-    const cp: NonNullable<IConnackPacket['properties']> = {
-      topicAliasMaximum: broker.limits.topicAliasMaximum,
-      receiveMaximum: broker.limits.maxInflightMessages || 65535,
-    };
-    if (assigned) cp.assignedClientIdentifier = assigned;
-    if (serverKeepAlive !== undefined) cp.serverKeepAlive = serverKeepAlive;
-    if (broker.limits.maxPacketSize !== undefined) cp.maximumPacketSize = broker.limits.maxPacketSize;
-    if (!broker.limits.retainAvailable) cp.retainAvailable = false;
-    connack.properties = cp;
-  } else {
-    connack.returnCode = 0;
-  }
+  // MQTT 3.1 has no session present flag: its CONNACK's first byte is reserved, always 0
+  connack.sessionPresent = sessionPresent && version !== 3;
   client.send(connack);
   broker.log.notice(
     `New client connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${packet.username ? `, u'${packet.username}'` : ''}).`,
@@ -155,14 +180,103 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   if (sessionPresent) broker.resumeSession(session, client);
 }
 
-/** CONNACK with a failure code in the client's protocol, then close [MQTT-3.2.2-5]. */
-function refuse(client: BrokerClient, v5Code: number, why: string): void {
+/** A v5 CONNACK this size or larger is never built (properties are few): clients allowing more need no check. */
+const MAX_CONNACK_SIZE = 1024;
+
+/**
+ * CONNACK with a failure code in the client's protocol, then close [MQTT-3.2.2-5]. The 3.1/3.1.1
+ * code is the v5 code's equivalent unless given.
+ */
+function refuse(client: BrokerClient, v5Code: number, why: string, v3Code?: number): void {
   const v5 = client.protocolVersion === 5;
   const packet: IConnackPacket = v5
     ? { cmd: 'connack', sessionPresent: false, reasonCode: v5Code }
-    : { cmd: 'connack', sessionPresent: false, returnCode: V3_EQUIVALENT[v5Code] ?? 5 };
+    : { cmd: 'connack', sessionPresent: false, returnCode: v3Code ?? V3_EQUIVALENT[v5Code] ?? 5 };
   client.send(packet);
   client.broker.log.notice(`Client ${client.address} refused: ${why}.`);
   client.state = ClientState.Closed;
   void client.conn.end();
+}
+
+/**
+ * What mqtt-packet's parser lets through but the spec does not. U+0000 in the client id or user
+ * name [MQTT-1.5.4-2]; a password without a user name before v5 [MQTT-3.1.2-22]; v5 Receive
+ * Maximum or Maximum Packet Size 0 [MQTT-3.1.2 (protocol errors)]; and bytes the fields do not
+ * account for: the parser ignores what follows the last field its flags announce (a user name
+ * whose flag was cleared), replaces ill-formed UTF-8 [MQTT-1.5.4-1] and keeps one of a repeated
+ * property, so the Remaining Length must be exactly what the decoded fields take.
+ */
+function checkConnectPacket(packet: IConnectPacket, version: ProtocolVersion): void {
+  if (packet.clientId?.includes('\u0000')) throw new ProtocolError('client id contains U+0000', 0x81);
+  if (packet.username?.includes('\u0000')) throw new ProtocolError('user name contains U+0000', 0x81);
+  if (version !== 5 && packet.password !== undefined && packet.username === undefined) {
+    throw new ProtocolError('password without user name', 0x82);
+  }
+  if (version === 5) {
+    const p = packet.properties;
+    if (p?.receiveMaximum === 0) throw new ProtocolError('Receive Maximum 0', 0x82);
+    if (p?.maximumPacketSize === 0) throw new ProtocolError('Maximum Packet Size 0', 0x82);
+  }
+  const length = (packet as { length?: number }).length;
+  if (typeof length !== 'number') return;
+  const expected = connectRemainingLength(packet, version);
+  if (expected !== undefined && expected !== length) {
+    throw new ProtocolError(`CONNECT of ${length} bytes whose fields take ${expected}`, 0x81);
+  }
+}
+
+const hasProperties = (p: object | undefined): boolean => p !== undefined && Object.keys(p).length > 0;
+
+/** The Remaining Length a CONNECT with these fields has; undefined when it cannot be told. */
+function connectRemainingLength(packet: IConnectPacket, version: ProtocolVersion): number | undefined {
+  const v5 = version === 5;
+  const str = (s: string | undefined) => (s === undefined ? 0 : 2 + Buffer.byteLength(s));
+  const bin = (b: Buffer | string | undefined) => (b === undefined ? 0 : 2 + (typeof b === 'string' ? Buffer.byteLength(b) : b.length));
+  const protocolId = packet.protocolId ?? (version === 3 ? 'MQIsdp' : 'MQTT');
+  let n = str(protocolId) + 4 + str(packet.clientId ?? '');
+  if (v5) {
+    const own = propertySection(packet.properties, false);
+    if (own === undefined) return undefined;
+    n += own;
+  }
+  if (packet.will) {
+    n += str(packet.will.topic) + bin(packet.will.payload);
+    if (v5) {
+      const will = propertySection(packet.will.properties, true);
+      if (will === undefined) return undefined;
+      n += will;
+    }
+  }
+  if (packet.username !== undefined) n += str(packet.username);
+  if (packet.password !== undefined) n += bin(packet.password);
+  return n;
+}
+
+/**
+ * Bytes a v5 property section takes, length included: 1 when empty, else counted by encoding a
+ * minimal CONNECT that carries just these properties (as its own, or as its will's).
+ */
+function propertySection(properties: object | undefined, ofWill: boolean): number | undefined {
+  if (properties === undefined || Object.keys(properties).length === 0) return 1;
+  const minimal = {
+    cmd: 'connect' as const,
+    protocolId: 'MQTT' as const,
+    protocolVersion: 5 as const,
+    clean: true,
+    keepalive: 0,
+    clientId: '',
+    ...(ofWill ? { will: { topic: 'a', payload: Buffer.alloc(0), qos: 0 as const, retain: false, properties } } : { properties }),
+  };
+  let frame: Buffer;
+  try {
+    frame = encodePacket(minimal as IConnectPacket, 5);
+  } catch {
+    return undefined;
+  }
+  let i = 1;
+  while (i < frame.length && (frame[i]! & 0x80) !== 0) i++;
+  const remaining = frame.length - i - 1;
+  // protocol name 6, level/flags/keep alive 4, client id 2; a will adds its topic 3 and payload 2
+  // plus the connection's own empty property section 1
+  return ofWill ? remaining - 6 - 4 - 1 - 2 - 3 - 2 : remaining - 6 - 4 - 2;
 }

@@ -16,6 +16,8 @@ export function handleSubscribe(client: BrokerClient, packet: ISubscribePacket):
   const subscriptionId = typeof packet.properties?.subscriptionIdentifier === 'number' ? packet.properties.subscriptionIdentifier : undefined;
   // [MQTT-3.8.3-3] at least one filter
   if (!packet.subscriptions || packet.subscriptions.length === 0) throw new ProtocolError('SUBSCRIBE without filters', 0x82);
+  // [MQTT-1.5.4-2] a UTF-8 string with U+0000 makes the packet malformed: close, not a failure code
+  for (const s of packet.subscriptions) if (s.topic.includes('\u0000')) throw new ProtocolError('topic filter contains U+0000', 0x81);
 
   const granted: number[] = [];
   const retainedToSend: Array<{ sub: Subscription }> = [];

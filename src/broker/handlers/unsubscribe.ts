@@ -1,10 +1,21 @@
 import type { IUnsubscribePacket } from 'mqtt-packet';
+import { ProtocolError } from '../../core/protocol/errors.js';
 import type { BrokerClient } from '../broker-client.js';
 
 /** UNSUBSCRIBE [MQTT-3.10]: v5 says per filter whether a subscription existed (0x11 if not). */
 export function handleUnsubscribe(client: BrokerClient, packet: IUnsubscribePacket): void {
   const session = client.session!;
-  const codes = packet.unsubscriptions.map((filter) => (client.broker.removeSubscription(session, filter) ? 0x00 : 0x11));
-  if (client.protocolVersion === 5) client.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: codes, properties: {} } as never);
+  const v5 = client.protocolVersion === 5;
+  const filters = packet.unsubscriptions ?? [];
+  if (filters.length === 0) {
+    // [MQTT-3.10.3-2] at least one filter; a v5 packet that ends after its packet id lacks even the
+    // property length, and is malformed rather than a protocol error
+    const remaining = (packet as { length?: number }).length;
+    throw new ProtocolError('UNSUBSCRIBE without filters', v5 && remaining !== undefined && remaining < 3 ? 0x81 : 0x82);
+  }
+  // [MQTT-1.5.4-2] U+0000 in a UTF-8 string makes the packet malformed
+  if (filters.some((f) => f.includes('\u0000'))) throw new ProtocolError('topic filter contains U+0000', 0x81);
+  const codes = filters.map((filter) => (client.broker.removeSubscription(session, filter) ? 0x00 : 0x11));
+  if (v5) client.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: codes, properties: {} } as never);
   else client.send({ cmd: 'unsuback', messageId: packet.messageId! } as never);
 }
