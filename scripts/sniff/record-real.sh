@@ -1,22 +1,13 @@
 #!/bin/sh
 # Records test/fixtures/sniff/real-mosquitto.pcap: mosquitto_sub and mosquitto_pub (3.1.1 and 5,
 # QoS 0-2, retained, a `-l` burst, a 20 kB payload over 1500-byte segments) talking to a Mosquitto
-# in a private network namespace, so nothing else is on loopback. Needs root, mosquitto, tcpdump.
+# (see capture-lib.sh for the namespace and the lo it sets up). Needs root, mosquitto, tcpdump.
 # Run as: unshare --net sh scripts/sniff/record-real.sh
 set -eu
 out="$(cd "$(dirname "$0")/../.." && pwd)/test/fixtures/sniff/real-mosquitto.pcap"
-work=$(mktemp -d)
-trap 'kill $broker $dump 2>/dev/null || true; rm -rf "$work"' EXIT
-ip link set lo up
-# many small segments, as on a real network
-ip link set lo mtu 1500 gso_max_size 1500 gso_max_segs 1
-printf 'listener 1883 127.0.0.1\nallow_anonymous true\n' > "$work/m.conf"
-mosquitto -c "$work/m.conf" 2>"$work/broker.log" &
-broker=$!
-until grep -q running "$work/broker.log"; do sleep 0.05; done
-tcpdump -i lo --immediate-mode -B 262144 -s 0 -w "$work/cap.pcap" 'tcp port 1883' 2>"$work/dump.log" &
-dump=$!
-until grep -q listening "$work/dump.log"; do sleep 0.05; done
+. "$(dirname "$0")/capture-lib.sh"
+start_broker
+start_capture "$work/cap.pcap"
 mosquitto_sub -i real-sub -t 'real/#' -q 2 -C 105 > "$work/sub.out" &
 sub=$!
 until grep -q 'real-sub' "$work/broker.log"; do sleep 0.05; done
@@ -27,9 +18,6 @@ mosquitto_pub -i real-v5 -V 5 -t real/v5 -m five -q 1 -D publish user-property k
 head -c 20000 /dev/zero | tr '\0' 'x' | mosquitto_pub -i real-big -t real/big -s
 seq 1 100 | mosquitto_pub -i real-burst -t real/burst -l
 wait $sub
-# tcpdump writes its tail late: let it catch up before stopping it
-sleep 1
-kill $dump
-wait $dump || true
+stop_capture "$work/cap.pcap"
 cp "$work/cap.pcap" "$out"
 echo "wrote $out ($(wc -c < "$out") bytes)"
