@@ -293,7 +293,7 @@ complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l show-passwords -d 'print CONNE
 complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l check -d 'check the packets against the protocol\'s rules and flag violations'
 complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l summary -d 'print the summary on stdout instead of stderr'
 complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l no-summary -d 'no summary at the end'
-complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -s q -l quiet -d 'nothing on stderr but errors and warnings: no summary, no progress'
+complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -s q -l quiet -d 'no summary and no progress line on stderr'
 complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l no-packets -d 'print no packet lines'
 complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l no-color -d 'no colours even on a terminal'
 complete -c mqtt -n '__mqtt_is \'mqtt sniff\'' -l help -d 'show help'

@@ -97,7 +97,7 @@ export function sniffCommand(): Command {
     .option('--check', 'check the packets against the protocol\'s rules and flag violations (exit 2 if any)')
     .option('--summary', 'print the summary on stdout (JSON with --json) instead of stderr')
     .option('--no-summary', 'no summary at the end')
-    .option('-q, --quiet', 'nothing on stderr but errors and warnings: no summary, no progress')
+    .option('-q, --quiet', 'no summary and no progress line on stderr')
     .option('--no-packets', 'print no packet lines (only notes, violations and the summary)')
     .addOption(new Option('--no-color', 'no colours even on a terminal'))
     .addHelpText('after', SNIFF_HELP)
