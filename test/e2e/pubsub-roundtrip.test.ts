@@ -245,6 +245,23 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
     expectSameOutcome(r.mqtt, r.mosquitto);
   });
 
+  it('-d numbers a series of publishes as libmosquitto does (-l and --repeat, QoS 0 and 1, retained)', async () => {
+    for (const [args, input, count] of [
+      [['-l'], 'a\nb\nc\n', 3],
+      [['-l', '-q', '1', '-r'], 'a\n\nc', 3],
+      [['-m', 'x', '--repeat', '3', '-r'], '', 3],
+      [['-n', '--repeat', '2', '-q', '2', '-V', '5'], '', 2],
+    ] as const) {
+      const r = await both(async (tool) => {
+        const id = uniqueId(`series-${tool}`);
+        const o = await pubObserved(tool, [...args, '-d', '-i', id], [['-C', String(count)]], { input });
+        return { ...o, debug: debugLines(o, id) };
+      });
+      expect(r.mqtt.debug, args.join(' ')).toBe(r.mosquitto.debug);
+      expectSameOutcome(r.mqtt.seen[0]!, r.mosquitto.seen[0]!);
+    }
+  });
+
   it('-D publish topic-alias with --repeat: the first publish names the topic, later ones only the alias; all arrive', async () => {
     const r = await both(async (tool) => {
       const id = uniqueId(`alias-${tool}`);
