@@ -52,7 +52,7 @@ function onStreamClose(this: OwnedStream): void {
   this[kConnection]!.onClosed();
 }
 function onStreamEnd(this: OwnedStream): void {
-  // the peer closed its side: MQTT has no half-open use, finish ours too, after what this tick
+  // the peer closed its side: MQTT has no half-open use, finish ours too, after what is still
   // queued (the answer to its last packet)
   this[kConnection]!.flush();
   this.end();
@@ -77,14 +77,15 @@ function onDecodeError(this: ConnectionDecoderOptions, err: ProtocolError): void
 }
 
 /**
- * Connections written to in this tick, flushed together by one nextTick callback: a fan-out writes
- * to many connections per tick, and a closure and a tick entry per connection per tick showed
- * in profiles.
+ * Connections written to since the last flush, flushed together once the event loop has run the
+ * I/O callbacks of this turn (setImmediate): the packets that several readable sockets produce
+ * for one subscriber (fan-in) then leave in one write instead of one per socket read, and a
+ * fan-out costs no closure or tick entry per connection.
  */
 const pendingConnections: Connection[] = [];
 
 function scheduleFlush(conn: Connection): void {
-  if (pendingConnections.push(conn) === 1) process.nextTick(flushAll);
+  if (pendingConnections.push(conn) === 1) setImmediate(flushAll);
 }
 
 function flushAll(): void {
@@ -93,13 +94,13 @@ function flushAll(): void {
   pendingConnections.length = 0;
 }
 
-/** Above this many bytes a tick's packets go to the socket as they are instead of being copied into one buffer. */
+/** Above this many bytes the queued packets go to the socket as they are instead of being copied into one buffer. */
 const COALESCE_LIMIT = 64 * 1024;
 
 /**
  * One MQTT byte stream: decodes incoming packets, encodes outgoing ones, and batches the writes
- * made in one tick into one write of one buffer at the next tick, so streams of small packets do
- * not cost a syscall each, nor the stream's bookkeeping per packet that cork() would keep.
+ * made in one turn of the event loop into one write of one buffer, so streams of small packets
+ * do not cost a syscall each, nor the stream's bookkeeping per packet that cork() would keep.
  */
 export class Connection extends EventEmitter<ConnectionEvents> {
   state = ConnectionState.Open;
@@ -112,7 +113,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   readonly owner: ConnectionOwner | undefined;
   /** @internal */
   closeError: Error | undefined;
-  /** packets queued in this tick: the first alone, all of them in `outList` once there are two */
+  /** packets queued since the last flush: the first alone, all of them in `outList` once there are two */
   private outFirst: Buffer | undefined;
   private outList: Buffer[] | undefined;
   private outBytes = 0;
@@ -157,7 +158,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.outBytes + this.stream.writableLength < this.stream.writableHighWaterMark;
   }
 
-  /** @internal Writes what this tick queued. */
+  /** @internal Writes what is queued. */
   flush(): void {
     const first = this.outFirst;
     if (first === undefined) return;
@@ -179,7 +180,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Resolves when the stream can take more data. */
   drained(): Promise<void> {
-    // a caller looping on resolved promises never lets the next tick come: hand over now
+    // a caller looping on resolved promises never lets the event loop turn: hand over now
     if (this.outBytes >= this.stream.writableHighWaterMark) this.flush();
     if (!this.stream.writableNeedDrain || this.state === ConnectionState.Closed) return Promise.resolve();
     return new Promise((resolve) => {
