@@ -18,8 +18,11 @@ const V3_EQUIVALENT: Record<number, number> = { 0x85: 2, 0x86: 4, 0x87: 5, 0x88:
 export function handleConnect(client: BrokerClient, packet: IConnectPacket): void {
   const broker = client.broker;
   if (client.state !== ClientState.AwaitingConnect) {
-    // [MQTT-3.1.0-2] a second CONNECT is a protocol violation
-    throw new ProtocolError('second CONNECT', 0x82);
+    // [MQTT-3.1.0-2] a second CONNECT is a protocol violation that closes the connection; like
+    // Mosquitto, without a DISCONNECT (the spec names none for an error in a CONNECT)
+    broker.log.notice(`Bad client ${client.clientId} sending multiple CONNECT messages.`);
+    client.close();
+    return;
   }
   const version = (packet.protocolVersion ?? 4) as ProtocolVersion;
   client.protocolVersion = version;
@@ -144,17 +147,21 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   if (existing?.client) {
     const old = existing.client;
     existing.client = undefined;
-    old.normalDisconnect = clean; // its will is moot only when the new client resumes the session
+    // the old session ends here when the new connection starts clean or when it was to last only
+    // as long as its connection (expiry 0, or clean session in 3.1.1): then the old will goes out
+    // now; when the session carries on, the will is moot (Mosquitto does the same)
+    const sessionEnds = clean || existing.expiryInterval === 0;
+    old.normalDisconnect = sessionEnds;
     old.disconnect(0x8e, 'Session taken over');
     old.close();
-    if (old.will && clean) broker.scheduleWill(old.clientId, old.will, 0);
+    if (old.will && sessionEnds) broker.scheduleWill(old.clientId, old.will, 0);
     old.will = undefined;
   }
   broker.cancelWill(clientId);
 
   let session = existing;
   let sessionPresent = false;
-  if (session && !clean && session.state !== SessionState.Ended) {
+  if (session && !clean && session.state !== SessionState.Ended && session.expiryInterval !== 0) {
     sessionPresent = true;
     clearTimeout(session.expiryTimer);
   } else {
