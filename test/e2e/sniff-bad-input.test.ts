@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -148,15 +147,10 @@ describe('mqtt sniff when live capture cannot work: one clear line and a distinc
   });
 
   it.runIf(capLoads())('no permission (not root, no CAP_NET_RAW): exit 5', async () => {
-    // as root, become nobody for this one run; otherwise we are already unprivileged
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = await new Promise<RunResult>((resolve) => {
-      const p = spawn(process.execPath, [MQTT_BIN, 'sniff', '-i', 'lo'], { cwd: ROOT, ...asNobody, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      p.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.alloc(0), stderr }));
-    });
-    const [code, line] = failure(r);
+    // as root, the same run without CAP_NET_RAW (setpriv, util-linux); otherwise we are already unprivileged
+    const unprivileged = process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-net_raw', '--inh-caps', '-net_raw'] : [];
+    const [cmd, ...args] = [...unprivileged, process.execPath, MQTT_BIN, 'sniff', '-i', 'lo'];
+    const [code, line] = failure(await runCmd(cmd!, args));
     expect(code).toBe(5);
     expect(line).toMatch(/^Error: cannot capture on lo: permission denied \(live capture needs root or CAP_NET_RAW/);
   });
