@@ -61,62 +61,57 @@ function fail(message) {
 const base = baseBinary();
 // blob and config in a fresh folder: builds running side by side (tests) do not collide
 const work = mkdtempSync(join(tmpdir(), 'mqtt-sea-'));
+let assets;
+try {
+  assets = await buildInto(work);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 
-const main = join(work, 'main.cjs');
-// A SEA's require() loads built-ins only and warns on the first other name, even inside the
-// try/catch of an optional module (debug's supports-color, ws's bufferutil): give the bundle a
-// require that fails quietly, as a missing module does.
-const builtinsOnly = `(function (id) {
+async function buildInto(work) {
+  const main = join(work, 'main.cjs');
+  // A SEA's require() loads built-ins only and warns on the first other name, even inside the
+  // try/catch of an optional module (debug's supports-color, ws's bufferutil): give the bundle a
+  // require that fails quietly, as a missing module does.
+  const builtinsOnly = `(function (id) {
   if (require('node:module').isBuiltin(id)) return require(id);
   throw Object.assign(new Error("Cannot find module '" + id + "' (a single executable has built-in modules only)"), { code: 'MODULE_NOT_FOUND' });
 })`;
-writeFileSync(main, `(function (require) {\n${readFileSync(BUNDLE, 'utf8')}\n;${runnerFromBin()}})(${builtinsOnly});\n`);
+  writeFileSync(main, `(function (require) {\n${readFileSync(BUNDLE, 'utf8')}\n;${runnerFromBin()}})(${builtinsOnly});\n`);
 
-const assets = { 'mqtt.cjs': BUNDLE };
-if (withCap && existsSync(CAP_NODE)) assets['cap.node'] = CAP_NODE;
-else if (withCap) console.warn('build-binary: cap.node is not built (apt-get install libpcap-dev && npm rebuild cap): the binary will read capture files but not capture live');
+  const assets = { 'mqtt.cjs': BUNDLE };
+  if (withCap && existsSync(CAP_NODE)) assets['cap.node'] = CAP_NODE;
+  else if (withCap) console.warn('build-binary: cap.node is not built (apt-get install libpcap-dev && npm rebuild cap): the binary will read capture files but not capture live');
 
-const blob = join(work, 'sea-prep.blob');
-const config = join(work, 'sea-config.json');
-writeFileSync(
-  config,
-  JSON.stringify(
-    {
-      main,
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useCodeCache: true,
-      // a snapshot would freeze chalk's colour detection at build time
-      useSnapshot: false,
-      assets,
-    },
-    null,
-    2,
-  ),
-);
-// its output ("Wrote single executable preparation blob…") only matters when it fails
-const prep = spawnSync(base.file, ['--experimental-sea-config', config], { encoding: 'utf8' });
-if (prep.status !== 0) fail(`${base.file} --experimental-sea-config failed:\n${prep.stdout}${prep.stderr}${prep.error ?? ''}`);
+  const blob = join(work, 'sea-prep.blob');
+  const config = join(work, 'sea-config.json');
+  // a snapshot (useSnapshot) would freeze chalk's colour detection at build time
+  const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false, assets };
+  writeFileSync(config, JSON.stringify(seaConfig, null, 2));
+  // its output ("Wrote single executable preparation blob…") only matters when it fails
+  const prep = spawnSync(base.file, ['--experimental-sea-config', config], { encoding: 'utf8' });
+  if (prep.status !== 0) throw new Error(`${base.file} --experimental-sea-config failed:\n${prep.stdout}${prep.stderr}${prep.error ?? ''}`);
 
-mkdirSync(dirname(out), { recursive: true });
-rmSync(out, { force: true });
-copyFileSync(base.file, out);
-chmodSync(out, 0o755);
-try {
-  // symbols only: .dynsym stays, so native addons (cap.node) still link against node
-  execFileSync('strip', [out], { stdio: 'ignore' });
-} catch {
-  console.warn('build-binary: strip is not available; the binary keeps its symbols (about 12 MB more)');
-}
-const { inject } = require('postject');
-const warn = console.warn;
-// LIEF (inside postject) notes every section name that strip dropped from the string table: noise
-console.warn = (...args) => /^warning: Can't find string offset/.test(String(args[0])) || warn(...args);
-try {
-  await inject(out, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
-} finally {
-  console.warn = warn;
-  rmSync(work, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  rmSync(out, { force: true });
+  copyFileSync(base.file, out);
+  chmodSync(out, 0o755);
+  try {
+    // symbols only: .dynsym stays, so native addons (cap.node) still link against node
+    execFileSync('strip', [out], { stdio: 'ignore' });
+  } catch {
+    console.warn('build-binary: strip is not available; the binary keeps its symbols (about 12 MB more)');
+  }
+  const { inject } = require('postject');
+  const warn = console.warn;
+  // LIEF (inside postject) notes every section name that strip dropped from the string table: noise
+  console.warn = (...args) => /^warning: Can't find string offset/.test(String(args[0])) || warn(...args);
+  try {
+    await inject(out, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+  } finally {
+    console.warn = warn;
+  }
+  return assets;
 }
 
 const mb = (statSync(out).size / 1e6).toFixed(1);

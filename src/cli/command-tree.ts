@@ -94,7 +94,7 @@ function optionValue(option: Option, name: string | undefined): ValueHint {
   if (name === undefined) return { kind: 'text' };
   if (option.argChoices) return { kind: 'choices', values: option.argChoices };
   const key = option.long ?? option.short ?? '';
-  const values = OPTION_VALUES[key] ?? (option.long ? undefined : OPTION_VALUES[option.short ?? '']);
+  const values = OPTION_VALUES[key];
   if (values) return { kind: 'choices', values };
   return OPTION_KINDS[key] ?? PLACEHOLDER_KINDS[name] ?? { kind: 'text' };
 }
