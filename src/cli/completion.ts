@@ -189,7 +189,7 @@ function zshCommand(cmd: TreeCommand): string {
       const position = a.variadic ? '*' : String(i + 1);
       specs.push(`'${position}:${a.name}:${zshAction(a.value)}'`);
     });
-    lines.push(specs.length ? `    _arguments -S \\\n        ${specs.join(' \\\n        ')}` : '    _message "no arguments"');
+    lines.push(`    _arguments -S${specs.map((spec) => ` \\\n        ${spec}`).join('')}`);
   }
   lines.push('}');
   return lines.join('\n');
