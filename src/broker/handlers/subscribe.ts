@@ -14,6 +14,8 @@ export function handleSubscribe(client: BrokerClient, packet: ISubscribePacket):
   const session = client.session!;
   const v5 = client.protocolVersion === 5;
   const subscriptionId = typeof packet.properties?.subscriptionIdentifier === 'number' ? packet.properties.subscriptionIdentifier : undefined;
+  // [MQTT-2.3.1-1] (v5 [MQTT-2.2.1-3]) a non-zero packet identifier; Mosquitto calls 0 malformed
+  if (!packet.messageId) throw new ProtocolError('SUBSCRIBE with packet identifier 0', 0x81);
   // [MQTT-3.8.3-3] at least one filter
   if (!packet.subscriptions || packet.subscriptions.length === 0) throw new ProtocolError('SUBSCRIBE without filters', 0x82);
   // [MQTT-1.5.4-2] a UTF-8 string with U+0000 makes the packet malformed: close, not a failure code

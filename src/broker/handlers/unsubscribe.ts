@@ -6,6 +6,8 @@ import type { BrokerClient } from '../broker-client.js';
 export function handleUnsubscribe(client: BrokerClient, packet: IUnsubscribePacket): void {
   const session = client.session!;
   const v5 = client.protocolVersion === 5;
+  // [MQTT-2.3.1-1] (v5 [MQTT-2.2.1-3]) a non-zero packet identifier; Mosquitto calls 0 malformed
+  if (!packet.messageId) throw new ProtocolError('UNSUBSCRIBE with packet identifier 0', 0x81);
   const filters = packet.unsubscriptions ?? [];
   if (filters.length === 0) {
     // [MQTT-3.10.3-2] at least one filter; a v5 packet that ends after its packet id lacks even the
