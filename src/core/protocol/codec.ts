@@ -238,30 +238,27 @@ export function decodeConnect311(buf: Buffer, offset: number, size: number): Pac
   if ((protocolVersion !== 3 && protocolVersion !== 4) || (flags & 0x3d) !== 0) return undefined;
   const keepalive = (buf[pos + 2]! << 8) | buf[pos + 3]!;
   pos += 4;
-  const field = (): number => {
-    if (pos + 2 > end) return -1;
-    const len = (buf[pos]! << 8) | buf[pos + 1]!;
-    if (pos + 2 + len > end) return -1;
-    pos += 2 + len;
-    return len;
+  // the next length-prefixed field, as [fieldStart, pos); false when it runs past the packet
+  let fieldStart = 0;
+  const field = (): boolean => {
+    if (pos + 2 > end) return false;
+    fieldStart = pos + 2;
+    const fieldEnd = fieldStart + ((buf[pos]! << 8) | buf[pos + 1]!);
+    if (fieldEnd > end) return false;
+    pos = fieldEnd;
+    return true;
   };
-  const idAt = pos + 2;
-  const clientIdLen = field();
-  if (clientIdLen < 0) return undefined;
-  const clientId = buf.toString('utf8', idAt, idAt + clientIdLen);
+  if (!field()) return undefined;
+  const clientId = buf.toString('utf8', fieldStart, pos);
   let username: string | undefined;
   let password: Buffer | undefined;
   if (flags & 0x80) {
-    const at = pos + 2;
-    const len = field();
-    if (len < 0) return undefined;
-    username = buf.toString('utf8', at, at + len);
+    if (!field()) return undefined;
+    username = buf.toString('utf8', fieldStart, pos);
   }
   if (flags & 0x40) {
-    const at = pos + 2;
-    const len = field();
-    if (len < 0) return undefined;
-    password = buf.subarray(at, at + len);
+    if (!field()) return undefined;
+    password = buf.subarray(fieldStart, pos);
   }
   // trailing bytes: mqtt-packet ignores them; rare enough to leave to it
   if (pos !== end) return undefined;
