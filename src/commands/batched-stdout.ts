@@ -37,4 +37,15 @@ export class BatchedStdout {
     this.chunks = [];
     this.stream.write(data);
   }
+
+  /**
+   * Flushes and resolves once everything written so far has reached the pipe or file: the caller
+   * may exit the process next, and a pipe whose reader is slower than us (a 2 MB message into
+   * `| consumer`) still holds the rest in Node's buffer.
+   */
+  finish(): Promise<void> {
+    this.flush();
+    if (this.failed || this.stream.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => this.stream.write(Buffer.alloc(0), () => resolve()));
+  }
 }

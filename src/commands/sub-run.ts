@@ -61,7 +61,7 @@ export async function runSub(cfg: SubConfig): Promise<number> {
           client.destroy();
         }
       } else client.destroy();
-      out.flush();
+      await out.finish();
       if (opts.message) reportError(clientCfg, opts.message);
       resolve(code);
     };

@@ -135,6 +135,21 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
     expect(r.seen[1]!.stdout.equals(Buffer.concat([ALL_BYTES, Buffer.from('\n')]))).toBe(true);
   });
 
+  it('a 2 MB payload (-f) to a UTF-8 topic arrives byte-exact at mosquitto_sub and mqtt sub', async () => {
+    const big = Buffer.alloc(2 * 1024 * 1024);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
+    const bigFile = path.join(dir, 'big.bin');
+    writeFileSync(bigFile, big);
+    const t = `rt/${uniqueId('big')}/ünï ✓`;
+    const subs = await both((tool) => startSub(broker, tool, [...at(broker), '-t', t, '-q', '1', '-C', '1'], { timeoutMs: 30_000 }));
+    const pub = await runClient('mqtt', 'pub', [...at(broker), '-t', t, '-q', '1', '-f', bigFile]);
+    expect(outcome(pub)).toMatchObject({ code: 0, stderr: '' });
+    const seen = await both((tool) => subs[tool].done);
+    expect(seen.mosquitto.stdout.equals(Buffer.concat([big, Buffer.from('\n')]))).toBe(true);
+    const firstDiff = seen.mqtt.stdout.findIndex((b, i) => b !== seen.mosquitto.stdout[i]);
+    expect([seen.mqtt.stdout.length, firstDiff, seen.mqtt.code, seen.mqtt.stderr]).toEqual([big.length + 1, -1, 0, '']);
+  });
+
   it('-s sends the whole of stdin, binary-safe, as one message', async () => {
     const input = Buffer.concat([ALL_BYTES, Buffer.from('\nsecond line\r\n'), ALL_BYTES]);
     const r = await pubParity(['-s', '-q', '2'], [['-C', '1', '-F', '%l %x']], { input });

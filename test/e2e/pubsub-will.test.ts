@@ -43,24 +43,49 @@ describeIfTool(MOSQUITTO_PEERS, 'wills and signals, mqtt next to mosquitto_sub/m
   }
 
   /**
-   * Starts a `tool sub` with a will, ends it with `signal` once it is subscribed (so after
-   * CONNACK), then publishes a probe on another observed topic.
+   * Starts a `tool sub` with a will, ends it with `signal` once it is past CONNACK and its first
+   * message (the PUBACK for a retained QoS 1 message waiting on its topic, so -d output is the
+   * same every time), then publishes a probe on another observed topic.
+   *
+   * mosquitto_sub's signal handler calls mosquitto_disconnect(), which is not async-signal-safe
+   * (with -d it even printf()s): a signal that lands while the loop holds a lock deadlocks it.
+   * That is mosquitto's bug, not the behaviour under test, so the victims run without -d and a
+   * mosquitto_sub that has not exited 3 s after the signal is killed and the scenario tried
+   * again (ours gets no second chance).
    */
   async function victim(tool: Tool, args: string[], signal: NodeJS.Signals, observe: string[] = []): Promise<Victim> {
+    for (let attempt = 1; ; attempt++) {
+      const r = await victimOnce(tool, args, signal, observe);
+      if (r !== 'hung') return r;
+      if (tool !== 'mosquitto' || attempt === 3) throw new Error(`${tool} sub did not exit after ${signal}`);
+    }
+  }
+
+  async function victimOnce(tool: Tool, args: string[], signal: NodeJS.Signals, observe: string[]): Promise<Victim | 'hung'> {
     const willTopic = `will/${uniqueId(tool)}`;
     const probe = `${willTopic}-probe`;
+    const ready = `${willTopic}/ready`;
     const observer = await startSub(broker, 'mosquitto', [...at(broker), '-V', '5', '-t', willTopic, '-t', probe, '-C', '1', '-W', '10', ...observe]);
+    await publish(broker, ['-t', ready, '-q', '1', '-r', '-m', 'ready']);
     const id = uniqueId(`victim-${tool}`);
-    const running = await startSub(broker, tool, [...at(broker), '-t', `${willTopic}/x`, '--will-topic', willTopic, '-d', ...args], { id });
+    const running = await startSub(broker, tool, [...at(broker), '-t', ready, '-q', '1', '--will-topic', willTopic, ...args], { id });
+    await broker.waitForLog(`Received PUBACK from ${id} (`);
     running.kill(signal);
-    const result = await running.done;
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), signal === 'SIGKILL' ? 15_000 : 3000)));
+    const result = await Promise.race([running.done, hung]);
+    clearTimeout(timer);
+    if (result === 'hung') {
+      running.kill('SIGKILL');
+      await Promise.all([running.done, observer.done]);
+      return 'hung';
+    }
     await gone(id);
+    await publish(broker, ['-t', ready, '-r', '-n']);
     await publish(broker, ['-t', probe, '-m', 'no will']);
     return { id, willTopic, victim: result, seen: await observer.done };
   }
 
-  /** The victims' -d output with their ids replaced. */
-  const debug = (r: Record<Tool, Victim>, tool: Tool) => r[tool].victim.stdout.toString().split(r[tool].id).join('ID').split(r[tool].willTopic).join('T');
 
   for (const version of VERSIONS) {
     describe(version.name, () => {
@@ -77,10 +102,8 @@ describeIfTool(MOSQUITTO_PEERS, 'wills and signals, mqtt next to mosquitto_sub/m
         `%s after CONNACK: exit 0 with a DISCONNECT${publishesWill ? ' 0x04, so the will IS published' : ', so the will is not published'}`,
         async (signal) => {
           const r = await both((tool) => victim(tool, [...version.args, '--will-payload', 'bye'], signal, ['-F', '%p']));
-          expect(outcome(r.mqtt.victim)).toEqual({ ...outcome(r.mosquitto.victim), stdout: outcome(r.mqtt.victim).stdout });
-          expect(r.mqtt.victim.code).toBe(0);
-          expect(debug(r, 'mqtt')).toBe(debug(r, 'mosquitto'));
-          expect(debug(r, 'mqtt')).toMatch(/Client ID sending DISCONNECT\n$/);
+          expectSameOutcome(r.mqtt.victim, r.mosquitto.victim);
+          expect(outcome(r.mqtt.victim)).toMatchObject({ code: 0, stdout: 'ready\n', stderr: '' });
           expectSameOutcome(r.mqtt.seen, r.mosquitto.seen);
           expect(r.mqtt.seen.stdout.toString()).toBe(publishesWill ? 'bye\n' : 'no will\n');
         },
@@ -104,6 +127,27 @@ describeIfTool(MOSQUITTO_PEERS, 'wills and signals, mqtt next to mosquitto_sub/m
       });
     });
   }
+
+  it('mqtt sub -d: Ctrl-C logs the DISCONNECT as libmosquitto does, after the last message', async () => {
+    const t = `will/${uniqueId('ctrl-c')}`;
+    const id = uniqueId('ctrl-c');
+    const sub = await startSub(broker, 'mqtt', [...at(broker), '-V', '5', '-t', t, '-d'], { id });
+    await sub.waitForStdout(/Subscribed \(mid: 1\): 0\n/);
+    sub.kill('SIGINT');
+    const r = await sub.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString().split(id).join('ID')).toBe(
+      [
+        'Client ID sending CONNECT',
+        'Client ID received CONNACK (0)',
+        `Client ID sending SUBSCRIBE (Mid: 1, Topic: ${t}, QoS: 0, Options: 0x00)`,
+        'Client ID received SUBACK',
+        'Subscribed (mid: 1): 0',
+        'Client ID sending DISCONNECT',
+        '',
+      ].join('\n'),
+    );
+  });
 
   it('--will-retain: the will stays retained for later subscribers', async () => {
     const r = await both(async (tool) => {
