@@ -6,14 +6,11 @@
  * this checks what reaches stdout through client, printer and batching. Timestamps mosquitto takes
  * from its own clock (%j's tst, %U) are masked after a format check.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunResult } from '../helpers/cli.js';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
-import { at, both, MOSQUITTO_PEERS, outcome, publish, startSub, type Tool, TOOLS, uniqueId } from '../helpers/pubsub.js';
+import { at, both, MOSQUITTO_PEERS, outcome, properties, publish, type ScratchFiles, scratchFiles, startSub, type Tool, TOOLS, uniqueId } from '../helpers/pubsub.js';
 
 interface Mode {
   name: string;
@@ -56,16 +53,15 @@ function masked(r: RunResult): string {
 
 describeIfTool(MOSQUITTO_PEERS, 'mqtt sub prints exactly what mosquitto_sub prints, end to end', () => {
   let broker: Mosquitto;
-  let dir: string;
+  let files: ScratchFiles | undefined;
   const results = new Map<string, Record<Tool, RunResult>>();
   const ids = new Map<string, Record<Tool, string>>();
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    dir = mkdtempSync(path.join(tmpdir(), 'mqtt-pubsub-parity-'));
-    const binFile = path.join(dir, 'binary');
+    files = scratchFiles('pubsub-parity');
     // NUL, 0xff, invalid UTF-8, quotes, backslash, newline, DEL, C1 and valid UTF-8
-    writeFileSync(binFile, Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x22, 0x5c, 0x0a, 0x7f, 0x80, 0x41, 0xc3, 0xa9, 0x00, 0x0d]));
+    const binFile = files.file('binary', Buffer.from([0x00, 0x01, 0xff, 0xfe, 0x22, 0x5c, 0x0a, 0x7f, 0x80, 0x41, 0xc3, 0xa9, 0x00, 0x0d]));
     const base = `parity/${uniqueId('p')}`;
 
     // Subscribers ask for QoS 1: a QoS 2 delivery reaches the application at PUBREL, so under
@@ -75,7 +71,7 @@ describeIfTool(MOSQUITTO_PEERS, 'mqtt sub prints exactly what mosquitto_sub prin
 
     const running = await Promise.all(
       MODES.map(async (mode) => {
-        const version = mode.v311 ? ['-V', '311'] : ['-V', '5', '-D', 'subscribe', 'subscription-identifier', '7'];
+        const version = mode.v311 ? ['-V', '311'] : ['-V', '5', ...properties('subscribe', ['subscription-identifier', '7'])];
         const byTool = await both(async (tool) => {
           const id = uniqueId(`${tool}-parity`);
           const sub = await startSub(broker, tool, [...at(broker), ...version, '-t', `${base}/#`, '-q', '1', '-C', String(COUNT), '-W', '30', ...mode.args], { id, timeoutMs: 40_000 });
@@ -93,12 +89,15 @@ describeIfTool(MOSQUITTO_PEERS, 'mqtt sub prints exactly what mosquitto_sub prin
     await publish(broker, [
       ...v5,
       ...['-t', `${base}/props`, '-q', '1'],
-      ...['-D', 'publish', 'user-property', 'a', '1'],
-      ...['-D', 'publish', 'content-type', 'application/json'],
-      ...['-D', 'publish', 'user-property', 'b', 'two words'],
-      ...['-D', 'publish', 'response-topic', 'reply/to'],
-      ...['-D', 'publish', 'correlation-data', 'corr\x01"data'],
-      ...['-D', 'publish', 'payload-format-indicator', '1'],
+      ...properties(
+        'publish',
+        ['user-property', 'a', '1'],
+        ['content-type', 'application/json'],
+        ['user-property', 'b', 'two words'],
+        ['response-topic', 'reply/to'],
+        ['correlation-data', 'corr\x01"data'],
+        ['payload-format-indicator', '1'],
+      ),
       ...['-m', '{"k":[1,2.5,"x\\u00e9"],"n":null,"t":true}'],
     ]);
     await publish(broker, ['-t', `${base}/ünïcödé/topic`, '-q', '2', '-m', 'café ✓ 日本']);
@@ -110,7 +109,7 @@ describeIfTool(MOSQUITTO_PEERS, 'mqtt sub prints exactly what mosquitto_sub prin
 
   afterAll(async () => {
     await broker?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    files?.remove();
   });
 
   it.each(MODES.map((m) => [m.name, m] as const))('%s', (name) => {

@@ -3,10 +3,7 @@
  * for the same arguments and input (seen by a mosquitto_sub observer), and what `mqtt sub` prints
  * must be what mosquitto_sub prints for the same messages. Both tools run side by side.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePacket, type Packet, PacketDecoder } from '../../src/core/protocol/codec.js';
 import type { RunOptions, RunResult } from '../helpers/cli.js';
@@ -19,8 +16,11 @@ import {
   expectSameOutcome,
   MOSQUITTO_PEERS,
   outcome,
+  properties,
   publish,
   runClient,
+  scratchFiles,
+  type ScratchFiles,
   startSub,
   subsSideBySide,
   type Tool,
@@ -30,19 +30,18 @@ import {
 
 describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt next to mosquitto_pub/mosquitto_sub', () => {
   let broker: Mosquitto;
-  let dir: string;
+  let files: ScratchFiles;
   let binFile: string;
 
   beforeAll(async () => {
     // no queue limit: 20,000 QoS 1 lines must not be dropped for a slow observer
     broker = await startMosquitto({ config: ['max_queued_messages 0'] });
-    dir = mkdtempSync(path.join(tmpdir(), 'mqtt-roundtrip-'));
-    binFile = path.join(dir, 'all-bytes.bin');
-    writeFileSync(binFile, ALL_BYTES);
+    files = scratchFiles('roundtrip');
+    binFile = files.allBytes;
   });
   afterAll(async () => {
     await broker?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    files?.remove();
   });
 
   interface Observed {
@@ -138,8 +137,7 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
   it('a 2 MB payload (-f) to a UTF-8 topic arrives byte-exact at mosquitto_sub and mqtt sub', async () => {
     const big = Buffer.alloc(2 * 1024 * 1024);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
-    const bigFile = path.join(dir, 'big.bin');
-    writeFileSync(bigFile, big);
+    const bigFile = files.file('big.bin', big);
     const t = `rt/${uniqueId('big')}/ünï ✓`;
     const subs = await both((tool) => startSub(broker, tool, [...at(broker), '-t', t, '-q', '1', '-C', '1'], { timeoutMs: 30_000 }));
     const pub = await runClient('mqtt', 'pub', [...at(broker), '-t', t, '-q', '1', '-f', bigFile]);
@@ -218,15 +216,18 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
     }
   });
 
-  const PROPS = [
-    ...['-D', 'publish', 'user-property', 'k', 'v'],
-    ...['-D', 'publish', 'content-type', 'text/plain; charset=utf-8'],
-    ...['-D', 'publish', 'user-property', 'k2', 'v 2'],
-    ...['-D', 'publish', 'message-expiry-interval', '3600'],
-    ...['-D', 'publish', 'response-topic', 'reply/here'],
-    ...['-D', 'publish', 'correlation-data', 'corr-1'],
-    ...['-D', 'publish', 'payload-format-indicator', '1'],
-  ];
+  const PROPS = properties(
+    'publish',
+    ['user-property', 'k', 'v'],
+    ['content-type', 'text/plain; charset=utf-8'],
+    ['user-property', 'k2', 'v 2'],
+    ['message-expiry-interval', '3600'],
+    ['response-topic', 'reply/here'],
+    ['correlation-data', 'corr-1'],
+    ['payload-format-indicator', '1'],
+  );
+  /** a key that comes back after another one */
+  const INTERLEAVED = properties('publish', ['user-property', 'k', 'v'], ['user-property', 'k2', 'v 2'], ['user-property', 'k', 'again']);
   const PROPS_FORMAT = ['-V', '5', '-C', '1', '-F', '%P|%C|%E|%R|%D|%F|%A|%p|%j'];
   const withoutTst = (r: RunResult) => r.stdout.toString().replace(/"tst":"[^"]+"/, '"tst":"<tst>"');
 
@@ -243,8 +244,7 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
   // -D order as mosquitto_pub sends them ("k:v k2:v 2 k:again"). mqtt-packet writes `userProperties`
   // given as an array of one-pair records in array order: produce that (or keep an ordered list).
   it.fails('-D user properties with a repeated key go out in -D order', async () => {
-    const args = ['-D', 'publish', 'user-property', 'k', 'v', '-D', 'publish', 'user-property', 'k2', 'v 2', '-D', 'publish', 'user-property', 'k', 'again'];
-    const r = await pubParity([...args, '-m', 'x'], [['-V', '5', '-C', '1', '-F', '%P']]);
+    const r = await pubParity([...INTERLEAVED, '-m', 'x'], [['-V', '5', '-C', '1', '-F', '%P']]);
     expect(r.seen[0]!.stdout.toString()).toBe('k:v k2:v 2 k:again\n');
   });
 
@@ -254,8 +254,7 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
   // then fills ReceivedMessage.userPropertyList (src/output already prints from it).
   it.fails('mqtt sub prints user properties with a repeated key in wire order (%P)', async () => {
     const t = `rt/${uniqueId('subprops')}`;
-    const args = ['-D', 'publish', 'user-property', 'k', 'v', '-D', 'publish', 'user-property', 'k2', 'v 2', '-D', 'publish', 'user-property', 'k', 'again'];
-    const r = await subsSideBySide(broker, ['-V', '5', '-t', t, '-C', '1', '-F', '%P'], () => publish(broker, ['-t', t, ...args, '-m', 'x']));
+    const r = await subsSideBySide(broker, ['-V', '5', '-t', t, '-C', '1', '-F', '%P'], () => publish(broker, ['-t', t, ...INTERLEAVED, '-m', 'x']));
     expect(r.mosquitto.stdout.toString()).toBe('k:v k2:v 2 k:again\n');
     expectSameOutcome(r.mqtt, r.mosquitto);
   });
@@ -280,7 +279,7 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
   it('-D publish topic-alias with --repeat: the first publish names the topic, later ones only the alias; all arrive', async () => {
     const r = await both(async (tool) => {
       const id = uniqueId(`alias-${tool}`);
-      const args = ['-D', 'publish', 'topic-alias', '3', '-D', 'publish', 'user-property', 'n', '1', '--repeat', '3', '-q', '1', '-m', 'aliased', '-d', '-i', id];
+      const args = [...properties('publish', ['topic-alias', '3'], ['user-property', 'n', '1']), '--repeat', '3', '-q', '1', '-m', 'aliased', '-d', '-i', id];
       const o = await pubObserved(tool, args, [['-V', '5', '-C', '3', '-F', '%t|%P|%A|%p']]);
       return { ...o, debug: debugLines(o, id) };
     });

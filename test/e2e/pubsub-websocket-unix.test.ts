@@ -4,8 +4,7 @@
  * one) and a unix socket (`--unix`, compared with mosquitto_pub/sub). What travels through them
  * must be byte-identical to what travels over TCP.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
@@ -20,6 +19,8 @@ import {
   outcome,
   publish,
   runClient,
+  scratchFiles,
+  type ScratchFiles,
   startSub,
   subsSideBySide,
   uniqueId,
@@ -30,7 +31,7 @@ describeIfTool(MOSQUITTO_PEERS, 'WebSocket and unix socket transports against Mo
   let broker: Mosquitto;
   let wsPort: number;
   let socketPath: string;
-  let dir: string;
+  let files: ScratchFiles;
   let binFile: string;
 
   beforeAll(async () => {
@@ -46,13 +47,12 @@ describeIfTool(MOSQUITTO_PEERS, 'WebSocket and unix socket transports against Mo
         return [`listener ${port} 127.0.0.1`, `listener ${wsPort} 127.0.0.1`, 'protocol websockets', `listener 0 ${socketPath}`, 'allow_anonymous true'];
       },
     });
-    dir = mkdtempSync(path.join(tmpdir(), 'mqtt-transports-'));
-    binFile = path.join(dir, 'all-bytes.bin');
-    writeFileSync(binFile, ALL_BYTES);
+    files = scratchFiles('transports');
+    binFile = files.allBytes;
   });
   afterAll(async () => {
     await broker?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    files?.remove();
   });
 
   const ws = (topic: string) => ['-L', `ws://127.0.0.1:${wsPort}/${topic}`];
@@ -126,7 +126,7 @@ describeIfTool(MOSQUITTO_PEERS, 'WebSocket and unix socket transports against Mo
   }
 
   it('--unix with a path where no socket is: same error and exit code as mosquitto_pub', async () => {
-    const r = await both((tool) => runClient(tool, 'pub', ['--unix', path.join(dir, 'nothing.sock'), '-t', 'x', '-m', 'x']));
+    const r = await both((tool) => runClient(tool, 'pub', ['--unix', path.join(files.dir, 'nothing.sock'), '-t', 'x', '-m', 'x']));
     expectSameOutcome(r.mqtt, r.mosquitto);
     expect(r.mqtt.code).toBe(1);
   });

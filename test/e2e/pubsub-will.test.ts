@@ -15,6 +15,7 @@ import {
   expectSameOutcome,
   MOSQUITTO_PEERS,
   outcome,
+  properties,
   publish,
   spawnClient,
   startSub,
@@ -161,7 +162,7 @@ describeIfTool(MOSQUITTO_PEERS, 'wills and signals, mqtt next to mosquitto_sub/m
   });
 
   it('v5 will properties (-D will …) travel with the will', async () => {
-    const props = ['-D', 'will', 'user-property', 'why', 'killed', '-D', 'will', 'content-type', 'text/plain', '-D', 'will', 'message-expiry-interval', '60'];
+    const props = properties('will', ['user-property', 'why', 'killed'], ['content-type', 'text/plain'], ['message-expiry-interval', '60']);
     const r = await both((tool) => victim(tool, [...props, '--will-payload', 'bye'], 'SIGKILL', ['-F', '%P|%C|%E|%p']));
     expectSameOutcome(r.mqtt.seen, r.mosquitto.seen);
     expect(r.mqtt.seen.stdout.toString()).toMatch(/^why:killed\|text\/plain\|(60|59)\|bye\n$/);

@@ -3,7 +3,7 @@
  * for the e2e parity tests (test/e2e/pubsub-*.test.ts). Everything waits for events: a
  * subscriber counts as ready once Mosquitto's log says it sent the SUBACK.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -123,4 +123,29 @@ export async function subsSideBySide(
   const subs = await both((tool) => startSub(broker, tool, [...at(broker), ...args], opts));
   await act();
   return both((tool) => subs[tool].done);
+}
+
+/** `-D <command> <property> <value>` options, one per entry (['user-property', key, value] too). */
+export function properties(command: 'publish' | 'will' | 'subscribe', ...entries: string[][]): string[] {
+  return entries.flatMap((entry) => ['-D', command, ...entry]);
+}
+
+export interface ScratchFiles {
+  dir: string;
+  /** a file holding ALL_BYTES */
+  allBytes: string;
+  /** writes a file in the directory and returns its path */
+  file(name: string, data: Buffer | string): string;
+  remove(): void;
+}
+
+/** A temporary directory for payload files, with `all-bytes.bin` already in it. */
+export function scratchFiles(prefix: string): ScratchFiles {
+  const dir = mkdtempSync(path.join(tmpdir(), `mqtt-${prefix}-`));
+  const file = (name: string, data: Buffer | string) => {
+    const p = path.join(dir, name);
+    writeFileSync(p, data);
+    return p;
+  };
+  return { dir, allBytes: file('all-bytes.bin', ALL_BYTES), file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
