@@ -21,6 +21,7 @@ import {
   runClient,
   scratchFiles,
   type ScratchFiles,
+  spawnClient,
   startSub,
   subsSideBySide,
   type Tool,
@@ -179,6 +180,23 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
     expectSameOutcome(r.mqtt, r.mosquitto);
     expect(r.mqtt.stdout.toString()).toBe(manyLines);
   }, 40_000);
+
+  it('-l publishes each line as it arrives, not at the end of stdin', async () => {
+    const r = await both(async (tool) => {
+      const topic = `rt/${uniqueId(`stream-${tool}`)}`;
+      const observer = await startSub(broker, 'mosquitto', [...at(broker), '-t', topic, '-C', '2', '-W', '10']);
+      const pub = spawnClient(tool, 'pub', [...at(broker), '-t', topic, '-l', '-q', '1']);
+      pub.proc.stdin!.write('first\n');
+      // the first line is out while stdin is still open
+      await broker.waitForLog(new RegExp(`Sending PUBLISH to mosquitto-[^ ]+ \\(d0, q0, r0, m0, '${topic}'`));
+      pub.proc.stdin!.end('second\n');
+      return { pub: await pub.done, seen: await observer.done };
+    });
+    expectSameOutcome(r.mqtt.pub, r.mosquitto.pub);
+    expect(outcome(r.mqtt.pub)).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expectSameOutcome(r.mqtt.seen, r.mosquitto.seen);
+    expect(r.mqtt.seen.stdout.toString()).toBe('first\nsecond\n');
+  });
 
   it('-l keeps empty lines and \\r, and sends a last line without \\n', async () => {
     const r = await pubParity(['-l', '-q', '1'], [['-C', '6', '-F', '%l:%x']], { input: 'a\n\nb\r\n\r\n\n€ last' });
