@@ -36,7 +36,7 @@
  * (default node_modules/.cache/mqtt-conformance).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,8 +207,9 @@ function fetchSourcePackage(log) {
 
   const { deb822, oneLine } = derivedSourceEntries();
   if (!deb822 && !oneLine) throw new FetchError('no deb entries in /etc/apt/sources.list or /etc/apt/sources.list.d to derive deb-src from');
-  const apt = path.join(cache, 'apt');
-  rmSync(apt, { recursive: true, force: true });
+  // a private apt directory per fetch, so that two runs fetching at once do not meet
+  mkdirSync(cache, { recursive: true });
+  const apt = mkdtempSync(path.join(cache, 'apt-'));
   for (const d of ['sources.list.d', 'lists/partial', 'cache/archives/partial', 'download-tmp']) mkdirSync(path.join(apt, d), { recursive: true });
   if (deb822) writeFileSync(path.join(apt, 'sources.list.d', 'derived-src.sources'), deb822);
   if (oneLine) writeFileSync(path.join(apt, 'sources.list.d', 'derived-src.list'), oneLine);
@@ -224,13 +225,18 @@ function fetchSourcePackage(log) {
     ['Debug::NoLocking', '1'],
   ].flatMap(([k, v]) => ['-o', `${k}=${v}`]);
   log('fetching mosquitto source package with apt-get (deb-src derived from this machine\'s apt sources)');
-  run('apt-get', [...o, '-qq', 'update'], {}, 'apt-get update (deb-src)');
-  const tmp = path.join(apt, 'download-tmp');
-  run('apt-get', [...o, '-qq', 'source', '--download-only', 'mosquitto'], { cwd: tmp }, 'apt-get source --download-only mosquitto');
-  mkdirSync(download, { recursive: true });
-  for (const f of readdirSync(tmp)) writeFileSync(path.join(download, f), readFileSync(path.join(tmp, f)));
-  // the package lists were only needed for this download
-  rmSync(apt, { recursive: true, force: true });
+  try {
+    run('apt-get', [...o, '-qq', 'update'], {}, 'apt-get update (deb-src)');
+    const tmp = path.join(apt, 'download-tmp');
+    run('apt-get', [...o, '-qq', 'source', '--download-only', 'mosquitto'], { cwd: tmp }, 'apt-get source --download-only mosquitto');
+    mkdirSync(download, { recursive: true });
+    // the tarball last: its presence is what marks the cache complete
+    const files = readdirSync(tmp).sort((a, b) => Number(a.endsWith('.orig.tar.gz')) - Number(b.endsWith('.orig.tar.gz')));
+    for (const f of files) renameSync(path.join(tmp, f), path.join(download, f));
+  } finally {
+    // the package lists were only needed for this download
+    rmSync(apt, { recursive: true, force: true });
+  }
   orig = find();
   if (!orig) throw new FetchError('apt-get source did not leave a mosquitto_*.orig.tar.gz');
   return { orig: path.join(download, orig), fetched: true };
@@ -289,6 +295,17 @@ async function freeBlock(base, count) {
   throw new Error(`no free ports near ${base}`);
 }
 
+/** process groups of the tests running now, killed when the script is interrupted */
+const running = new Set();
+
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* gone already */
+  }
+}
+
 function runOne(brokerDir, name, ports, timeoutSeconds) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -301,21 +318,16 @@ function runOne(brokerDir, name, ports, timeoutSeconds) {
     const chunks = [];
     child.stdout.on('data', (c) => chunks.push(c));
     child.stderr.on('data', (c) => chunks.push(c));
+    running.add(child.pid);
     let timedOut = false;
-    const killGroup = () => {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* gone already */
-      }
-    };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      killGroup(child.pid);
     }, timeoutSeconds * 1000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      killGroup(); // a broker left behind by a failed test must not keep its port
+      killGroup(child.pid); // a broker left behind by a failed test must not keep its port
+      running.delete(child.pid);
       const output = Buffer.concat(chunks).toString('utf8').replace(/\0/g, '');
       const seconds = (Date.now() - started) / 1000;
       if (code === 0 && !timedOut) return resolve({ name, status: 'PASS', seconds });
@@ -395,8 +407,17 @@ async function main() {
 
   let tree;
   try {
-    const { orig } = fetchSourcePackage((m) => process.stderr.write(`${m}\n`));
-    tree = prepareTree(orig);
+    const log = (m) => process.stderr.write(`${m}\n`);
+    const { orig, fetched } = fetchSourcePackage(log);
+    try {
+      tree = prepareTree(orig);
+    } catch (err) {
+      if (fetched || !(err instanceof FetchError)) throw err;
+      // a damaged cache: fetch again
+      log(`cached ${path.basename(orig)} is unusable (${err.message}); fetching again`);
+      rmSync(path.dirname(orig), { recursive: true, force: true });
+      tree = prepareTree(fetchSourcePackage(log).orig);
+    }
   } catch (err) {
     if (!(err instanceof FetchError)) throw err;
     const message = `cannot fetch Mosquitto's test suite: ${err.message}`;
@@ -462,10 +483,13 @@ async function main() {
     }
   };
   flush();
-  process.on('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      for (const pid of running) killGroup(pid);
+      cleanup();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
   const results = await runAll(tree.brokerDir, names, opts, (i, r) => {
     done.set(i, r);
     flush();
