@@ -102,7 +102,7 @@ complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -s R -d 'don\'t print retained mess
 complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l retained-only -d 'print only retained messages'
 complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l remove-retained -d 'clear every retained message received'
 complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l retain-as-published -d 'MQTT v5 subscription option: keep the retain flag as the publisher...'
-complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l random-filter -x -d 'print only about this percentage of the messages, 0.1 to 100'
+complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l random-filter -x -d 'print only some messages at random'
 complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l idle-timeout -x -d '[extra] exit with status 27 after this many seconds without a message'
 complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l no-local -d '[extra] MQTT v5 subscription option: don\'t receive the messages this...'
 complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -s v -l verbose -d 'print "topic payload" ("topic" for an empty payload)'

@@ -69,7 +69,7 @@ export const subscribeGroup: OptionGroup = {
     },
     {
       flags: '--random-filter <percent>',
-      description: 'print only about this percentage of the messages, 0.1 to 100 (default: 100)',
+      description: "print only some messages at random; as in mosquitto_sub 2.0, N prints about N/10 percent (1000 prints all; default: all)",
       missing: '--random-filter argument given but no chance specified.',
       apply: (s, v) => {
         // mosquitto keeps tenths of a percent in an int and accepts 1..10000 of them
