@@ -245,9 +245,14 @@ function fetchSourcePackage(log) {
 /** Extracts test/ of the upstream tarball into a fresh directory and installs the broker shim. */
 function prepareTree(orig) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mqtt-conformance-'));
-  const list = run('tar', ['tzf', orig]).split('\n');
-  const top = list[0].split('/')[0];
-  run('tar', ['xzf', orig, '-C', work, `${top}/test`]);
+  let top;
+  try {
+    top = run('tar', ['tzf', orig]).split('\n')[0].split('/')[0];
+    run('tar', ['xzf', orig, '-C', work, `${top}/test`]);
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
   const root = path.join(work, top);
   mkdirSync(path.join(root, 'src'), { recursive: true });
   const shim = path.join(root, 'src', 'mosquitto');
