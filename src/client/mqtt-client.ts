@@ -220,6 +220,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     });
   }
 
+  /** Whether another message may be sent now without waiting (socket not backed up, a free slot). */
+  hasCapacity(): boolean {
+    return !!this.conn && !this.conn.needsDrain() && this.outgoing.size < this.maxInflight();
+  }
+
   /** Resolves when another QoS 1/2 message may be sent and the socket is not backed up. */
   async waitForCapacity(): Promise<void> {
     await this.conn?.drained();

@@ -4,7 +4,7 @@ import { ConnectionLostError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 import { createCliClient, EXIT_CONNECTION_LOST, reportConnectError, reportError } from './connect-report.js';
-import { readStdin, stdinLines } from './stdin.js';
+import { readStdin, stdinLineBatches } from './stdin.js';
 
 /** Runs a configured publish session and resolves to the exit code. */
 export async function runPub(cfg: PubConfig): Promise<number> {
@@ -107,19 +107,26 @@ async function publishLines(client: MqttClient, cfg: PubConfig, outcome: Outcome
   const props = cfg.client.properties.publish;
   const pending = new Set<Promise<void>>();
   let mid = 0;
-  for await (const line of stdinLines()) {
-    await Promise.race([client.waitForCapacity(), lost]);
-    const thisMid = ++mid;
-    const p = client.publish(cfg.topic, line, { qos: cfg.qos, retain: cfg.retain, properties: props }).then(
-      (result) => {
-        pending.delete(p);
-        outcome.record(thisMid, result);
-      },
-      () => {
-        pending.delete(p);
-      },
-    );
-    if (cfg.qos > 0) pending.add(p);
+  for await (const lines of stdinLineBatches()) {
+    for (const line of lines) {
+      if (!client.hasCapacity()) await Promise.race([client.waitForCapacity(), lost]);
+      const thisMid = ++mid;
+      const sent = client.publish(cfg.topic, line, { qos: cfg.qos, retain: cfg.retain, properties: props });
+      if (cfg.qos === 0) {
+        sent.catch(() => {});
+        continue;
+      }
+      const p: Promise<void> = sent.then(
+        (result) => {
+          pending.delete(p);
+          outcome.record(thisMid, result);
+        },
+        () => {
+          pending.delete(p);
+        },
+      );
+      pending.add(p);
+    }
   }
   await Promise.race([Promise.all(pending), lost]);
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ProtocolVersion } from '../../client/config.js';
+import { encodePublish } from '../protocol/publish-encoder.js';
 import { encodePacket, PacketDecoder, type DecoderOptions, type Packet } from '../protocol/codec.js';
 import type { ProtocolError } from '../protocol/errors.js';
 
@@ -142,7 +143,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /** Encodes and queues a packet; returns false when the caller should wait for 'drain'. */
   send(packet: Packet): boolean {
-    return this.sendRaw(encodePacket(packet, this.protocolVersion));
+    // PUBLISH is the hot packet of every client: the direct encoder skips mqtt-packet's accumulator
+    const bytes = packet.cmd === 'publish' ? encodePublish(packet, this.protocolVersion).bytes : encodePacket(packet, this.protocolVersion);
+    return this.sendRaw(bytes);
   }
 
   sendRaw(buf: Buffer): boolean {
@@ -179,6 +182,12 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   }
 
   /** Resolves when the stream can take more data. */
+  /** True when the caller should wait for drained() before queueing more. */
+  needsDrain(): boolean {
+    if (this.outBytes >= this.stream.writableHighWaterMark) this.flush();
+    return this.stream.writableNeedDrain && this.state !== ConnectionState.Closed;
+  }
+
   drained(): Promise<void> {
     // a caller looping on resolved promises never lets the event loop turn: hand over now
     if (this.outBytes >= this.stream.writableHighWaterMark) this.flush();
