@@ -113,7 +113,8 @@ export class BrokerClient implements ConnectionOwner {
   disconnect(reasonCode: number, reasonString?: string): void {
     if (this.state === ClientState.Closed) return;
     if (this.protocolVersion === 5 && this.state === ClientState.Connected) {
-      this.send({ cmd: 'disconnect', reasonCode, ...(reasonString ? { properties: { reasonString } } : {}) });
+      // the reason code only: our internal wording is for the log, not the wire (as Mosquitto)
+      this.send({ cmd: 'disconnect', reasonCode });
     }
     this.broker.log.notice(`Client ${this.clientId || '<unknown>'} disconnected: ${reasonString ?? `reason 0x${reasonCode.toString(16)}`}.`);
     void this.conn.end();

@@ -149,7 +149,11 @@ export class Broker extends EventEmitter {
     return client;
   }
 
-  /** Routes a message to every matching subscription and keeps it if retained. */
+  /**
+   * Routes a message to every matching subscription and keeps it if retained. Returns how many
+   * subscriptions matched (no-local and read-denied ones included: they still "match", which is
+   * what PUBACK 0x10 is about), not how many deliveries were made.
+   */
   publish(message: BrokerMessage): number {
     this.stats.publishReceived++;
     if (message.retain) this.retained.set(message);
@@ -157,7 +161,6 @@ export class Broker extends EventEmitter {
     if (route.matches.length === 0) return 0;
     const now = Date.now();
     const targets = route.targets ?? this.targetsFor(route.matches, message);
-    let delivered = 0;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
       if (!this.hooks.authorizeRead(t.session, message.topic)) continue;
@@ -166,9 +169,8 @@ export class Broker extends EventEmitter {
       const retain = t.rap ? message.retain : false;
       if (qos === 0) this.deliverQos0(t.session, message, retain, t.ids, now);
       else this.deliver(t.session, { message, qos, retain, subscriptionIds: t.ids }, now);
-      delivered++;
     }
-    return delivered;
+    return route.matches.length;
   }
 
   /**

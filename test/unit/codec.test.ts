@@ -83,8 +83,8 @@ const GOLDEN: Golden[] = [
     name: 'PUBACK 5 no matching subscribers',
     version: 5,
     packet: { cmd: 'puback', messageId: 1, reasonCode: 0x10 },
-    // mqtt-packet always writes the property length; the short form is parsed below
-    hex: '400400011000',
+    // the short form Mosquitto sends: no property length [MQTT-3.4.2-1]
+    hex: '4003000110',
   },
   { name: '[MQTT-3.6.1-1] PUBREL has flags 0010', version: 4, packet: { cmd: 'pubrel', messageId: 7 }, hex: '62020007' },
   {

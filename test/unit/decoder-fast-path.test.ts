@@ -187,13 +187,25 @@ describe('PacketDecoder over a stream', () => {
 });
 
 describe('acknowledgement encoder fast path', () => {
-  it('writes mqtt-packet’s exact bytes for every version, type and reason code', () => {
+  it('[MQTT-3.4.2-1] writes the shortest form, as Mosquitto does, and mqtt-packet parses it back', () => {
+    const first = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 } as const;
     for (const version of [3, 4, 5] as const) {
       for (const cmd of ['puback', 'pubrec', 'pubrel', 'pubcomp'] as const) {
-        for (const reasonCode of [undefined, 0, 0x10, 0x92]) {
+        // failure codes each packet type may carry (mqtt-packet's parser checks)
+        const failure = cmd === 'puback' || cmd === 'pubrec' ? [0x10, 0x87] : [0x92];
+        for (const reasonCode of [undefined, 0, ...failure]) {
           for (const messageId of [1, 258, 65535]) {
             const packet = { cmd, messageId, ...(reasonCode === undefined ? {} : { reasonCode }) } as Packet;
-            expect(encodePacket(packet, version).toString('hex')).toBe(mqttPacket.generate(packet, { protocolVersion: version }).toString('hex'));
+            const bytes = encodePacket(packet, version);
+            const long = version === 5 && reasonCode !== undefined && reasonCode !== 0;
+            const expected = [first[cmd], long ? 3 : 2, messageId >> 8, messageId & 0xff, ...(long ? [reasonCode] : [])];
+            expect(bytes.toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+            const parsed: Packet[] = [];
+            const parser = mqttPacket.parser({ protocolVersion: version });
+            parser.on('packet', (p: Packet) => parsed.push(p));
+            parser.parse(bytes);
+            expect(parsed[0]).toMatchObject({ cmd, messageId });
+            if (long) expect((parsed[0] as { reasonCode?: number }).reasonCode).toBe(reasonCode);
           }
         }
       }

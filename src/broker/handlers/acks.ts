@@ -5,7 +5,9 @@ import type { BrokerClient } from '../broker-client.js';
 export function handlePuback(client: BrokerClient, packet: IPubackPacket): void {
   const session = client.session!;
   const d = session.inflight.get(packet.messageId!);
-  if (d && d.stage === 'ack' && d.qos === 1) client.broker.completeOutgoing(session, packet.messageId!);
+  // the wrong acknowledgement for a message in flight: Mosquitto closes the connection, no DISCONNECT
+  if (d && d.qos !== 1) return client.close();
+  if (d && d.stage === 'ack') client.broker.completeOutgoing(session, packet.messageId!);
 }
 
 /** PUBREC for a QoS 2 delivery: answer PUBREL and wait for PUBCOMP [MQTT-4.3.3]. */
@@ -13,7 +15,8 @@ export function handlePubrec(client: BrokerClient, packet: IPubrecPacket): void 
   const session = client.session!;
   const id = packet.messageId!;
   const d = session.inflight.get(id);
-  if (!d || d.qos !== 2) {
+  if (d && d.qos !== 2) return client.close();
+  if (!d) {
     if (client.protocolVersion === 5) client.send({ cmd: 'pubrel', messageId: id, reasonCode: 0x92 });
     else client.send({ cmd: 'pubrel', messageId: id });
     return;
@@ -27,6 +30,7 @@ export function handlePubrec(client: BrokerClient, packet: IPubrecPacket): void 
 export function handlePubcomp(client: BrokerClient, packet: IPubcompPacket): void {
   const session = client.session!;
   const d = session.inflight.get(packet.messageId!);
+  if (d && d.qos !== 2) return client.close();
   if (d && d.stage === 'pubcomp') client.broker.completeOutgoing(session, packet.messageId!);
 }
 

@@ -29,7 +29,8 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
   }
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
   if (!validTopics.has(topic)) {
-    if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, 0x90);
+    // U+0000 is malformed UTF-8 [MQTT-1.5.4-2] (0x81); other bad names are 0x90
+    if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, topic.includes('\u0000') ? 0x81 : 0x90);
     if (topic.length <= VALID_TOPIC_LENGTH) {
       if (validTopics.size >= VALID_TOPICS_SIZE) validTopics.clear();
       validTopics.add(topic);
@@ -73,10 +74,10 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     frameKey: undefined,
     frames: undefined,
   };
-  const delivered = broker.publish(message);
+  const matched = broker.publish(message);
   if (packet.qos === 2) session.incomingQos2.add(id);
-  // [MQTT-3.4.2-1] v5 0x10: accepted, but nobody is subscribed
-  if (packet.qos !== 0) acknowledge(client, packet.qos, id, v5 && delivered === 0 ? 0x10 : 0);
+  // v5 PUBACK 0x10: accepted, but no subscription matched; like Mosquitto, PUBREC never says so
+  if (packet.qos !== 0) acknowledge(client, packet.qos, id, v5 && packet.qos === 1 && matched === 0 ? 0x10 : 0);
 }
 
 const NO_PROPERTIES: Properties = Object.freeze({});

@@ -39,18 +39,18 @@ export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): 
 const ACK_TYPES: Partial<Record<Packet['cmd'], number>> = { puback: 0x40, pubrec: 0x50, pubrel: 0x62, pubcomp: 0x70 };
 
 /**
- * A PUBACK/PUBREC/PUBREL/PUBCOMP without properties, in mqtt-packet's exact bytes: 3.1.1 ignores
- * the reason code; v5 writes the short form for reason 0 and otherwise the reason code and an
- * empty property length (00 00 when no reason is given). A broker answers every QoS 1/2 PUBLISH
- * with one of these, so they skip the general encoder. Undefined for anything it would refuse.
+ * A PUBACK/PUBREC/PUBREL/PUBCOMP without properties in the shortest form, as Mosquitto sends it:
+ * 3.1.1 ignores the reason code; v5 writes 2 bytes for success (no or zero reason code) and 3 for
+ * a failure, leaving out the empty property length [MQTT-3.4.2-1]. A broker answers every QoS 1/2
+ * PUBLISH with one of these, so they skip the general encoder. Undefined for anything invalid.
  */
 function encodeAck(first: number, p: { messageId?: number; reasonCode?: number; properties?: object }, version: ProtocolVersion): Buffer | undefined {
   const id = p.messageId;
   if (p.properties !== undefined || typeof id !== 'number' || !(id >= 1 && id <= 0xffff) || (id | 0) !== id) return undefined;
   const rc = p.reasonCode;
-  if (version !== 5 || rc === 0) return Buffer.from([first, 2, id >> 8, id & 0xff]);
-  if (rc !== undefined && !(typeof rc === 'number' && rc >= 0 && rc <= 0xff && (rc | 0) === rc)) return undefined;
-  return Buffer.from([first, 4, id >> 8, id & 0xff, rc ?? 0, 0]);
+  if (version !== 5 || rc === 0 || rc === undefined) return Buffer.from([first, 2, id >> 8, id & 0xff]);
+  if (!(typeof rc === 'number' && rc >= 0 && rc <= 0xff && (rc | 0) === rc)) return undefined;
+  return Buffer.from([first, 3, id >> 8, id & 0xff, rc]);
 }
 
 /** CONNACK without properties in mqtt-packet's bytes (v5 adds an empty property length). */
