@@ -41,13 +41,27 @@ export enum SessionState {
 export class Session {
   state = SessionState.Online;
   client?: BrokerClient;
-  readonly subscriptions = new Map<string, Subscription>();
   /** outgoing QoS 1/2 by packet id, in send order */
   readonly inflight = new Map<number, Delivery>();
   readonly queue: Delivery[] = [];
+  // made on first use: most idle connections never subscribe or use QoS 2, and every byte per
+  // connection counts with thousands of them
+  private subs?: Map<string, Subscription>;
+  private qos2In?: Set<number>;
+  private idAllocator?: PacketIdAllocator;
+
+  get subscriptions(): Map<string, Subscription> {
+    return (this.subs ??= new Map());
+  }
+
   /** incoming QoS 2 packet ids answered with PUBREC and waiting for PUBREL [MQTT-4.3.3-2] */
-  readonly incomingQos2 = new Set<number>();
-  readonly ids = new PacketIdAllocator();
+  get incomingQos2(): Set<number> {
+    return (this.qos2In ??= new Set());
+  }
+
+  get ids(): PacketIdAllocator {
+    return (this.idAllocator ??= new PacketIdAllocator());
+  }
   /** seconds; 0 ends the session with the connection, 0xFFFFFFFF never */
   expiryInterval = 0;
   expiryTimer?: NodeJS.Timeout;
