@@ -9,6 +9,7 @@ import { frameFor, type BrokerMessage } from './message.js';
 import { RetainedStore } from './retained-store.js';
 import { Session, SessionState, type Delivery, type Subscription } from './session.js';
 import { withPacketId } from '../core/protocol/publish-encoder.js';
+import { setLongTimeout, type LongTimeout } from '../core/timers/long-timeout.js';
 
 export interface BrokerLimits {
   /** largest packet accepted from clients (bytes); undefined = the protocol's own limit */
@@ -117,7 +118,7 @@ export class Broker extends EventEmitter {
   /** routes by topic; emptied whenever a subscription is added or removed */
   private readonly routes = new Map<string, Route>();
   private readonly sweepTimer: NodeJS.Timeout;
-  private readonly willTimers = new Map<string, NodeJS.Timeout>();
+  private readonly willTimers = new Map<string, LongTimeout>();
 
   constructor(opts: BrokerOptions = {}) {
     super();
@@ -349,13 +350,13 @@ export class Broker extends EventEmitter {
   endSession(session: Session): void {
     if (session.state === SessionState.Ended) return;
     session.state = SessionState.Ended;
-    clearTimeout(session.expiryTimer);
+    session.cancelExpiry();
     if (session.subscriptions.size > 0) {
       for (const sub of session.subscriptions.values()) this.subscriptions.remove(sub.topicFilter, sub);
       session.subscriptions.clear();
       this.routes.clear();
     }
-    session.queue.length = 0;
+    session.queue.clear();
     session.inflight.clear();
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
@@ -368,11 +369,11 @@ export class Broker extends EventEmitter {
       return;
     }
     this.cancelWill(clientId);
-    const timer = setTimeout(() => {
+    // up to 0xFFFFFFFF s: longer than setTimeout can wait
+    const timer = setLongTimeout(() => {
       this.willTimers.delete(clientId);
       this.publishWill(will.message);
-    }, delay * 1000);
-    timer.unref();
+    }, delay * 1000).unref();
     this.willTimers.set(clientId, timer);
   }
 
@@ -380,7 +381,7 @@ export class Broker extends EventEmitter {
   cancelWill(clientId: string): void {
     const t = this.willTimers.get(clientId);
     if (t) {
-      clearTimeout(t);
+      t.clear();
       this.willTimers.delete(clientId);
     }
   }
@@ -418,8 +419,8 @@ export class Broker extends EventEmitter {
     }
     session.state = SessionState.Offline;
     if (session.expiryInterval !== 0xffffffff) {
-      session.expiryTimer = setTimeout(() => this.endSession(session), session.expiryInterval * 1000);
-      session.expiryTimer.unref();
+      // up to 0xFFFFFFFE s (136 years): longer than setTimeout can wait
+      session.expiryTimer = setLongTimeout(() => this.endSession(session), session.expiryInterval * 1000).unref();
     }
   }
 
@@ -445,9 +446,9 @@ export class Broker extends EventEmitter {
   /** Closes every connection and stops timers; listeners are closed by their owner. */
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
-    for (const t of this.willTimers.values()) clearTimeout(t);
+    for (const t of this.willTimers.values()) t.clear();
     this.willTimers.clear();
-    for (const s of this.sessions.values()) clearTimeout(s.expiryTimer);
+    for (const s of this.sessions.values()) s.cancelExpiry();
     const closing = [...this.clients].map((c) => {
       c.close();
       return new Promise<void>((r) => (c.state === ClientState.Closed ? r() : c.conn.once('close', () => r())));

@@ -1,5 +1,7 @@
 import type { QoS } from '../client/config.js';
 import { PacketIdAllocator } from '../client/packet-ids.js';
+import { FifoQueue } from '../core/collections/fifo-queue.js';
+import type { LongTimeout } from '../core/timers/long-timeout.js';
 import type { BrokerClient } from './broker-client.js';
 import type { BrokerMessage } from './message.js';
 
@@ -43,7 +45,7 @@ export class Session {
   client?: BrokerClient;
   /** outgoing QoS 1/2 by packet id, in send order */
   readonly inflight = new Map<number, Delivery>();
-  readonly queue: Delivery[] = [];
+  readonly queue = new FifoQueue<Delivery>();
   // made on first use: most idle connections never subscribe or use QoS 2, and every byte per
   // connection counts with thousands of them
   private subs?: Map<string, Subscription>;
@@ -64,10 +66,16 @@ export class Session {
   }
   /** seconds; 0 ends the session with the connection, 0xFFFFFFFF never */
   expiryInterval = 0;
-  expiryTimer?: NodeJS.Timeout;
+  expiryTimer?: LongTimeout;
   droppedMessages = 0;
   /** user name of the last client on this session, for read ACLs while it is offline */
   username?: string;
 
   constructor(readonly clientId: string) {}
+
+  /** The client is back (or the broker stops): the session no longer counts down to its end. */
+  cancelExpiry(): void {
+    this.expiryTimer?.clear();
+    this.expiryTimer = undefined;
+  }
 }

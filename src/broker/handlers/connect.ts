@@ -163,7 +163,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   let sessionPresent = false;
   if (session && !clean && session.state !== SessionState.Ended && session.expiryInterval !== 0) {
     sessionPresent = true;
-    clearTimeout(session.expiryTimer);
+    session.cancelExpiry();
   } else {
     if (session) broker.endSession(session);
     session = new Session(clientId);
