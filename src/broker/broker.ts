@@ -146,7 +146,7 @@ export class Broker extends EventEmitter {
     }
     const client = new BrokerClient(this, stream, info);
     this.clients.add(client);
-    this.log.notice(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
+    this.log.connection(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
     return client;
   }
 
@@ -408,7 +408,7 @@ export class Broker extends EventEmitter {
     const session = client.session;
     if (!wasConnected || !session || session.client !== client) return;
     session.client = undefined;
-    this.log.notice(
+    this.log.connection(
       client.normalDisconnect ? `Client ${client.clientId} disconnected.` : `Client ${client.clientId} closed its connection.`,
     );
     if (client.will && !client.normalDisconnect) this.scheduleWill(client.clientId, client.will, session.expiryInterval);

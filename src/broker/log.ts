@@ -1,22 +1,118 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { LogType } from './config/broker-config.js';
+import { localTime } from '../output/local-time.js';
+import { strftime } from '../output/strftime.js';
+
+export type { LogType } from './config/broker-config.js';
+/** The levels most log lines use; subscribe, unsubscribe, websockets and internal are types too. */
 export type LogLevel = 'error' | 'warning' | 'notice' | 'information' | 'debug';
 
-/**
- * Broker log lines like Mosquitto's ("1700000000: New connection from …") on stderr. Errors and
- * warnings always print; notices and information only with -v or matching log_type lines.
- */
-export class BrokerLog {
-  constructor(
-    private readonly enabled: Set<LogLevel> = new Set(['error', 'warning']),
-    private readonly write: (line: string) => void = (line) => process.stderr.write(line),
-  ) {}
+/** Where a log line goes: stderr, a file, $SYS/broker/log/…, syslog. */
+export interface LogSink {
+  /** `line` has the time stamp and no newline; `message` is the bare text (syslog stamps its own) */
+  write(type: LogType, line: string, message: string): void;
+  /** logrotate moved the file away: open the path again (SIGHUP) */
+  reopen?(): void;
+  close?(): void;
+}
 
-  static verbose(): BrokerLog {
-    return new BrokerLog(new Set(['error', 'warning', 'notice', 'information']));
+export interface BrokerLogOptions {
+  types?: Iterable<LogType>;
+  sinks?: LogSink[];
+  /** prefix lines with the time (Mosquitto log_timestamp) */
+  timestamp?: boolean;
+  /** strftime format of that time; undefined = Unix seconds, as Mosquitto */
+  timestampFormat?: string;
+  /** log clients connecting and disconnecting (Mosquitto connection_messages) */
+  connectionMessages?: boolean;
+}
+
+/** stderr, the default destination; writes to a file or pipe are synchronous, so nothing is lost at exit. */
+export const stderrSink: LogSink = { write: (_type, line) => process.stderr.write(`${line}\n`) };
+export const stdoutSink: LogSink = { write: (_type, line) => process.stdout.write(`${line}\n`) };
+
+/**
+ * `log_dest file PATH`: appended to, one synchronous write a line (a crash loses nothing), and
+ * opened again on SIGHUP so logrotate can move it away. When it cannot be opened Mosquitto says so
+ * on stderr and runs on; so does this.
+ */
+export class FileSink implements LogSink {
+  private fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly onError: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+  ) {
+    this.open();
   }
 
-  log(level: LogLevel, message: string): void {
-    if (!this.enabled.has(level)) return;
-    this.write(`${Math.floor(Date.now() / 1000)}: ${message}\n`);
+  private open(): void {
+    try {
+      this.fd = openSync(this.path, 'a', 0o640);
+    } catch {
+      this.fd = undefined;
+      this.onError(`Error: Unable to open log file ${this.path} for writing.`);
+    }
+  }
+
+  write(_type: LogType, line: string): void {
+    if (this.fd === undefined) return;
+    try {
+      writeSync(this.fd, `${line}\n`);
+    } catch {
+      // a full disk must not stop the broker
+    }
+  }
+
+  reopen(): void {
+    this.close();
+    this.open();
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/**
+ * Broker log lines as Mosquitto writes them: "1700000000: New connection from …" (or the time
+ * as log_timestamp_format says), filtered by log_type, sent to every log_dest.
+ */
+export class BrokerLog {
+  private readonly types: Set<LogType>;
+  private readonly sinks: LogSink[];
+  private readonly timestamp: boolean;
+  private readonly timestampFormat?: string;
+  readonly connectionMessages: boolean;
+
+  constructor(opts: BrokerLogOptions = {}) {
+    this.types = new Set(opts.types ?? ['error', 'warning']);
+    this.sinks = opts.sinks ?? [stderrSink];
+    this.timestamp = opts.timestamp ?? true;
+    this.timestampFormat = opts.timestampFormat;
+    this.connectionMessages = opts.connectionMessages ?? true;
+  }
+
+  static verbose(): BrokerLog {
+    return new BrokerLog({ types: ['error', 'warning', 'notice', 'information'] });
+  }
+
+  /** Whether lines of this type go anywhere: callers skip building costly messages otherwise. */
+  enabled(type: LogType): boolean {
+    return this.sinks.length > 0 && this.types.has(type);
+  }
+
+  log(type: LogType, message: string): void {
+    if (!this.enabled(type)) return;
+    const line = this.timestamp ? `${this.stamp()}: ${message}` : message;
+    for (const sink of this.sinks) sink.write(type, line, message);
+  }
+
+  private stamp(): string {
+    const seconds = Math.floor(Date.now() / 1000);
+    // Mosquitto hands the format to strftime with localtime(), as mosquitto_sub's -F @ does
+    return this.timestampFormat === undefined ? String(seconds) : strftime(this.timestampFormat, localTime(seconds));
   }
 
   error(m: string): void {
@@ -30,5 +126,28 @@ export class BrokerLog {
   }
   info(m: string): void {
     this.log('information', m);
+  }
+  debug(m: string): void {
+    this.log('debug', m);
+  }
+  subscribe(m: string): void {
+    this.log('subscribe', m);
+  }
+  unsubscribe(m: string): void {
+    this.log('unsubscribe', m);
+  }
+
+  /** A client connecting or going (notice), unless connection_messages is false. */
+  connection(m: string): void {
+    if (this.connectionMessages) this.log('notice', m);
+  }
+
+  /** SIGHUP: log files are opened again. */
+  reopen(): void {
+    for (const sink of this.sinks) sink.reopen?.();
+  }
+
+  close(): void {
+    for (const sink of this.sinks) sink.close?.();
   }
 }

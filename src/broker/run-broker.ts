@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { TlsOptions } from 'node:tls';
 import { Broker, type BrokerLimits } from './broker.js';
-import type { BrokerConfig, ListenerConfig, LogType } from './config/broker-config.js';
+import { ALL_LOG_TYPES, type BrokerConfig, type ListenerConfig } from './config/broker-config.js';
 import { startListener, type RunningListener } from './listeners.js';
-import { BrokerLog, type LogLevel } from './log.js';
+import { BrokerLog, stderrSink } from './log.js';
+import { logSinksFrom, type TopicSink } from './log-destinations.js';
 import { createSecurity, type Security } from './security.js';
 import { SysTopics } from './sys-topics.js';
 
@@ -27,14 +28,27 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
   };
 }
 
-function logFrom(config: BrokerConfig): BrokerLog {
-  const types = new Set<LogType>(config.verbose ? ['error', 'warning', 'notice', 'information', 'debug', 'subscribe', 'unsubscribe'] : config.log.types);
-  const levels = new Set<LogLevel>([...types].filter((t): t is LogLevel => ['error', 'warning', 'notice', 'information', 'debug'].includes(t)));
-  const { dest } = config.log;
-  return new BrokerLog(levels, (line) => {
-    if (dest.stderr) process.stderr.write(line);
-    if (dest.stdout) process.stdout.write(line);
+/**
+ * The broker's log as log_dest, log_type, log_timestamp(_format) and connection_messages say
+ * (-v: every type). A log file that cannot be opened leaves what Mosquitto leaves: errors on
+ * stderr.
+ */
+export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSink } {
+  let fileFailed = false;
+  const { sinks, topic, warnings } = logSinksFrom(config.log, (message) => {
+    fileFailed = true;
+    process.stderr.write(`${message}\n`);
   });
+  const options = {
+    timestamp: config.log.timestamp,
+    timestampFormat: config.log.timestampFormat,
+    connectionMessages: config.log.connectionMessages,
+  };
+  const log = fileFailed
+    ? new BrokerLog({ ...options, types: ['error'], sinks: [stderrSink] })
+    : new BrokerLog({ ...options, types: config.verbose ? ALL_LOG_TYPES : config.log.types, sinks });
+  for (const w of warnings) log.warning(w);
+  return { log, topic: fileFailed ? undefined : topic };
 }
 
 function tlsOptionsFor(listener: ListenerConfig): TlsOptions | undefined {
@@ -55,8 +69,9 @@ function tlsOptionsFor(listener: ListenerConfig): TlsOptions | undefined {
  * local-only mode one of the 127.0.0.1 / ::1 pair may fail (a host without IPv6), as in Mosquitto.
  */
 export async function startBroker(config: BrokerConfig, version: string): Promise<RunningBroker> {
-  const log = logFrom(config);
+  const { log, topic } = logFrom(config);
   const broker = new Broker({ limits: limitsFrom(config), log });
+  if (topic) topic.broker = broker;
   let security: Security = await createSecurity(config, log);
   broker.hooks = { ...broker.hooks, ...security.hooks };
 
@@ -99,6 +114,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     broker,
     listeners,
     async reload() {
+      // logrotate moved the log file away: write to a new one at the same path
+      log.reopen();
       security = await createSecurity(config, log);
       broker.hooks = { ...broker.hooks, ...security.hooks };
       log.notice('Reloaded password and ACL files.');
@@ -109,6 +126,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
       const closing = listeners.map((l) => l.close());
       await broker.close();
       await Promise.all(closing);
+      log.close();
     },
   };
 }

@@ -51,8 +51,10 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog): Prom
         const sec = forListener(client);
         const tls = config.listeners.find((l) => l.security === client.info.listener.security && l.tls)?.tls;
         if (tls?.useIdentityAsUsername) {
-          // the certificate's CN is the user; the CONNECT user name and password do not count
-          if (!client.info.certificateIdentity) return 0x87;
+          // the certificate's CN is the user; the CONNECT user name and password do not count.
+          // No certificate (require_certificate false): Mosquitto answers "bad user name or
+          // password", 0x86 (3.1.1: 4)
+          if (!client.info.certificateIdentity) return 0x86;
           client.username = client.info.certificateIdentity;
           return 0;
         }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { action, VERSION } from '../cli/program.js';
-import { CliError, UsageError } from '../cli/errors.js';
+import { CliError } from '../cli/errors.js';
+import { ConfigFileError } from '../broker/config/config-error.js';
 
 interface BrokerOptions {
   configFile?: string;
@@ -9,9 +10,10 @@ interface BrokerOptions {
   verbose?: boolean;
 }
 
+/** Mosquitto's words and exit code for a bad -p: "Error: Invalid port specified (-1).", exit 3. */
 function parsePort(value: string, previous: number[] | undefined): number[] {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`Invalid port specified (${value}).`);
+  if (!/^[0-9]{1,5}$/.test(value) || n > 65535) throw new CliError(`Error: Invalid port specified (${value}).`, 3);
   return [...(previous ?? []), n];
 }
 
@@ -43,29 +45,49 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   const { resolveBrokerConfig } = await import('../broker/config/resolve.js');
   const { startBroker } = await import('../broker/run-broker.js');
   const config = await resolveBrokerConfig(opts);
-  let running;
+  // signals are handled before the first listener opens: a SIGTERM sent as soon as "running" is
+  // logged (or before) still ends in a clean stop and exit 0
+  let running: Awaited<ReturnType<typeof startBroker>> | undefined;
+  let stopRequested = false;
+  let finish: (code: number) => void = () => {};
+  const stopped = new Promise<number>((resolve) => (finish = resolve));
+  const release = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.off('SIGHUP', reload);
+  };
+  async function stop(): Promise<void> {
+    release();
+    if (!running) {
+      stopRequested = true;
+      return;
+    }
+    await running.close();
+    finish(0);
+  }
+  function reload(): void {
+    running?.reload().catch((err: Error) => running?.broker.log.error(`Error: reload failed: ${err.message}`));
+  }
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', reload);
   try {
     running = await startBroker(config, VERSION);
   } catch (err) {
-    throw new CliError(`Error: ${(err as Error).message}`, 1);
+    release();
+    // a password or ACL file that cannot be read or parsed is a configuration error (exit 3),
+    // and its message already says "Error: "
+    if (err instanceof ConfigFileError) throw new CliError(err.message, 3);
+    const message = (err as Error).message;
+    throw new CliError(message.startsWith('Error: ') ? message : `Error: ${message}`, 1);
   }
   if (config.listeners.some((l) => l.port === 0 && !l.socketPath)) {
     const bound = running.listeners.find((l) => l.spec.port === 0 || l.spec.socketPath === undefined);
     process.stdout.write(`${bound?.port ?? running.listeners[0]!.port}\n`);
   }
-  return new Promise<number>((resolve) => {
-    const stop = async () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      process.off('SIGHUP', reload);
-      await running.close();
-      resolve(0);
-    };
-    const reload = () => {
-      running.reload().catch((err: Error) => running.broker.log.error(`Error: reload failed: ${err.message}`));
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    process.on('SIGHUP', reload);
-  });
+  if (stopRequested) {
+    await running.close();
+    return 0;
+  }
+  return stopped;
 }

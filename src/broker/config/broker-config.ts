@@ -37,8 +37,10 @@ export interface LogDestinations {
   stdout: boolean;
   /** publish log lines on $SYS/broker/log/<level> (Mosquitto `log_dest topic`) */
   topic: boolean;
-  /** append to this file (Mosquitto `log_dest file PATH`) */
+  /** append to this file (Mosquitto `log_dest file PATH`); reopened on SIGHUP */
   file?: string;
+  /** the local syslog (Mosquitto `log_dest syslog`) */
+  syslog?: boolean;
 }
 
 export interface LogConfig {
@@ -50,6 +52,8 @@ export interface LogConfig {
   timestampFormat?: string;
   /** log each connect and disconnect (Mosquitto connection_messages, default true) */
   connectionMessages: boolean;
+  /** syslog facility local0..local7 (Mosquitto log_facility 0..7); undefined = daemon */
+  facility?: number;
 }
 
 /**

@@ -29,6 +29,25 @@ import {
 
 type Handler = (line: ConfigLine, level: number) => void;
 
+/**
+ * What the broker does with an option: implements it, refuses to start with it (running without
+ * it would be less secure), ignores it with a warning, takes it as a bridge option, accepts it
+ * silently (persistence details) or, for a name Mosquitto does not know either, stops with exit 3.
+ */
+export type OptionKind = 'supported' | 'refused' | 'ignored' | 'bridge' | 'persistence' | 'unknown';
+
+let supportedNames: ReadonlySet<string> | undefined;
+
+export function optionKind(keyword: string): OptionKind {
+  supportedNames ??= new Set(Object.keys(new ConfParser(() => []).handlerTable));
+  if (supportedNames.has(keyword)) return 'supported';
+  if (REFUSED_OPTIONS.has(keyword) || refusedPrefix(keyword)) return 'refused';
+  if (IGNORED_OPTIONS.has(keyword)) return 'ignored';
+  if (PERSISTENCE_DETAILS.has(keyword)) return 'persistence';
+  if (isBridgeOption(keyword)) return 'bridge';
+  return 'unknown';
+}
+
 const MAX_PAYLOAD = 268435455;
 const EXPIRATION_UNITS: Record<string, number> = { h: 3600, d: 86400, w: 86400 * 7, m: 86400 * 30, y: 86400 * 365 };
 
@@ -80,7 +99,14 @@ export class ConfParser {
       if (this.bridge === undefined) fail(line, 'Invalid bridge configuration.');
       return;
     }
-    this.warn(`Warning: Unknown configuration variable "${keyword}" at ${where} (ignored).`);
+    // Mosquitto exits 3 on an option it does not know: a misspelt `acl_flie` must not run a
+    // broker without the ACL it was meant to name
+    fail(line, `Unknown configuration variable "${keyword}".`);
+  }
+
+  /** the option names this parser implements, for optionKind */
+  get handlerTable(): Readonly<Record<string, Handler>> {
+    return this.handlers;
   }
 
   /** Where a security option goes: the current listener's with per_listener_settings, else global. */
@@ -235,6 +261,11 @@ export class ConfParser {
     log_timestamp_format: (line) => {
       this.config.log.timestampFormat = stringValue(line, this.config.log.timestampFormat);
     },
+    log_facility: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 0 || n > 7) fail(line, `Invalid log_facility value (${n}).`);
+      this.config.log.facility = n;
+    },
     log_type: (line) => this.logType(line),
     log_dest: (line) => this.logDestination(line),
     persistence: (line) => this.persistence(line),
@@ -279,15 +310,15 @@ export class ConfParser {
     if (word === undefined) fail(line, 'Empty log_dest value in configuration.');
     const dest = (this.logDest ??= { stderr: false, stdout: false, topic: false });
     if (word === 'none') {
-      Object.assign(dest, { stderr: false, stdout: false, topic: false, file: undefined });
-    } else if (word === 'stderr' || word === 'stdout' || word === 'topic') {
+      Object.assign(dest, { stderr: false, stdout: false, topic: false, file: undefined, syslog: false });
+    } else if (word === 'stderr' || word === 'stdout' || word === 'topic' || word === 'syslog') {
       dest[word] = true;
     } else if (word === 'file') {
       if (dest.file !== undefined) fail(line, 'Duplicate "log_dest file" value.');
       const file = line.rest.slice(4).trim();
       if (file === '') fail(line, 'Empty "log_dest file" value in configuration.');
       dest.file = file;
-    } else if (word === 'syslog' || word === 'dlt') {
+    } else if (word === 'dlt') {
       this.warn(`Warning: log_dest ${word} at ${describeLocation(line.loc)} is not supported (ignored).`);
     } else {
       fail(line, `Invalid log_dest value (${word}).`);

@@ -45,7 +45,6 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['websockets_log_level', 'not used by this websockets implementation'],
   ['websockets_headers_size', 'not used by this websockets implementation'],
   ['pid_file', 'no pid file is written'],
-  ['log_facility', 'syslog is not supported'],
   ['allow_duplicate_messages', 'deprecated in Mosquitto 2.0, duplicates are always allowed'],
   ['retry_interval', 'removed in Mosquitto 2.0'],
   ['max_inflight_bytes', BYTE_LIMITS],

@@ -54,6 +54,8 @@ export function handleSubscribe(client: BrokerClient, packet: ISubscribePacket):
     };
     const isNew = broker.addSubscription(sub);
     granted.push(qos);
+    // log_type subscribe, in Mosquitto's words: "<client id> <QoS> <filter>"
+    broker.log.subscribe(`${client.clientId} ${qos} ${s.topic}`);
     // retained messages: not for shared subscriptions; rh 1 only when new; rh 2 never
     if (!shared && (sub.retainHandling === 0 || (sub.retainHandling === 1 && isNew))) retainedToSend.push({ sub });
   }
