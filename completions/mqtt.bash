@@ -55,7 +55,7 @@ _mqtt_value() {
         'mqtt pub --tls-version' | 'mqtt sub --tls-version')
             _mqtt_words 'tlsv1.3 tlsv1.2 tlsv1.1' ;;
         'mqtt passwd -H')
-            _mqtt_words 'sha512-pbkdf2 sha512' ;;
+            _mqtt_words 'sha512-pbkdf2 argon2id sha512' ;;
         'mqtt passwd --compat')
             _mqtt_words '2.0 2.1' ;;
         'mqtt passwd --salt-bytes')

@@ -153,7 +153,7 @@ complete -c mqtt -n '__mqtt_is \'mqtt sub\'' -l help -d 'show this help and exit
 complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s b -d 'batch mode: the password is the last argument'
 complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s c -d 'create the file with just this user, replacing it if it exists'
 complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s D -d 'delete the user'
-complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s H -x -a 'sha512-pbkdf2 sha512' -d 'sha512-pbkdf2 or sha512'
+complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s H -x -a 'sha512-pbkdf2 argon2id sha512' -d 'sha512-pbkdf2, argon2id or sha512'
 complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s I -x -d 'PBKDF2 iterations'
 complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -s U -d 'hash the plain-text passwords of a file'
 complete -c mqtt -n '__mqtt_is \'mqtt passwd\'' -l check -d 'verify the user\'s password: exit 0 if it matches, 2 if not, 3 if no...'

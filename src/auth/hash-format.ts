@@ -1,31 +1,42 @@
-import { DEFAULT_SALT_BYTES, HASH_BYTES, MAX_ITERATIONS, SALT_BYTES_2_1, type PasswordHash } from './hash.js';
+import { decodeArgon2id, formatArgon2id } from './argon2.js';
+import { DEFAULT_SALT_BYTES, HASH_BYTES, MAX_ITERATIONS, SALT_BYTES_2_1, type PasswordHash, type ShaHash } from './hash.js';
 
 /** What the text after `username:` holds. */
 export type HashField =
   | { kind: 'hashed'; hash: PasswordHash }
-  /** a scheme Mosquitto 2.1 writes that we (and 2.0 brokers) cannot verify */
+  /** an argon2 variant Mosquitto never writes and does not verify ($argon2i$, $argon2d$) */
   | { kind: 'unsupported'; scheme: string }
-  /** looks like `$6$`/`$7$` but does not decode: the broker would drop the user */
+  /** looks like `$6$`/`$7$`/`$argon2id$` but does not decode: the broker would drop the user */
   | { kind: 'invalid'; reason: string }
   /** anything else: a plain-text password, as `-U` expects to find */
   | { kind: 'plain' };
 
-/** `$6$<salt>$<hash>` or `$7$<iterations>$<salt>$<hash>`, standard base64, as mosquitto_passwd prints it. */
+/**
+ * `$6$<salt>$<hash>` or `$7$<iterations>$<salt>$<hash>`, standard base64, as mosquitto_passwd
+ * prints it; argon2id in libargon2's encoded form (see argon2.ts).
+ */
 export function formatHash(h: PasswordHash): string {
+  if (h.type === 'argon2id') return formatArgon2id({ ...h.params, salt: h.salt, hash: h.hash });
   const salt = h.salt.toString('base64');
   const hash = h.hash.toString('base64');
   return h.type === 'sha512' ? `$6$${salt}$${hash}` : `$7$${h.iterations}$${salt}$${hash}`;
 }
 
 export function decodeHashField(field: string): HashField {
-  const unsupported = /^\$(argon2id|argon2i|argon2d)\$/.exec(field);
+  if (field.startsWith('$argon2id$')) {
+    const d = decodeArgon2id(field);
+    if ('reason' in d) return invalid(d.reason);
+    const { salt, hash, ...params } = d;
+    return { kind: 'hashed', hash: { type: 'argon2id', params, salt, hash } };
+  }
+  const unsupported = /^\$(argon2i|argon2d)\$/.exec(field);
   if (unsupported) return { kind: 'unsupported', scheme: `$${unsupported[1]}$` };
   if (field.startsWith('$6$')) return decodeParts(field.split('$'), 'sha512');
   if (field.startsWith('$7$')) return decodeParts(field.split('$'), 'sha512-pbkdf2');
   return { kind: 'plain' };
 }
 
-function decodeParts(parts: string[], type: PasswordHash['type']): HashField {
+function decodeParts(parts: string[], type: ShaHash['type']): HashField {
   // split('$') of "$7$101$salt$hash" is ['', '7', '101', 'salt', 'hash']
   const pbkdf2 = type === 'sha512-pbkdf2';
   const expected = pbkdf2 ? 5 : 4;

@@ -1,15 +1,30 @@
 import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { argon2Pool } from './argon2-pool.js';
+import { ARGON2_HASH_BYTES_2_1, ARGON2_PARAMS_2_1, ARGON2_SALT_BYTES_2_1, type Argon2Params } from './argon2.js';
 
-/** Mosquitto's names for its two hash types: `-H sha512` writes `$6$`, `-H sha512-pbkdf2` writes `$7$`. */
-export type HashType = 'sha512' | 'sha512-pbkdf2';
+/**
+ * Mosquitto's names for its hash types: `-H sha512` writes `$6$`, `-H sha512-pbkdf2` writes
+ * `$7$`, `-H argon2id` (2.1) writes `$argon2id$`.
+ */
+export type HashType = 'sha512' | 'sha512-pbkdf2' | 'argon2id';
 
 /** One stored password, decoded from (or encoded to) the text after `username:`. */
-export interface PasswordHash {
-  type: HashType;
+export type PasswordHash = ShaHash | Argon2idHash;
+
+export interface ShaHash {
+  type: 'sha512' | 'sha512-pbkdf2';
   /** PBKDF2 rounds; 0 for sha512, which has none */
   iterations: number;
   salt: Buffer;
   /** always HASH_BYTES long */
+  hash: Buffer;
+}
+
+export interface Argon2idHash {
+  type: 'argon2id';
+  params: Argon2Params;
+  salt: Buffer;
+  /** any length libargon2 allows; 2.1 writes 64 bytes */
   hash: Buffer;
 }
 
@@ -31,9 +46,17 @@ export interface HashOptions {
   salt?: Buffer;
 }
 
-/** Hashes a password the way mosquitto_passwd does (defaults: `$7$`, 101 rounds, 12-byte salt). */
+/**
+ * Hashes a password the way mosquitto_passwd does (defaults: `$7$`, 101 rounds, 12-byte salt;
+ * argon2id always with 2.1's parameters and a 64-byte salt).
+ */
 export async function hashPassword(password: string | Buffer, opts: HashOptions = {}): Promise<PasswordHash> {
   const type = opts.type ?? 'sha512-pbkdf2';
+  if (type === 'argon2id') {
+    const salt = opts.salt ?? randomBytes(ARGON2_SALT_BYTES_2_1);
+    const params = ARGON2_PARAMS_2_1;
+    return { type, params, salt, hash: await argon2id(toBytes(password), salt, params, ARGON2_HASH_BYTES_2_1) };
+  }
   const iterations = type === 'sha512' ? 0 : (opts.iterations ?? DEFAULT_ITERATIONS);
   if (type === 'sha512-pbkdf2' && !(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_ITERATIONS)) {
     throw new RangeError(`iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
@@ -45,12 +68,26 @@ export async function hashPassword(password: string | Buffer, opts: HashOptions 
 
 /** True when the password matches; the final comparison runs in constant time. */
 export async function verifyPassword(password: string | Buffer, stored: PasswordHash): Promise<boolean> {
+  if (stored.type === 'argon2id') {
+    // hash-wasm refuses an empty password; mosquitto_passwd never hashes one, so none matches
+    if (toBytes(password).length === 0) return false;
+    const computed = await argon2id(toBytes(password), stored.salt, stored.params, stored.hash.length);
+    return computed.length === stored.hash.length && timingSafeEqual(computed, stored.hash);
+  }
   if (stored.hash.length !== HASH_BYTES) return false;
   const computed = await digest(stored.type, toBytes(password), stored.salt, stored.iterations);
   return timingSafeEqual(computed, stored.hash);
 }
 
-function digest(type: HashType, password: Buffer, salt: Buffer, iterations: number): Promise<Buffer> {
+/** Runs in a worker thread (argon2-pool.ts): one 2.1 hash takes about 100 ms of CPU. */
+async function argon2id(password: Buffer, salt: Buffer, params: Argon2Params, hashLength: number): Promise<Buffer> {
+  const out = await argon2Pool.compute({
+    password, salt, iterations: params.passes, memoryKiB: params.memoryKiB, parallelism: params.lanes, hashLength,
+  });
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function digest(type: ShaHash['type'], password: Buffer, salt: Buffer, iterations: number): Promise<Buffer> {
   if (type === 'sha512') {
     // $6$ is one SHA-512 pass over password then salt, not crypt(3)'s sha512crypt
     return Promise.resolve(createHash('sha512').update(password).update(salt).digest());

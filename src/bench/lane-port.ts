@@ -1,35 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { FromLane, LaneInit, LanePort, ToLane } from './lane-protocol.js';
 import { LANE_WORKER_MARK } from './worker-entry.js';
+import type { WorkerScript } from '../core/runtime/worker-script.js';
 
-/** The asset name a single executable must embed the bundle under for bench workers. */
-export const SEA_BUNDLE_ASSET = 'mqtt.cjs';
-
-export interface WorkerScript {
-  /** a file name, or JavaScript source when `evaluate` */
-  source: string;
-  evaluate: boolean;
-}
-
-/**
- * Where worker threads get their code. Bench lanes run the same bundle as the CLI, started with
- * a workerData mark that worker-entry.ts checks on load, so there is no second entry point to
- * build, ship or keep in step:
- *  - from dist/mqtt.cjs, `__filename` (the CommonJS bundle itself) is the worker's file;
- *  - in a Node single executable there is no bundle file and `require` loads built-ins only, so
- *    the packager embeds dist/mqtt.cjs as the asset "mqtt.cjs" and the worker evaluates its text;
- *  - from the TypeScript sources (unit tests), neither exists: lanes run in the main thread.
- */
-export async function workerScript(): Promise<WorkerScript | undefined> {
-  try {
-    const sea = await import('node:sea');
-    if (sea.isSea()) return { source: sea.getAsset(SEA_BUNDLE_ASSET, 'utf8'), evaluate: true };
-  } catch {
-    // not a single executable, a Node without node:sea, or no bundle asset: try the file
-  }
-  if (typeof __filename === 'string' && /\.c?js$/.test(__filename)) return { source: __filename, evaluate: false };
-  return undefined;
-}
+export { SEA_BUNDLE_ASSET, workerScript, type WorkerScript } from '../core/runtime/worker-script.js';
 
 export class WorkerLanePort implements LanePort {
   private readonly worker: Worker;

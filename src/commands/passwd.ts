@@ -43,8 +43,8 @@ const EXIT_INTERRUPTED = 130;
 
 export function passwdCommand(): Command {
   return new Command('passwd')
-    .description('create and maintain Mosquitto password files (mosquitto_passwd 2.0 compatible)')
-    .usage('[-H sha512|sha512-pbkdf2] [-I iterations] [-c | -D] passwordfile username\n'
+    .description('create and maintain Mosquitto password files (mosquitto_passwd 2.0 and 2.1 compatible)')
+    .usage('[-H argon2id|sha512-pbkdf2|sha512] [-I iterations] [-c | -D] passwordfile username\n'
       + '       mqtt passwd [-H …] [-I …] [-c] -b passwordfile username password\n'
       + '       mqtt passwd -U passwordfile\n'
       + '       mqtt passwd --check [-b] passwordfile username [password]')
@@ -52,12 +52,12 @@ export function passwdCommand(): Command {
     .option('-b', 'batch mode: the password is the last argument')
     .option('-c', "create the file with just this user, replacing it if it exists; '-c -' prints the line instead")
     .option('-D', 'delete the user')
-    .option('-H <hash>', 'sha512-pbkdf2 ($7$, the default) or sha512 ($6$, for Mosquitto 1.6 and earlier)')
+    .option('-H <hash>', 'sha512-pbkdf2 ($7$, the default), argon2id ($argon2id$, the default with --compat 2.1; Mosquitto 2.1 brokers only) or sha512 ($6$, for Mosquitto 1.6 and earlier)')
     .option('-I <iterations>', `PBKDF2 iterations (default ${DEFAULT_ITERATIONS}, ${ITERATIONS_2_1} with --compat 2.1)`)
     .option('-U', 'hash the plain-text passwords of a file; lines already hashed are left alone')
     .option('--check', `verify the user's password: exit 0 if it matches, ${EXIT_WRONG_PASSWORD} if not, ${EXIT_NO_SUCH_USER} if no such user`)
     .option('--stdout', 'print the resulting file instead of writing it')
-    .option('--compat <version>', `2.0 (default: ${DEFAULT_SALT_BYTES}-byte salt, any Mosquitto 2 broker) or 2.1 (${SALT_BYTES_2_1}-byte salt, ${ITERATIONS_2_1} iterations, 2.1 brokers only)`)
+    .option('--compat <version>', `2.0 (default: $7$ with a ${DEFAULT_SALT_BYTES}-byte salt, any Mosquitto 2 broker) or 2.1 (argon2id by default, and $7$ with a ${SALT_BYTES_2_1}-byte salt and ${ITERATIONS_2_1} iterations; 2.1 brokers only)`)
     .option('--salt-bytes <n>', `salt size for $7$: ${DEFAULT_SALT_BYTES} or ${SALT_BYTES_2_1}`)
     .argument('[args...]')
     // mosquitto_passwd takes a -b password that starts with '-' as it is; unknown options are caught below
@@ -74,9 +74,10 @@ export function passwdCommand(): Command {
 }
 
 const HELP_AFTER = `
-File format, one user per line (Mosquitto 2.0 reads both; 1.6 only $6$):
+File format, one user per line (Mosquitto 2.0 reads $7$ and $6$; 2.1 all three; 1.6 only $6$):
   user:$7$<iterations>$<base64 12-byte salt>$<base64 64-byte PBKDF2-HMAC-SHA512>
   user:$6$<base64 12-byte salt>$<base64 SHA-512 of password then salt>
+  user:$argon2id$v=19$m=47104,t=1,p=1$<unpadded base64 64-byte salt>$<unpadded base64 64-byte hash>
 New files get mode 0600; updates are atomic and keep the file's mode, other lines stay byte for byte.
 Exit: 0 ok, 1 error, 2 passwords do not match (or --check: wrong password), 3 --check: no such user.`;
 
@@ -127,11 +128,18 @@ function checkArgCount(mode: Mode, batch: boolean, count: number): void {
 }
 
 function hashOptions(opts: PasswdOptions): HashOptions {
-  const type: HashType = opts.H === undefined || opts.H === 'sha512-pbkdf2' ? 'sha512-pbkdf2' : opts.H === 'sha512' ? 'sha512' : unknownHash(opts.H);
   if (opts.compat !== undefined && opts.compat !== '2.0' && opts.compat !== '2.1') {
     throw new CliError(`Error: Unknown --compat version '${opts.compat}' (2.0 or 2.1).`);
   }
   const v21 = opts.compat === '2.1';
+  // mosquitto_passwd 2.1 hashes with argon2id unless told otherwise
+  const type: HashType = opts.H === undefined ? (v21 ? 'argon2id' : 'sha512-pbkdf2') : HASH_NAMES.includes(opts.H as HashType) ? (opts.H as HashType) : unknownHash(opts.H);
+  if (type === 'argon2id') {
+    // 2.1 fixes argon2id's cost (t=1, m=47104 KiB, p=1) and salt; its -I is for sha512-pbkdf2 only
+    if (opts.I !== undefined) throw new CliError('Error: -I applies to sha512-pbkdf2 only; argon2id uses Mosquitto 2.1\'s fixed cost.');
+    if (opts.saltBytes !== undefined) throw new CliError('Error: --salt-bytes applies to sha512-pbkdf2 only; argon2id always takes a 64-byte salt.');
+    return { type };
+  }
   let iterations = v21 ? ITERATIONS_2_1 : DEFAULT_ITERATIONS;
   if (opts.I !== undefined) {
     // mosquitto_passwd uses atoi(), so "abc" means 0 and gets the same message
@@ -151,6 +159,8 @@ function hashOptions(opts: PasswdOptions): HashOptions {
   }
   return { type, iterations, saltBytes };
 }
+
+const HASH_NAMES: readonly HashType[] = ['sha512-pbkdf2', 'sha512', 'argon2id'];
 
 function unknownHash(name: string): never {
   throw new CliError(`Error: Unknown hash type '${name}'`);
@@ -201,7 +211,7 @@ async function check(req: PasswdRequest): Promise<number> {
   }
   if (entry.decoded.kind !== 'hashed') {
     const what = entry.decoded.kind === 'plain' ? 'a plain-text password, which Mosquitto 2 ignores (hash it with -U)'
-      : entry.decoded.kind === 'unsupported' ? `a ${entry.decoded.scheme} hash, which mqtt and Mosquitto 2.0 cannot verify`
+      : entry.decoded.kind === 'unsupported' ? `a ${entry.decoded.scheme} hash, which neither mqtt nor Mosquitto can verify`
         : `an invalid hash (${entry.decoded.reason})`;
     throw new CliError(`Error: User ${req.username} has ${what}.`);
   }
@@ -256,10 +266,10 @@ async function emit(req: PasswdRequest, file: PasswordFile): Promise<number> {
   return 0;
 }
 
-/** Lines 2.1 wrote that we keep but cannot vouch for: said once, by line number, never dropped. */
+/** Lines we keep but cannot vouch for: said once, by line number, never dropped. */
 function warnUnsupported(req: PasswdRequest, file: PasswordFile): void {
   for (const p of file.problems) {
     if (p.kind !== 'unsupported' || (req.mode !== 'upgrade' && p.username === req.username)) continue;
-    process.stderr.write(`Warning: line ${p.line}: user ${p.username} has an unsupported ${p.reason} (Mosquitto 2.1); kept as it is.\n`);
+    process.stderr.write(`Warning: line ${p.line}: user ${p.username} has an unsupported ${p.reason}; kept as it is.\n`);
   }
 }

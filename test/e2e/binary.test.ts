@@ -73,6 +73,14 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
     }
   });
 
+  it('hashes and checks argon2id in a worker thread evaluated from the embedded bundle', async () => {
+    const pwfile = path.join(dir, 'argon2-passwd');
+    expect((await run(bin, ['passwd', '-H', 'argon2id', '-c', '-b', pwfile, 'u', 'pw'])).code).toBe(0);
+    expect(readFileSync(pwfile, 'utf8')).toMatch(/^u:\$argon2id\$v=19\$m=47104,t=1,p=1\$/);
+    expect((await run(bin, ['passwd', '--check', '-b', pwfile, 'u', 'pw'])).code).toBe(0);
+    expect((await run(bin, ['passwd', '--check', '-b', pwfile, 'u', 'pW'])).code).toBe(2);
+  });
+
   it('decodes a capture file exactly as the bundle does', async () => {
     const fixture = path.join(FIXTURE_DIR, 'v311-session.pcap');
     const [own, bundled] = await Promise.all([

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import { runMqtt } from '../helpers/cli.js';
 import { useScratch, H6, snapshot, expectUnchanged, verifiesWith } from '../helpers/passwd-files.js';
 
-const ARGON = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
+const ARGON = '$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
 const LINE_7 = /^\$7\$101\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==$/;
 
 const scratch = useScratch();
@@ -70,11 +70,15 @@ describe('mqtt passwd: creating and updating', () => {
     expect(text()).toBe(`# x\nbob:${H6}\n`);
   });
 
-  it('-H sha512, -I, --compat 2.1 and --salt-bytes choose the line written', async () => {
+  it('-H, -I, --compat 2.1 and --salt-bytes choose the line written', async () => {
     const line = async (...args: string[]) => (await runMqtt(['passwd', ...args, '-c', '-b', '-', 'u', 'p'])).stdout.toString();
     expect(await line('-H', 'sha512')).toMatch(/^u:\$6\$[A-Za-z0-9+/]{16}\$[A-Za-z0-9+/]{86}==\n$/);
     expect(await line('-I', '5000')).toMatch(/^u:\$7\$5000\$[A-Za-z0-9+/]{16}\$/);
-    expect(await line('--compat', '2.1')).toMatch(/^u:\$7\$1000\$[A-Za-z0-9+/]{86}==\$[A-Za-z0-9+/]{86}==\n$/);
+    // mosquitto_passwd 2.1's default: argon2id, t=1, m=47104 KiB, p=1, 64-byte salt and hash
+    const ARGON2_21 = /^u:\$argon2id\$v=19\$m=47104,t=1,p=1\$[A-Za-z0-9+/]{86}\$[A-Za-z0-9+/]{86}\n$/;
+    expect(await line('--compat', '2.1')).toMatch(ARGON2_21);
+    expect(await line('-H', 'argon2id')).toMatch(ARGON2_21);
+    expect(await line('--compat', '2.1', '-H', 'sha512-pbkdf2')).toMatch(/^u:\$7\$1000\$[A-Za-z0-9+/]{86}==\$[A-Za-z0-9+/]{86}==\n$/);
     expect(await line('--compat', '2.0')).toMatch(/^u:\$7\$101\$[A-Za-z0-9+/]{16}\$/);
     expect(await line('--salt-bytes', '64', '-I', '101')).toMatch(/^u:\$7\$101\$[A-Za-z0-9+/]{86}==\$/);
   });
@@ -114,15 +118,15 @@ describe('mqtt passwd: creating and updating', () => {
     expect(readFileSync(scratch.pwfile).equals(once)).toBe(true);
   });
 
-  it('reports an $argon2id$ line by number, keeps it, and --check says it cannot verify it', async () => {
-    writeFileSync(scratch.pwfile, `alice:${H6}\n# 2.1 wrote the next one\ncarol:${ARGON}\n`);
+  it('reports an $argon2i$ line by number, keeps it, and --check says it cannot verify it', async () => {
+    writeFileSync(scratch.pwfile, `alice:${H6}\n# not a hash Mosquitto writes\ncarol:${ARGON}\n`);
     const r = await runMqtt(['passwd', '-b', scratch.pwfile, 'bob', 'b']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('Warning: line 3: user carol has an unsupported $argon2id$ hash (Mosquitto 2.1); kept as it is.\n');
+    expect(r.stderr).toBe('Warning: line 3: user carol has an unsupported $argon2i$ hash; kept as it is.\n');
     expect(text()).toContain(`\ncarol:${ARGON}\nbob:$7$`);
     const check = await runMqtt(['passwd', '--check', '-b', scratch.pwfile, 'carol', 'x']);
     expect(check.code).toBe(1);
-    expect(check.stderr).toMatch(/^Error: User carol has a \$argon2id\$ hash, which mqtt and Mosquitto 2.0 cannot verify\.\n$/);
+    expect(check.stderr).toMatch(/^Error: User carol has a \$argon2i\$ hash, which neither mqtt nor Mosquitto can verify\.\n$/);
   });
 
   it('with no arguments prints the usage on stderr and exits 1, like mosquitto_passwd', async () => {

@@ -72,7 +72,7 @@ describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub'], 'a Mosquitto bro
     ['a wrong password', 'alice', 'wrong'],
     ['an unknown user', 'zoe', 'alice-pw'],
     ['no credentials', undefined, undefined],
-    ['a --compat 2.1 line (64-byte salt, which 2.0 brokers reject)', 'frank', 'frank-pw'],
+    ['a --compat 2.1 line (argon2id, which 2.0 brokers reject)', 'frank', 'frank-pw'],
   ])('refuses %s with CONNACK 5 (exit 5)', async (_, user, password) => {
     const r = await pub(user, password);
     expect(r.code).toBe(5);

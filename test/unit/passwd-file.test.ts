@@ -6,7 +6,8 @@ import { passwordProblem, usernameProblem } from '../../src/auth/credentials.js'
 
 const H7 = '$7$101$AAECAwQFBgcICQoL$DEO14ViPofBJRJpN8uZINnuFUWj8eUeWhlyZ2QOQ+5LgiM0kGXMwv2HwhIvlBQTsHkd+uve2/GFOr/KZ8Y/8Hw==';
 const H6 = '$6$AAECAwQFBgcICQoL$b4be9ENqb54sNj+csQTvm3qRtt6r5BJ4pdELhfw3543YRDKXy8YjBxqSsJubpfDSNaXeWIFnCuo6UMHsY83J5w==';
-const ARGON = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
+// argon2i: an argon2 variant Mosquitto never writes nor verifies
+const ARGON = '$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
 
 /** A file with everything a hand-edited password file may hold. */
 const MESSY = Buffer.concat([
@@ -26,9 +27,9 @@ describe('parse and serialise', () => {
     expect(findUser(file, 'bob')?.field).toBe(H6);
     expect(findUser(file, ' bob ')).toBeUndefined();
   });
-  it('reports argon2id by line number as unsupported, and keeps the line', () => {
+  it('reports argon2i by line number as unsupported, and keeps the line', () => {
     const file = parsePasswordFile(MESSY);
-    expect(file.problems).toEqual([{ line: 6, kind: 'unsupported', reason: '$argon2id$ hash', username: 'carol' }]);
+    expect(file.problems).toEqual([{ line: 6, kind: 'unsupported', reason: '$argon2i$ hash', username: 'carol' }]);
     expect(findUser(file, 'carol')?.decoded.kind).toBe('unsupported');
   });
   it('reports corrupt lines by number: no colon, empty fields, hashes that do not decode', () => {

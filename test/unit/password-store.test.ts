@@ -9,7 +9,7 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { H6, useScratch } from '../helpers/passwd-files.js';
 import { describeIfTool } from '../helpers/peers.js';
 
-const ARGON = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
+const ARGON = '$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
 const pw = (s: string) => Buffer.from(s, 'utf8');
 
 async function mosquittoPasswd(...args: string[]): Promise<void> {
@@ -49,7 +49,7 @@ describe('PasswordStore', () => {
     expect(warnings).toEqual([
       `Warning: Invalid line at ${file}:4 in password file: no ':' between username and password (ignored).`,
       `Warning: Invalid password hash type for user bob at ${file}:5 (a plain-text password: hash the file with mosquitto_passwd -U), removing entry.`,
-      `Warning: Invalid password hash type for user carol at ${file}:6 ($argon2id$ is Mosquitto 2.1's, not supported), removing entry.`,
+      `Warning: Invalid password hash type for user carol at ${file}:6 ($argon2i$ is not a hash Mosquitto verifies), removing entry.`,
       `Warning: Invalid password hash for user dave at ${file}:7 (bad iteration count '0'), removing entry.`,
       `Warning: User alice at ${file}:9 repeats line 3; the later line is used.`,
       `Warning: Invalid line at ${file}:10 in password file: empty username (ignored).`,

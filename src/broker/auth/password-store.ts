@@ -12,7 +12,7 @@ function lineWarning(file: string, line: FileLine, problem: string | undefined):
     case 'plain':
       return `Warning: Invalid password hash type for ${user} (a plain-text password: hash the file with mosquitto_passwd -U), removing entry.`;
     case 'unsupported':
-      return `Warning: Invalid password hash type for ${user} (${entry.decoded.scheme} is Mosquitto 2.1's, not supported), removing entry.`;
+      return `Warning: Invalid password hash type for ${user} (${entry.decoded.scheme} is not a hash Mosquitto verifies), removing entry.`;
     case 'invalid':
       return `Warning: Invalid password hash for ${user} (${entry.decoded.reason}), removing entry.`;
     case 'hashed':

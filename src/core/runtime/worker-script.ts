@@ -1,0 +1,29 @@
+/** The asset name a single executable must embed the bundle under for worker threads. */
+export const SEA_BUNDLE_ASSET = 'mqtt.cjs';
+
+export interface WorkerScript {
+  /** a file name, or JavaScript source when `evaluate` */
+  source: string;
+  evaluate: boolean;
+}
+
+/**
+ * Where worker threads get their code. Workers (bench lanes, argon2 hashing) run the same
+ * bundle as the CLI, started with a workerData mark that their entry module checks on load, so
+ * there is no second entry point to build, ship or keep in step:
+ *  - from dist/mqtt.cjs, `__filename` (the CommonJS bundle itself) is the worker's file;
+ *  - in a Node single executable there is no bundle file and `require` loads built-ins only, so
+ *    the packager embeds dist/mqtt.cjs as the asset "mqtt.cjs" and the worker evaluates its text;
+ *  - from the TypeScript sources (unit tests), neither exists: the caller runs the work in the
+ *    main thread.
+ */
+export async function workerScript(): Promise<WorkerScript | undefined> {
+  try {
+    const sea = await import('node:sea');
+    if (sea.isSea()) return { source: sea.getAsset(SEA_BUNDLE_ASSET, 'utf8'), evaluate: true };
+  } catch {
+    // not a single executable, a Node without node:sea, or no bundle asset: try the file
+  }
+  if (typeof __filename === 'string' && /\.c?js$/.test(__filename)) return { source: __filename, evaluate: false };
+  return undefined;
+}
