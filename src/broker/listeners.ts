@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Broker } from './broker.js';
 import type { ConnectionInfo, ListenerInfo } from './broker-client.js';
 import type { SecurityOptions } from './config/broker-config.js';
+import { watchTlsFailures } from './tls-failures.js';
 
 export interface ListenerSpec {
   port: number;
@@ -11,7 +12,11 @@ export interface ListenerSpec {
   /** unix socket path (mosquitto: `listener 0 /path.sock`) */
   socketPath?: string;
   protocol: 'mqtt' | 'websockets';
-  tls?: import('node:tls').TlsOptions & { useIdentityAsUsername?: boolean };
+  /**
+   * with requireCertificate the client certificate must verify; the server itself runs with
+   * rejectUnauthorized false so that a failure can be logged with its reason (tls-failures.ts)
+   */
+  tls?: import('node:tls').TlsOptions & { useIdentityAsUsername?: boolean; requireCertificate?: boolean };
   name?: string;
   security?: SecurityOptions;
   /** mosquitto max_connections for this listener; -1 = unlimited */
@@ -44,15 +49,23 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
     // WebSocket needs an HTTP(S) server for the upgrade
     const http = spec.tls ? await import('node:https') : await import('node:http');
     server = spec.tls ? (http as typeof import('node:https')).createServer(spec.tls) : (http as typeof import('node:http')).createServer();
+    if (spec.tls) {
+      const watch = watchTlsFailures(server as import('node:tls').Server, broker.log, () => info.port, !!spec.tls.requireCertificate);
+      // HTTPS hands the socket to its HTTP parser itself: check first, so it gets a destroyed socket
+      server.prependListener('secureConnection', (socket: import('node:tls').TLSSocket) => void watch.admit(socket));
+    }
     const { attachWebSocket } = await import('./websocket-listener.js');
     closeWs = attachWebSocket(server, (stream, socket) => accept(stream, socket));
   } else if (spec.tls) {
     const tls = await import('node:tls');
-    server = tls.createServer(spec.tls, (socket) => {
+    const tlsServer = tls.createServer(spec.tls, (socket) => {
+      if (!watch.admit(socket)) return;
       const cert = socket.getPeerCertificate();
       const cn = cert && typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
       accept(socket, socket, cn);
     });
+    const watch = watchTlsFailures(tlsServer, broker.log, () => info.port, !!spec.tls.requireCertificate);
+    server = tlsServer;
   } else {
     server = net.createServer({ noDelay: true }, (socket) => accept(socket, socket));
   }

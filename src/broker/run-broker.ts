@@ -51,7 +51,7 @@ export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSi
   return { log, topic: fileFailed ? undefined : topic };
 }
 
-function tlsOptionsFor(listener: ListenerConfig): TlsOptions | undefined {
+function tlsOptionsFor(listener: ListenerConfig): (TlsOptions & { requireCertificate: boolean }) | undefined {
   const tls = listener.tls;
   if (!tls) return undefined;
   return {
@@ -59,7 +59,9 @@ function tlsOptionsFor(listener: ListenerConfig): TlsOptions | undefined {
     key: readFileSync(tls.keyFile),
     ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
     requestCert: tls.requireCertificate,
-    rejectUnauthorized: tls.requireCertificate,
+    // verified all the same, by the listener (tls-failures.ts admit), which logs why it refuses
+    rejectUnauthorized: false,
+    requireCertificate: tls.requireCertificate,
     minVersion: tls.minVersion,
   };
 }
