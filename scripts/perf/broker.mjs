@@ -10,7 +10,9 @@
 // PERF_BROKER_WARMUP_MS (1000), PERF_BROKER_ONLY (comma list of scenario keys),
 // PERF_BROKER_TARGETS (ours,mosquitto), PERF_BROKER_NODE_ARGS (extra node flags for our broker,
 // e.g. --cpu-prof), PERF_BROKER_MOSQUITTO_NODELAY=1 (Mosquitto with set_tcp_nodelay true, as our
-// listeners have; its default is Nagle on), PERF_JSON (also print the results as one JSON line).
+// listeners have; its default is Nagle on), PERF_JSON (also print the results as one JSON line),
+// PERF_BROKER_BASE (path to another checkout's bin/mqtt, measured as the target `base` when
+// PERF_BROKER_TARGETS names it: a change against the code before it, side by side).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -52,8 +54,8 @@ function cpuNs(pid) {
   return total;
 }
 
-function rssKb(pid) {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function rssKb(pid, field = 'VmRSS') {
+  const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
 }
 
@@ -90,20 +92,22 @@ function waitForPort(port, proc, timeoutMs = 10_000) {
   });
 }
 
+/** Unlimited in-flight and queued QoS 1 messages: Mosquitto drops acknowledged messages otherwise. */
+const UNLIMITED = ['max_inflight_messages 0', 'max_queued_messages 0'];
+
 /**
- * A fresh broker for one run, configured the same way for both: unlimited in-flight and queued
- * QoS 1 messages (Mosquitto drops acknowledged messages otherwise), and no log line per
- * connection, which would otherwise be part of what the idle-connection scenario measures.
+ * A fresh broker for one run, configured the same way for both: the scenario's limits (by default
+ * UNLIMITED), and no log line per connection, which would otherwise be part of what the
+ * idle-connection scenario measures.
  */
-async function startBroker(kind) {
+async function startBroker(kind, limits = UNLIMITED) {
   const dir = mkdtempSync(path.join(tmpdir(), `mqtt-perf-broker-${kind}-`));
   const port = await freePort();
   const conf = path.join(dir, 'broker.conf');
   const lines = [
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
-    'max_inflight_messages 0',
-    'max_queued_messages 0',
+    ...limits,
     'connection_messages false',
     'log_dest stderr',
     'log_type error',
@@ -113,7 +117,9 @@ async function startBroker(kind) {
   // writes go out at once (better latency at a fixed rate) but one syscall each (lower throughput)
   if (kind === 'mosquitto' && MOSQUITTO_NODELAY) lines.push('set_tcp_nodelay true');
   writeFileSync(conf, lines.join('\n') + '\n');
-  const [cmd, args] = kind === 'ours' ? [process.execPath, [...NODE_ARGS, path.join(root, 'bin/mqtt'), 'broker', '-c', conf]] : ['mosquitto', ['-c', conf]];
+  const bin = kind === 'base' ? process.env.PERF_BROKER_BASE : path.join(root, 'bin/mqtt');
+  if (kind === 'base' && !bin) throw new Error('PERF_BROKER_TARGETS names base: set PERF_BROKER_BASE to its bin/mqtt');
+  const [cmd, args] = kind === 'mosquitto' ? ['mosquitto', ['-c', conf]] : [process.execPath, [...NODE_ARGS, bin, 'broker', '-c', conf]];
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let log = '';
   proc.stderr.on('data', (d) => {
@@ -446,8 +452,10 @@ async function fanIn(broker, { qos, rate }) {
     ...between(a, b),
     p50: hist.percentile(0.5),
     p99: hist.percentile(0.99),
+    owed: owed(),
     lost: Math.max(0, owed() - uniqueTotal),
     duplicates: sub.duplicates,
+    peakRssMb: rssKb(broker.pid, 'VmHWM') / 1024,
   };
   for (const c of [subClient, ...pubClients]) c.close();
   return result;
@@ -533,6 +541,22 @@ const SCENARIOS = [
   { key: 'fan-in-qos0', title: 'fan-in QoS 0, 10 -> 1, <= 100 ahead', run: (b) => fanIn(b, { qos: 0 }) },
   { key: 'fan-out', title: 'fan-out QoS 0, 1 -> 100', run: (b) => fanOut(b) },
   { key: 'fan-in-qos1', title: 'fan-in QoS 1, 10 -> 1, 100 in flight', run: (b) => fanIn(b, { qos: 1 }) },
+  // overload (issue 10): the subscriber's window is the default 20 in flight; what does not fit is
+  // queued, and a broker that acknowledges faster than it delivers must slow publishers down or lose
+  {
+    key: 'overload-defaults',
+    title: 'fan-in QoS 1, 10 -> 1, 100 in flight, default limits',
+    limits: [],
+    overload: true,
+    run: (b) => fanIn(b, { qos: 1 }),
+  },
+  {
+    key: 'overload-unqueued',
+    title: 'fan-in QoS 1, 10 -> 1, 100 in flight, max_queued_messages 0',
+    limits: ['max_queued_messages 0'],
+    overload: true,
+    run: (b) => fanIn(b, { qos: 1 }),
+  },
   { key: 'latency', title: `fan-in QoS 0 at ${FIXED_RATE.toLocaleString('en-US')} msgs/s`, run: (b) => fanIn(b, { qos: 0, rate: FIXED_RATE }) },
   { key: 'idle', title: `${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections`, run: (b) => idleConnections(b) },
 ];
@@ -545,7 +569,7 @@ for (const s of SCENARIOS) {
   results[s.key] = Object.fromEntries(TARGETS.map((t) => [t, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of TARGETS) {
-      const broker = await startBroker(kind);
+      const broker = await startBroker(kind, s.limits);
       try {
         const r = await s.run(broker);
         results[s.key][kind].push(r);
@@ -586,6 +610,22 @@ for (const s of SCENARIOS) {
     row(`${s.title}: connects/s`, s.key, 'connectsPerSec', 0);
     continue;
   }
+  if (s.overload) {
+    // loss is the point here, and it is compared with Mosquitto's under the same limits
+    const lostPct = (kind) => (100 * sum(s.key, kind, 'lost')) / Math.max(1, sum(s.key, kind, 'owed'));
+    const target = s.key === 'overload-defaults' ? (ours, mosq) => ours <= mosq : (ours) => ours === 0;
+    const cells = ['ours', 'mosquitto'].map((k) => (TARGETS.includes(k) ? lostPct(k) : NaN));
+    rows.push({
+      metric: `${s.title}: % of acknowledged lost (all runs)`,
+      cells: cells.map((v) => fmt(v, 2)),
+      ratio: NaN,
+      verdict: TARGETS.includes('ours') && (both || s.key !== 'overload-defaults') ? (target(cells[0], cells[1]) ? 'met' : 'NOT met') : '',
+    });
+    row(`${s.title}: delivered msgs/s`, s.key, 'rate', 0);
+    row(`${s.title}: broker peak RSS MB`, s.key, 'peakRssMb', 1);
+    row(`${s.title}: latency p99 ms`, s.key, 'p99', 2);
+    continue;
+  }
   const unit = s.key === 'fan-out' ? 'deliveries/s' : 'msgs/s';
   if (s.key !== 'latency') row(`${s.title}: ${unit}`, s.key, 'rate', 0, (_, ratio) => !(ratio < 1) && noneLost(s.key));
   row(`${s.title}: latency p50 ms`, s.key, 'p50', 2);
@@ -617,6 +657,19 @@ for (const r of rows) {
 }
 console.log(
   '\nTargets (issue 4): fan-in QoS 0, fan-out and fan-in QoS 1 rates >= 1.0x with 0 lost; p99 at the fixed rate <= 2x;' +
-    ' <= 4 KB per idle connection; CPU per 1,000 connects <= 2x.',
+    ' <= 4 KB per idle connection; CPU per 1,000 connects <= 2x.' +
+    ' Overload (issue 10): at default limits no more acknowledged messages lost than Mosquitto; none with max_queued_messages 0.',
 );
+if (TARGETS.includes('base') && TARGETS.includes('ours')) {
+  console.log(`\nours against base (${process.env.PERF_BROKER_BASE}), medians, same runs:`);
+  for (const key of Object.keys(results)) {
+    const field = key === 'idle' ? 'connectsPerSec' : 'rate';
+    const o = med(key, 'ours', field);
+    const b = med(key, 'base', field);
+    const oc = med(key, 'ours', 'brokerCpuPerMsgUs');
+    const bc = med(key, 'base', 'brokerCpuPerMsgUs');
+    const cpu = key === 'idle' ? '' : `; broker CPU µs/msg ours ${fmt(oc, 2)}  base ${fmt(bc, 2)}  ours/base ${fmt(oc / bc, 3)}`;
+    console.log(`  ${key.padEnd(20)} ${field} ours ${fmt(o, 0)}  base ${fmt(b, 0)}  ours/base ${fmt(o / b, 3)}${cpu}`);
+  }
+}
 if (process.env.PERF_JSON) console.log(JSON.stringify({ rounds: ROUNDS, measureMs: MEASURE_MS, results }));

@@ -4,6 +4,7 @@ import type { QoS } from '../client/config.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
 import { BrokerClient, ClientState, type ConnectionInfo } from './broker-client.js';
 import { allowAll, type BrokerHooks } from './hooks.js';
+import { FlowControl } from './flow-control.js';
 import { BrokerLog } from './log.js';
 import { frameFor, type BrokerMessage } from './message.js';
 import { RetainedStore } from './retained-store.js';
@@ -51,6 +52,18 @@ export interface BrokerStats {
   clientsTotalEver: number;
   clientsMaximum: number;
 }
+
+/**
+ * A subscriber's unsent QoS 0 bytes beyond which further QoS 0 messages to it are dropped (and
+ * counted): QoS 0 is never queued, and a client that does not read must not make us buffer
+ * without limit. Mosquitto drops QoS 0 once max_queued_messages packets wait for the socket.
+ */
+export const QOS0_BACKLOG_BYTES = 1024 * 1024;
+/**
+ * With max_queued_messages 0 (no limit), the queue length at which publishers are slowed down
+ * anyway (see FlowControl), so that memory stays bounded while nothing is dropped.
+ */
+export const UNLIMITED_QUEUE_BACKPRESSURE = 1000;
 
 /** Topics whose routes are cached; past this the cache starts again (a broker with endless topics gains nothing from it). */
 const ROUTE_CACHE_SIZE = 10_000;
@@ -102,6 +115,8 @@ export class Broker extends EventEmitter {
   readonly subscriptions = new SubscriptionTrie<Subscription>();
   readonly retained = new RetainedStore();
   readonly clients = new Set<BrokerClient>();
+  /** holds publishers' acks while the queues they feed are full */
+  readonly flow = new FlowControl();
   readonly stats: BrokerStats = {
     startedAt: Date.now(),
     messagesReceived: 0,
@@ -155,7 +170,7 @@ export class Broker extends EventEmitter {
    * subscriptions matched (no-local and read-denied ones included: they still "match", which is
    * what PUBACK 0x10 is about), not how many deliveries were made.
    */
-  publish(message: BrokerMessage): number {
+  publish(message: BrokerMessage, publisher?: BrokerClient): number {
     this.stats.publishReceived++;
     if (message.retain) this.retained.set(message);
     const route = this.routeFor(message.topic);
@@ -169,7 +184,7 @@ export class Broker extends EventEmitter {
       // [MQTT-3.3.1-9] forwarded messages carry retain 0 unless retain-as-published
       const retain = t.rap ? message.retain : false;
       if (qos === 0) this.deliverQos0(t.session, message, retain, t.ids, now);
-      else this.deliver(t.session, { message, qos, retain, subscriptionIds: t.ids }, now);
+      else this.deliver(t.session, { message, qos, retain, subscriptionIds: t.ids }, now, publisher);
     }
     return route.matches.length;
   }
@@ -233,8 +248,12 @@ export class Broker extends EventEmitter {
     return members[start % members.length]!;
   }
 
-  /** Sends now, or queues for a free in-flight slot or for an offline client. */
-  deliver(session: Session, delivery: Delivery, now = Date.now()): void {
+  /**
+   * Sends now, or queues for a free in-flight slot or for an offline client. A full queue of an
+   * online client that still acknowledges takes the message anyway and holds the acks of the
+   * client that published it (`publisher`) until it drains; otherwise the message is dropped.
+   */
+  deliver(session: Session, delivery: Delivery, now = Date.now(), publisher?: BrokerClient): void {
     if (delivery.qos === 0) return this.deliverQos0(session, delivery.message, delivery.retain, delivery.subscriptionIds, now);
     const client = session.client;
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
@@ -243,22 +262,39 @@ export class Broker extends EventEmitter {
       return;
     }
     const max = this.limits.maxQueuedMessages;
-    if (max > 0 && session.queue.length >= max) {
-      session.droppedMessages++;
-      this.stats.publishDropped++;
-      if (session.droppedMessages === 1 || session.droppedMessages % 1000 === 0) {
-        this.log.notice(`Outgoing messages are being dropped for client ${session.clientId} (${session.droppedMessages} so far).`);
+    if (session.queue.length >= (max || UNLIMITED_QUEUE_BACKPRESSURE)) {
+      if (publisher !== undefined && client !== undefined && client.state === ClientState.Connected && !session.stalled) {
+        this.flow.hold(publisher, session);
+        session.queue.push(delivery);
+        return;
       }
-      return;
+      if (max > 0) {
+        this.countDropped(session);
+        return;
+      }
     }
     session.queue.push(delivery);
+  }
+
+  /** A message this session will never get: its count and $SYS publish/messages/dropped. */
+  private countDropped(session: Session): void {
+    session.droppedMessages++;
+    this.stats.publishDropped++;
+    if (session.droppedMessages === 1 || session.droppedMessages % 1000 === 0) {
+      this.log.notice(`Outgoing messages are being dropped for client ${session.clientId} (${session.droppedMessages} so far).`);
+    }
   }
 
   /** QoS 0 is sent or dropped, never queued for offline clients (mosquitto's queue_qos0_messages false). */
   private deliverQos0(session: Session, message: BrokerMessage, retain: boolean, subscriptionIds: number[] | undefined, now: number): void {
     if (message.expiresAt !== undefined && message.expiresAt <= now) return;
     const client = session.client;
-    if (client && client.state === ClientState.Connected) this.writeFrame(client, message, 0, retain, subscriptionIds, 0, now, false);
+    if (!client || client.state !== ClientState.Connected) return;
+    if (client.conn.writeBacklog >= QOS0_BACKLOG_BYTES) {
+      this.countDropped(session);
+      return;
+    }
+    this.writeFrame(client, message, 0, retain, subscriptionIds, 0, now, false);
   }
 
   inflightLimit(client: BrokerClient): number {
@@ -303,6 +339,8 @@ export class Broker extends EventEmitter {
   completeOutgoing(session: Session, packetId: number): void {
     if (!session.inflight.delete(packetId)) return;
     session.ids.release(packetId);
+    session.acksReceived++;
+    session.stalled = false;
     this.drainQueue(session);
   }
 
@@ -316,11 +354,16 @@ export class Broker extends EventEmitter {
       if (d.message.expiresAt !== undefined && d.message.expiresAt <= now) continue;
       this.sendInflight(session, client, d, now);
     }
+    if (session.waitingPublishers !== undefined && session.queue.length < (this.limits.maxQueuedMessages || UNLIMITED_QUEUE_BACKPRESSURE)) {
+      this.flow.release(session);
+    }
   }
 
   /** After a reconnect to a present session: resend in-flight with DUP, PUBREL as PUBREL [MQTT-4.4.0-1]. */
   resumeSession(session: Session, client: BrokerClient): void {
     const now = Date.now();
+    // a new connection gets the benefit of the doubt until it proves not to read
+    session.stalled = false;
     for (const [id, d] of session.inflight) {
       if (d.stage === 'pubcomp') client.send({ cmd: 'pubrel', messageId: id });
       else this.writePublish(client, d, id, now, true);
@@ -358,6 +401,7 @@ export class Broker extends EventEmitter {
     }
     session.queue.clear();
     session.inflight.clear();
+    this.flow.release(session);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
@@ -405,9 +449,12 @@ export class Broker extends EventEmitter {
     this.clients.delete(client);
     this.closedBytes.received += client.conn.bytesIn;
     this.closedBytes.sent += client.conn.bytesOut;
+    this.flow.forget(client);
     const session = client.session;
     if (!wasConnected || !session || session.client !== client) return;
     session.client = undefined;
+    // offline, it takes no more messages above its limit: its publishers go on
+    this.flow.release(session);
     this.log.connection(
       client.normalDisconnect ? `Client ${client.clientId} disconnected.` : `Client ${client.clientId} closed its connection.`,
     );
@@ -426,13 +473,15 @@ export class Broker extends EventEmitter {
 
   private sweep(): void {
     const now = Date.now();
+    this.flow.sweep();
     for (const client of this.clients) {
       if (client.state === ClientState.AwaitingConnect) {
         if (now - client.connectedAt > this.limits.connectTimeout * 1000) {
           this.log.notice(`Client ${client.address} sent no CONNECT within ${this.limits.connectTimeout} s, closing.`);
           client.close();
         }
-      } else if (client.state === ClientState.Connected && client.keepalive > 0) {
+      } else if (client.state === ClientState.Connected && client.keepalive > 0 && !client.conn.stream.isPaused()) {
+        // (a publisher paused by flow control is not read: its silence is ours)
         // [MQTT-3.1.2-24] one and a half keep alive periods without a packet
         if (now - client.lastActivity > client.keepalive * 1500) {
           this.log.notice(`Client ${client.clientId} has exceeded timeout, disconnecting.`);

@@ -68,6 +68,14 @@ export class Session {
   expiryInterval = 0;
   expiryTimer?: LongTimeout;
   droppedMessages = 0;
+  /** publishers whose acks wait for this session's queue to drain (see FlowControl) */
+  waitingPublishers?: Set<BrokerClient>;
+  /** PUBACK/PUBCOMP received: the flow control's sign that the client still reads */
+  acksReceived = 0;
+  acksAtSweep = 0;
+  quietSweeps = 0;
+  /** congested and acknowledging nothing: overflow is dropped rather than held against publishers */
+  stalled = false;
   /** user name of the last client on this session, for read ACLs while it is offline */
   username?: string;
 

@@ -74,7 +74,7 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     frameKey: undefined,
     frames: undefined,
   };
-  const matched = broker.publish(message);
+  const matched = broker.publish(message, client);
   if (packet.qos === 2) session.incomingQos2.add(id);
   // v5 PUBACK 0x10: accepted, but no subscription matched; like Mosquitto, PUBREC never says so
   if (packet.qos !== 0) acknowledge(client, packet.qos, id, v5 && packet.qos === 1 && matched === 0 ? 0x10 : 0);
@@ -91,8 +91,12 @@ const VALID_TOPICS_SIZE = 10_000;
 /** only short names are remembered, so the set never holds more than a few MB */
 const VALID_TOPIC_LENGTH = 256;
 
-/** PUBACK (QoS 1) or PUBREC (QoS 2); the reason code only for v5, and only when not 0. */
+/**
+ * PUBACK (QoS 1) or PUBREC (QoS 2); the reason code only for v5, and only when not 0. Through the
+ * broker's flow control: held, in order, while queues this client's messages went to are full.
+ */
 function acknowledge(client: BrokerClient, qos: number, messageId: number, reasonCode: number): void {
-  if (qos === 1) client.send(reasonCode ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId });
-  else if (qos === 2) client.send(reasonCode ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId });
+  const flow = client.broker.flow;
+  if (qos === 1) flow.acknowledge(client, reasonCode ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId });
+  else if (qos === 2) flow.acknowledge(client, reasonCode ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId });
 }

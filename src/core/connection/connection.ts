@@ -161,6 +161,14 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     return this.outBytes + this.stream.writableLength < this.stream.writableHighWaterMark;
   }
 
+  /**
+   * Bytes written to this connection that the kernel has not taken yet: what a peer that does not
+   * read makes us hold in memory.
+   */
+  get writeBacklog(): number {
+    return this.outBytes + this.stream.writableLength;
+  }
+
   /** @internal Writes what is queued. */
   flush(): void {
     const first = this.outFirst;
