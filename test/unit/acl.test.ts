@@ -227,7 +227,7 @@ describe('AclStore', () => {
 
   it('reloads: new rules replace the old at once; a broken file keeps the old rules', async () => {
     const file = dir.file('acl');
-    writeFileSync(file, 'topic read a\n');
+    writeFileSync(file, 'topic read a\n', { mode: 0o600 });
     const { store } = await AclStore.load(file);
     expect(store.canRead('c', undefined, 'a')).toBe(true);
     const before = store.forClient('c', undefined);

@@ -12,9 +12,12 @@ import { describeIfTool } from '../helpers/peers.js';
 const ARGON = '$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g';
 const pw = (s: string) => Buffer.from(s, 'utf8');
 
+/** mosquitto_passwd 2.0, with the file then made private (2.0 leaves it to the umask: 0644 here). */
 async function mosquittoPasswd(...args: string[]): Promise<void> {
   const r = await runCmd('mosquitto_passwd', args);
   expect(r.code, r.stderr).toBe(0);
+  const file = args.filter((a) => !a.startsWith('-'))[args.includes('-H') ? 1 : 0]!;
+  chmodSync(file, 0o600);
 }
 
 describe('PasswordStore', () => {
@@ -41,6 +44,7 @@ describe('PasswordStore', () => {
         ),
         Buffer.from(`caf\xe9:${H6}\n`, 'latin1'),
       ]),
+      { mode: 0o600 },
     );
     const { store, warnings } = await PasswordStore.load(file);
     expect(store.size).toBe(2);

@@ -1,6 +1,7 @@
 import { validateTopicFilter } from '../../core/topic/validate.js';
 import { ConfigFileError, describeLocation } from '../config/config-error.js';
-import { decodeConfigText, readConfigFile } from '../config/config-file.js';
+import { decodeConfigText } from '../config/config-file.js';
+import { readSecretFile } from './secret-file.js';
 import { configLines, type ConfigLine } from '../config/config-lines.js';
 
 export { createAclChecker, type AclChecker, type ClientAcl } from './acl-checker.js';
@@ -84,8 +85,12 @@ export function parseAclFile(text: string, fileName: string): ParsedAcl {
   return { acl, warnings };
 }
 
-/** parseAclFile on a file; Mosquitto's "Error: Unable to open acl_file" when it cannot be read. */
+/**
+ * parseAclFile on a file; Mosquitto's "Error: Unable to open acl_file" when it cannot be read,
+ * and an error too when other users may write it (see secret-file.ts).
+ */
 export async function loadAclFile(file: string): Promise<ParsedAcl> {
-  const data = await readConfigFile(file, () => `Error: Unable to open acl_file "${file}".`);
-  return parseAclFile(decodeConfigText(data, file), file);
+  const { data, warnings } = await readSecretFile(file, () => `Error: Unable to open acl_file "${file}".`);
+  const parsed = parseAclFile(decodeConfigText(data, file), file);
+  return { acl: parsed.acl, warnings: [...warnings, ...parsed.warnings] };
 }

@@ -1,6 +1,6 @@
 import { verifyPassword, type PasswordHash } from '../../auth/hash.js';
 import { parsePasswordFile, passwordTable, userKey, type FileLine, type PasswordFile } from '../../auth/password-file.js';
-import { readConfigFile } from '../config/config-file.js';
+import { readSecretFile } from './secret-file.js';
 
 /** Why a line of the file gives no user, in words close to Mosquitto's own log lines. */
 function lineWarning(file: string, line: FileLine, problem: string | undefined): string | undefined {
@@ -49,16 +49,16 @@ export class PasswordStore {
     private table: Map<string, PasswordHash>,
   ) {}
 
-  /** Reads the file; ConfigFileError ("Error: Unable to open pwfile ...") when it cannot. */
+  /** Reads the file; ConfigFileError ("Error: Unable to open pwfile ...") when it cannot, or when others may write it. */
   static async load(file: string): Promise<{ store: PasswordStore; warnings: string[] }> {
     const { table, warnings } = await PasswordStore.read(file);
     return { store: new PasswordStore(file, table), warnings };
   }
 
   private static async read(file: string): Promise<{ table: Map<string, PasswordHash>; warnings: string[] }> {
-    const data = await readConfigFile(file, () => `Error: Unable to open pwfile "${file}".`);
+    const { data, warnings } = await readSecretFile(file, () => `Error: Unable to open pwfile "${file}".`);
     const parsed = parsePasswordFile(data);
-    return { table: passwordTable(parsed), warnings: fileWarnings(file, parsed) };
+    return { table: passwordTable(parsed), warnings: [...warnings, ...fileWarnings(file, parsed)] };
   }
 
   /**
