@@ -1,6 +1,7 @@
-import { open, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readlink, realpath, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { assertRegular } from './regular-file.js';
 
 /** Test seams: make a write fail part-way, as a full disk or a crash would. */
 export interface AtomicWriteHooks {
@@ -23,7 +24,10 @@ export const NEW_FILE_MODE = 0o600;
  * Replaces a file so that a reader, a crash or an error at any moment sees either the old or the
  * new content, never a mix: temporary file in the same directory (rename is atomic only within a
  * filesystem), fsync, rename over the original, fsync the directory so the rename itself survives.
- * A symlink is followed so the link stays and its target is replaced.
+ * A symlink is followed so the link stays and its target is replaced (or created, when the link
+ * dangles). Anything but a regular file is refused: renaming over a device, FIFO or socket would
+ * swap it for a file with the node's mode (a device's 0666). An existing file keeps its mode and
+ * owner, so an edit never widens who may read it.
  */
 export async function writeFileAtomic(target: string, data: Buffer, opts: AtomicWriteOptions = {}): Promise<void> {
   const file = await resolveTarget(target);
@@ -31,6 +35,7 @@ export async function writeFileAtomic(target: string, data: Buffer, opts: Atomic
     if (err.code === 'ENOENT') return undefined;
     throw err;
   });
+  if (existing) assertRegular(existing);
   const mode = existing ? existing.mode & 0o7777 : (opts.mode ?? NEW_FILE_MODE);
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -61,13 +66,29 @@ async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
   await fh.writeFile(data);
 }
 
+const MAX_SYMLINK_HOPS = 40; // Linux's MAXSYMLINKS
+
+/** The file a path names: symlinks resolved, including a dangling last link (whose target we create). */
 async function resolveTarget(target: string): Promise<string> {
-  try {
-    return await realpath(target);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return path.resolve(target);
-    throw err;
+  let file = path.resolve(target);
+  for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
+    try {
+      return await realpath(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    let link: string;
+    try {
+      link = await readlink(file);
+    } catch (err) {
+      // not a link (EINVAL) or not there at all: a new file at this path
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT') return file;
+      throw err;
+    }
+    file = path.resolve(path.dirname(file), link);
   }
+  throw Object.assign(new Error('ELOOP: too many symbolic links'), { code: 'ELOOP', errno: -40 });
 }
 
 async function syncDir(dir: string): Promise<void> {

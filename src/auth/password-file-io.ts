@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { getSystemErrorMap } from 'node:util';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
+import { readRegularFile } from './regular-file.js';
 import { parsePasswordFile, serialisePasswordFile, type PasswordFile } from './password-file.js';
 
-/** Reads and parses a password file; file-system errors propagate as node's ErrnoException. */
+/**
+ * Reads and parses a password file; file-system errors propagate as node's ErrnoException, and
+ * anything but a regular file is a NotRegularFileError.
+ */
 export async function loadPasswordFile(file: string): Promise<PasswordFile> {
-  return parsePasswordFile(await readFile(file));
+  return parsePasswordFile(await readRegularFile(file));
 }
 
 /** Writes atomically (see writeFileAtomic): a new file gets mode 0600, an existing one keeps its mode. */

@@ -79,6 +79,7 @@ File format, one user per line (Mosquitto 2.0 reads $7$ and $6$; 2.1 all three; 
   user:$6$<base64 12-byte salt>$<base64 SHA-512 of password then salt>
   user:$argon2id$v=19$m=47104,t=1,p=1$<unpadded base64 64-byte salt>$<unpadded base64 64-byte hash>
 New files get mode 0600; updates are atomic and keep the file's mode, other lines stay byte for byte.
+Only a regular file is read or written (a symlink's target is edited); devices, FIFOs, sockets are refused.
 Exit: 0 ok, 1 error, 2 passwords do not match (or --check: wrong password), 3 --check: no such user.`;
 
 function parseRequest(opts: PasswdOptions, args: string[]): PasswdRequest {
