@@ -113,8 +113,11 @@ const GOLDEN: Golden[] = [
     name: 'DISCONNECT 5 with will (0x04)',
     version: 5,
     packet: { cmd: 'disconnect', reasonCode: 4 },
-    hex: 'e0020400',
+    hex: 'e00104',
   },
+  // the shortest v5 forms, as Mosquitto sends them: MQTT 5 sections 3.14.2.1 and 3.14.2.2.1
+  { name: 'DISCONNECT 5 normal', version: 5, packet: { cmd: 'disconnect' }, hex: 'e000' },
+  { name: 'DISCONNECT 5 with a reason code', version: 5, packet: { cmd: 'disconnect', reasonCode: 0x8e }, hex: 'e0018e' },
 ];
 
 function decodeAll(buf: Buffer, version: ProtocolVersion, chunkSize = buf.length): Packet[] {

@@ -28,6 +28,10 @@ export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): 
     const fast = encodeConnack(packet, protocolVersion);
     if (fast) return fast;
   }
+  if (packet.cmd === 'disconnect' && protocolVersion === 5) {
+    const fast = encodeDisconnect5(packet);
+    if (fast) return fast;
+  }
   try {
     return mqttPacket.generate(packet, { protocolVersion });
   } catch (err) {
@@ -59,6 +63,18 @@ function encodeConnack(p: { sessionPresent?: boolean; returnCode?: number; reaso
   if (typeof rc !== 'number' || !(rc >= 0 && rc <= 0xff) || (rc | 0) !== rc || p.properties !== undefined) return undefined;
   const flags = p.sessionPresent ? 1 : 0;
   return version === 5 ? Buffer.from([0x20, 3, flags, rc, 0]) : Buffer.from([0x20, 2, flags, rc]);
+}
+
+/**
+ * A v5 DISCONNECT without properties in the shortest form, as Mosquitto (2.0.12 on) sends it:
+ * no variable header for Normal disconnection (MQTT 5 section 3.14.2.1), the reason code alone
+ * otherwise (a Remaining Length below 2 means a property length of 0, section 3.14.2.2.1);
+ * mqtt-packet always writes both.
+ */
+function encodeDisconnect5(p: { reasonCode?: number; properties?: object }): Buffer | undefined {
+  const rc = p.reasonCode ?? 0;
+  if (p.properties !== undefined || !(typeof rc === 'number' && rc >= 0 && rc <= 0xff && (rc | 0) === rc)) return undefined;
+  return rc === 0 ? Buffer.from([0xe0, 0]) : Buffer.from([0xe0, 1, rc]);
 }
 
 export interface DecoderOptions {
