@@ -1,37 +1,120 @@
-import { topicMatchesFilter } from '../core/topic/match.js';
 import type { BrokerMessage } from './message.js';
 
-/** Retained messages by topic; an empty payload deletes [MQTT-3.3.1-10]. */
+/** One topic level of the retained tree; children keep the order their level was first used. */
+class RetainNode {
+  children: Map<string, RetainNode> | undefined;
+  message: BrokerMessage | undefined;
+}
+
+/**
+ * Retained messages by topic; an empty payload deletes [MQTT-3.3.1-10]. Kept as a tree of topic
+ * levels, as Mosquitto keeps them: a wildcard subscription walks only the branches its filter can
+ * reach, and gets the messages in Mosquitto's order (a level before the levels below it, siblings in
+ * the order they were first used; MQTT sets no order, clients and Mosquitto's tests see this one).
+ * Levels left without a message or children are removed at once.
+ */
 export class RetainedStore {
-  private readonly messages = new Map<string, BrokerMessage>();
+  private readonly root = new RetainNode();
+  private count = 0;
 
   get size(): number {
-    return this.messages.size;
+    return this.count;
   }
 
   set(message: BrokerMessage): void {
-    if (message.payload.length === 0) this.messages.delete(message.topic);
-    else this.messages.set(message.topic, message);
+    const levels = message.topic.split('/');
+    if (message.payload.length === 0) {
+      this.remove(levels);
+      return;
+    }
+    let node = this.root;
+    for (const level of levels) {
+      const children = (node.children ??= new Map());
+      let next = children.get(level);
+      if (!next) children.set(level, (next = new RetainNode()));
+      node = next;
+    }
+    if (!node.message) this.count++;
+    node.message = message;
   }
 
   /** Retained messages whose topic matches the filter, expired ones removed on the way. */
   *matching(filter: string, now: number): Iterable<BrokerMessage> {
-    const exact = !filter.includes('+') && !filter.includes('#');
-    if (exact) {
-      const m = this.messages.get(filter);
-      if (m && !this.expired(m, now)) yield m;
+    const expired: BrokerMessage[] = [];
+    yield* this.walk(this.root, filter.split('/'), 0, now, expired);
+    for (const m of expired) this.remove(m.topic.split('/'), m);
+  }
+
+  /**
+   * Pre-order walk of the levels `filter[i..]` can reach from `node`. [MQTT-4.7.2-1] at the first
+   * level '+' and '#' do not reach topics that start with '$'.
+   */
+  private *walk(node: RetainNode, filter: string[], i: number, now: number, expired: BrokerMessage[]): Generator<BrokerMessage> {
+    if (i === filter.length) {
+      const m = this.live(node, now, expired);
+      if (m) yield m;
       return;
     }
-    for (const m of this.messages.values()) {
-      if (topicMatchesFilter(filter, m.topic) && !this.expired(m, now)) yield m;
+    const level = filter[i]!;
+    if (level === '#') {
+      // "a/#" matches "a" too (the parent level); at the root there is none
+      if (i > 0) {
+        const m = this.live(node, now, expired);
+        if (m) yield m;
+      }
+      yield* this.everything(node, i === 0, now, expired);
+      return;
+    }
+    if (!node.children) return;
+    if (level === '+') {
+      for (const [name, child] of node.children) {
+        if (i === 0 && name.startsWith('$')) continue;
+        yield* this.walk(child, filter, i + 1, now, expired);
+      }
+      return;
+    }
+    const child = node.children.get(level);
+    if (child) yield* this.walk(child, filter, i + 1, now, expired);
+  }
+
+  /** Every message below `node`, each level before its children. */
+  private *everything(node: RetainNode, atRoot: boolean, now: number, expired: BrokerMessage[]): Generator<BrokerMessage> {
+    if (!node.children) return;
+    for (const [name, child] of node.children) {
+      if (atRoot && name.startsWith('$')) continue;
+      const m = this.live(child, now, expired);
+      if (m) yield m;
+      yield* this.everything(child, false, now, expired);
     }
   }
 
-  private expired(m: BrokerMessage, now: number): boolean {
-    if (m.expiresAt !== undefined && m.expiresAt <= now) {
-      this.messages.delete(m.topic);
-      return true;
+  /** The node's message unless it has expired (then noted for removal once the walk is over). */
+  private live(node: RetainNode, now: number, expired: BrokerMessage[]): BrokerMessage | undefined {
+    const m = node.message;
+    if (m && m.expiresAt !== undefined && m.expiresAt <= now) {
+      expired.push(m);
+      return undefined;
     }
-    return false;
+    return m;
+  }
+
+  /** Removes the message at `levels` (only if it is still `only`, when given). */
+  private remove(levels: string[], only?: BrokerMessage): void {
+    const path: RetainNode[] = [this.root];
+    for (const level of levels) {
+      const next = path[path.length - 1]!.children?.get(level);
+      if (!next) return;
+      path.push(next);
+    }
+    const node = path[path.length - 1]!;
+    if (!node.message || (only && node.message !== only)) return;
+    node.message = undefined;
+    this.count--;
+    // prune the levels this message alone kept
+    for (let i = levels.length; i > 0; i--) {
+      const n = path[i]!;
+      if (n.message || (n.children && n.children.size > 0)) break;
+      path[i - 1]!.children!.delete(levels[i - 1]!);
+    }
   }
 }
