@@ -3,20 +3,26 @@
  * Runs Mosquitto 2.0's own broker test suite (test/broker/*.py with test/mosq_test.py: third-party
  * conformance tests, written by others) against `mqtt broker`.
  *
- * Nothing of Mosquitto's code is kept in this repository. At run time the script fetches Debian's
- * source package of mosquitto with the ordinary apt client, as this machine's apt is configured
- * (a deb-src entry derived from /etc/apt/sources.list.d/*.sources and /etc/apt/sources.list, in a
- * private apt directory), caches the downloaded files, extracts test/ from the upstream tarball
- * into a fresh temporary directory, and puts a shim at src/mosquitto there: mosq_test.start_broker
- * runs `../../src/mosquitto -v -c FILE.conf` or `../../src/mosquitto -v -p PORT` from test/broker,
- * and the shim execs `node bin/mqtt broker "$@"`.
+ * Nothing of Mosquitto's code is kept in this repository. At run time the script fetches a Debian
+ * release's source package of mosquitto with the ordinary apt client, from the Debian mirror this
+ * machine's apt is configured with (deb-src entries derived from /etc/apt/sources.list.d/*.sources
+ * and /etc/apt/sources.list, in a private apt directory), caches the downloaded files per suite,
+ * extracts test/ from the upstream tarball (it brings the suite's own mosq_test.py) into a fresh
+ * temporary directory, and puts a shim at src/mosquitto there: mosq_test.start_broker runs
+ * `../../src/mosquitto -v -c FILE.conf` or `../../src/mosquitto -v -p PORT` from test/broker, and
+ * the shim execs `node bin/mqtt broker "$@"`.
+ *
+ * Suites (each with its own lists in scripts/conformance/SUITE/):
+ *   bookworm (alias 2.0.11)   Debian 12's mosquitto 2.0.11 (the default)
+ *   trixie   (alias 2.0.21)   Debian 13's mosquitto 2.0.2x
  *
  *   node scripts/conformance/mosquitto-suite.mjs [options] [TEST|GROUP ...]
  *
  *   TEST|GROUP       a test (02-subpub-qos1 or 02-subpub-qos1.py) or a group (07); named tests run
- *                    even when excluded.txt lists them
+ *                    even when the suite's excluded.txt lists them
+ *   --suite NAME     bookworm or trixie (default bookworm; see above)
  *   --list FILE      run the tests named in FILE (one per line, # comments)
- *   --expected       run scripts/conformance/expected-pass.txt
+ *   --expected       run the suite's expected-pass.txt
  *   --json           one JSON document on stdout instead of lines
  *   -j, --jobs N     tests run at once (default 3; each has ports of its own)
  *   --timeout S      seconds one test may take (default 60)
@@ -27,13 +33,13 @@
  *   --keep           keep the temporary tree (its path is printed)
  *   -v, --verbose    print the output of failing tests
  *
- * Without tests, lists or --expected: every test of groups 01-07, 09, 10, 12 and 14, those listed
- * in excluded.txt reported as SKIP with the reason given there.
+ * Without tests, lists or --expected: every test of groups 01-07, 09, 10 and 12-14, those listed
+ * in the suite's excluded.txt reported as SKIP with the reason given there.
  *
  * Exit codes: 0 all run tests passed, 1 a test failed, 2 usage, 3 the suite could not be fetched
  * (no network, no apt-get): callers may skip on 3.
  * Environment: MQTT_CONFORMANCE_CACHE overrides the cache directory
- * (default node_modules/.cache/mqtt-conformance).
+ * (default node_modules/.cache/mqtt-conformance; each suite caches in a subdirectory of its own).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,17 +50,37 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
-const DEFAULT_GROUPS = ['01', '02', '03', '04', '05', '06', '07', '09', '10', '12', '14'];
+// 08 (TLS with the suite's own certificates) and 11 (persistence) are left out
+const DEFAULT_GROUPS = ['01', '02', '03', '04', '05', '06', '07', '09', '10', '12', '13', '14'];
+
+/**
+ * The suites: a Debian release whose source package is fetched, and the upstream versions its
+ * lists were written for (a mirror that moves to another one makes the run fail, not pass blindly).
+ */
+export const SUITES = {
+  bookworm: { codename: 'bookworm', aliases: ['2.0.11'], version: /^2\.0\.11$/ },
+  trixie: { codename: 'trixie', aliases: ['2.0.21'], version: /^2\.0\.2\d$/ },
+};
+
+/** The suite named NAME (or one of its aliases); undefined when there is none. */
+export function suiteNamed(name) {
+  for (const [key, suite] of Object.entries(SUITES)) {
+    if (key === name || suite.aliases.includes(name)) return { name: key, ...suite, dir: path.join(HERE, key) };
+  }
+  return undefined;
+}
 const EXIT_FETCH_FAILED = 3;
 
 class UsageError extends Error {}
 class FetchError extends Error {}
+/** the fetched suite is not the version its lists were written for */
+class VersionError extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // command line
 
 function parseArgs(argv) {
-  const opts = { json: false, jobs: 3, timeout: 60, retries: 0, basePort: 21880, fetchOnly: false, keep: false, verbose: false, lists: [], names: [] };
+  const opts = { suite: suiteNamed('bookworm'), expected: false, json: false, jobs: 3, timeout: 60, retries: 0, basePort: 21880, fetchOnly: false, keep: false, verbose: false, lists: [], names: [] };
   const value = (i, flag) => {
     if (i + 1 >= argv.length) throw new UsageError(`${flag} needs a value`);
     return argv[i + 1];
@@ -74,8 +100,14 @@ function parseArgs(argv) {
         opts.lists.push(path.resolve(value(i++, a)));
         break;
       case '--expected':
-        opts.lists.push(path.join(HERE, 'expected-pass.txt'));
+        opts.expected = true; // the suite's list, once the suite is known
         break;
+      case '--suite': {
+        const name = value(i++, a);
+        opts.suite = suiteNamed(name);
+        if (!opts.suite) throw new UsageError(`--suite: expected one of ${Object.entries(SUITES).map(([k, v]) => [k, ...v.aliases].join('|')).join(', ')}, got "${name}"`);
+        break;
+      }
       case '-j':
       case '--jobs':
         opts.jobs = int(value(i++, a), a, 1, 32);
@@ -108,6 +140,7 @@ function parseArgs(argv) {
         opts.names.push(a);
     }
   }
+  if (opts.expected) opts.lists.push(path.join(opts.suite.dir, 'expected-pass.txt'));
   return opts;
 }
 
@@ -157,14 +190,24 @@ function cacheDir() {
   return process.env.MQTT_CONFORMANCE_CACHE || path.join(REPO, 'node_modules', '.cache', 'mqtt-conformance');
 }
 
+/** This machine's Debian release (VERSION_CODENAME of os-release), undefined elsewhere. */
+function hostCodename(osRelease = '/etc/os-release') {
+  if (!existsSync(osRelease)) return undefined;
+  return /^VERSION_CODENAME=["']?([a-z]+)/m.exec(readFileSync(osRelease, 'utf8'))?.[1];
+}
+
 /**
- * deb-src entries for the repositories this machine's apt already uses: deb822 stanzas from
- * /etc/apt/sources.list.d/*.sources with `Types: deb` made `Types: deb-src`, and one-line
- * `deb ...` entries from *.list files made `deb-src ...`. No host is named here.
+ * deb-src entries for Debian release `target` on the mirror this machine's apt already uses for its
+ * own release `host`: deb822 stanzas of /etc/apt/sources.list.d/*.sources whose `Types` hold deb
+ * and whose `Suites` hold `host` become `Types: deb-src` / `Suites: target` (the same URIs and
+ * Signed-By), and one-line `deb URI host ...` entries of the *.list files become
+ * `deb-src URI target ...`. Other repositories (-security, -updates, third parties) are left out.
+ * No host is named here.
  */
-export function derivedSourceEntries(etcApt = '/etc/apt') {
+export function derivedSourceEntries(target, host = hostCodename(), etcApt = '/etc/apt') {
   const deb822 = [];
   const oneLine = [];
+  if (!host) return { deb822: '', oneLine: '' };
   const dir = path.join(etcApt, 'sources.list.d');
   const files = existsSync(dir) ? readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
   for (const f of [path.join(etcApt, 'sources.list'), ...files]) {
@@ -173,13 +216,16 @@ export function derivedSourceEntries(etcApt = '/etc/apt') {
     if (f.endsWith('.sources')) {
       for (const stanza of text.split(/\n\s*\n/)) {
         const types = /^Types:\s*(.*)$/im.exec(stanza);
+        const suites = /^Suites:\s*(.*)$/im.exec(stanza);
         if (!types || !types[1].split(/\s+/).includes('deb')) continue;
+        if (!suites || !suites[1].split(/\s+/).includes(host)) continue;
         if (/^Enabled:\s*no/im.test(stanza)) continue;
-        deb822.push(stanza.trim().replace(/^Types:.*$/im, 'Types: deb-src'));
+        deb822.push(stanza.trim().replace(/^Types:.*$/im, 'Types: deb-src').replace(/^Suites:.*$/im, `Suites: ${target}`));
       }
     } else if (f.endsWith('.list') || f === path.join(etcApt, 'sources.list')) {
       for (const line of text.split('\n')) {
-        if (/^\s*deb\s/.test(line)) oneLine.push(line.trim().replace(/^deb\s/, 'deb-src '));
+        const m = /^\s*deb\s+((?:\[[^\]]*\]\s+)?\S+)\s+(\S+)\s+(.*)$/.exec(line);
+        if (m && m[2] === host) oneLine.push(`deb-src ${m[1]} ${target} ${m[3].trim()}`);
       }
     }
   }
@@ -197,16 +243,19 @@ function run(cmd, args, opts = {}, label = `${cmd} ${args.join(' ')}`) {
   return r.stdout;
 }
 
-/** The cached source package files; downloads them when they are not there yet. */
-function fetchSourcePackage(log) {
-  const cache = cacheDir();
+/** The suite's cached source package files; downloads them when they are not there yet. */
+function fetchSourcePackage(suite, log) {
+  const cache = path.join(cacheDir(), suite.name);
   const download = path.join(cache, 'download');
   const find = () => (existsSync(download) ? readdirSync(download).find((f) => /^mosquitto_.*\.orig\.tar\.gz$/.test(f)) : undefined);
   let orig = find();
   if (orig) return { orig: path.join(download, orig), fetched: false };
 
-  const { deb822, oneLine } = derivedSourceEntries();
-  if (!deb822 && !oneLine) throw new FetchError('no deb entries in /etc/apt/sources.list or /etc/apt/sources.list.d to derive deb-src from');
+  const host = hostCodename();
+  const { deb822, oneLine } = derivedSourceEntries(suite.codename, host);
+  if (!deb822 && !oneLine) {
+    throw new FetchError(`no deb entry for this machine's Debian release (${host ?? 'none in /etc/os-release'}) in /etc/apt/sources.list or /etc/apt/sources.list.d to derive a ${suite.codename} deb-src from`);
+  }
   // a private apt directory per fetch, so that two runs fetching at once do not meet
   mkdirSync(cache, { recursive: true });
   const apt = mkdtempSync(path.join(cache, 'apt-'));
@@ -224,7 +273,7 @@ function fetchSourcePackage(log) {
     ['APT::Sandbox::User', 'root'],
     ['Debug::NoLocking', '1'],
   ].flatMap(([k, v]) => ['-o', `${k}=${v}`]);
-  log('fetching mosquitto source package with apt-get (deb-src derived from this machine\'s apt sources)');
+  log(`fetching ${suite.codename}'s mosquitto source package with apt-get (deb-src derived from this machine's apt sources)`);
   try {
     run('apt-get', [...o, '-qq', 'update'], {}, 'apt-get update (deb-src)');
     const tmp = path.join(apt, 'download-tmp');
@@ -243,7 +292,7 @@ function fetchSourcePackage(log) {
 }
 
 /** Extracts test/ of the upstream tarball into a fresh directory and installs the broker shim. */
-function prepareTree(orig) {
+function prepareTree(orig, suite) {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mqtt-conformance-'));
   let top;
   try {
@@ -260,6 +309,10 @@ function prepareTree(orig) {
   writeFileSync(shim, `#!/bin/sh\n# mosq_test.start_broker runs this: our broker in Mosquitto's place\nexec ${q(process.execPath)} ${q(path.join(REPO, 'bin', 'mqtt'))} broker "$@"\n`);
   chmodSync(shim, 0o755);
   const version = /^mosquitto-(.*)$/.exec(top)?.[1] ?? top;
+  if (!suite.version.test(version)) {
+    rmSync(work, { recursive: true, force: true });
+    throw new VersionError(`${suite.codename} now carries mosquitto ${version}, not the version its lists in ${path.relative(REPO, suite.dir)} were written for (${suite.version.source}): update them`);
+  }
   return { work, root, brokerDir: path.join(root, 'test', 'broker'), version };
 }
 
@@ -413,17 +466,22 @@ async function main() {
   let tree;
   try {
     const log = (m) => process.stderr.write(`${m}\n`);
-    const { orig, fetched } = fetchSourcePackage(log);
+    const { orig, fetched } = fetchSourcePackage(opts.suite, log);
     try {
-      tree = prepareTree(orig);
+      tree = prepareTree(orig, opts.suite);
     } catch (err) {
       if (fetched || !(err instanceof FetchError)) throw err;
       // a damaged cache: fetch again
       log(`cached ${path.basename(orig)} is unusable (${err.message}); fetching again`);
       rmSync(path.dirname(orig), { recursive: true, force: true });
-      tree = prepareTree(fetchSourcePackage(log).orig);
+      tree = prepareTree(fetchSourcePackage(opts.suite, log).orig, opts.suite);
     }
   } catch (err) {
+    if (err instanceof VersionError) {
+      process.stderr.write(`mosquitto-suite: ${err.message}\n`);
+      if (opts.json) process.stdout.write(`${JSON.stringify({ error: 'version', message: err.message })}\n`);
+      return 1;
+    }
     if (!(err instanceof FetchError)) throw err;
     const message = `cannot fetch Mosquitto's test suite: ${err.message}`;
     if (opts.json) process.stdout.write(`${JSON.stringify({ error: 'fetch', message })}\n`);
@@ -447,7 +505,7 @@ async function main() {
 
   // what to run: named tests and groups run as asked; the default set skips the excluded ones
   const all = listTests(tree.brokerDir);
-  const exclusions = readExclusions(path.join(HERE, 'excluded.txt'));
+  const exclusions = readExclusions(path.join(opts.suite.dir, 'excluded.txt'));
   const selected = [];
   const skipped = [];
   if (opts.names.length || opts.lists.length) {

@@ -1,29 +1,43 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 import { describeIfTool } from '../helpers/peers.js';
 
 /**
  * Mosquitto 2.0's own broker tests (third-party conformance tests: test/broker/*.py) against
  * `mqtt broker`, through scripts/conformance/mosquitto-suite.mjs, which fetches them at run time
- * from Debian's source package with apt-get (nothing of them is in this repository). One vitest
- * test per Mosquitto test of scripts/conformance/expected-pass.txt: every one must pass.
+ * from Debian's source packages with apt-get (nothing of them is in this repository): bookworm's
+ * 2.0.11 and trixie's newer 2.0.2x. One vitest test per Mosquitto test of each suite's
+ * scripts/conformance/SUITE/expected-pass.txt: every one must pass. Both suites run at once.
  *
- * Without network the suite cannot be fetched: the tests skip loudly, and fail under
+ * Without network a suite cannot be fetched: its tests skip loudly, and fail under
  * MQTT_REQUIRE_PEERS=1 (CI).
+ *
+ * MQTT_CONFORMANCE_BASE_PORT (default 25880) moves the ports the tests use, so that parallel runs
+ * on one machine do not meet: each suite takes 100 ports from there on.
  */
 
 const SCRIPT = path.join(ROOT, 'scripts/conformance/mosquitto-suite.mjs');
-const LIST = path.join(ROOT, 'scripts/conformance/expected-pass.txt');
 /** the script's exit code when the suite could not be fetched */
 const FETCH_FAILED = 3;
+const SUITES = ['bookworm', 'trixie'] as const;
+type Suite = (typeof SUITES)[number];
 
-const expected = readFileSync(LIST, 'utf8')
-  .split('\n')
-  .map((l) => l.replace(/#.*/, '').trim())
-  .filter(Boolean);
+function basePort(): number {
+  const text = process.env.MQTT_CONFORMANCE_BASE_PORT ?? '25880';
+  const n = Number(text);
+  // the script wants its ports below 65000, and each suite takes 100 from its base
+  if (!/^\d+$/.test(text) || n < 1024 || n > 64000) throw new Error(`MQTT_CONFORMANCE_BASE_PORT: expected a port 1024..64000, got "${text}"`);
+  return n;
+}
+
+const expected = (suite: Suite): string[] =>
+  readFileSync(path.join(ROOT, 'scripts/conformance', suite, 'expected-pass.txt'), 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
 
 interface SuiteTest {
   name: string;
@@ -40,11 +54,11 @@ interface Outcome {
   log: string;
 }
 
-function runSuite(): Promise<Outcome> {
+function runSuite(suite: Suite, port: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    // four at a time: the tests mostly sleep; a failure is retried once, alone, since the suite's
-    // fixed sleeps and 2-second broker start-up wait can be missed on a loaded machine
-    const args = [SCRIPT, '--expected', '--json', '--jobs', '4', '--retries', '1', '--timeout', '60', '--base-port', '25880'];
+    // three at a time per suite: the tests mostly sleep; a failure is retried once, alone, since
+    // the suite's fixed sleeps and broker start-up waits can be missed on a loaded machine
+    const args = [SCRIPT, '--suite', suite, '--expected', '--json', '--jobs', '3', '--retries', '1', '--timeout', '60', '--base-port', String(port)];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -56,41 +70,51 @@ function runSuite(): Promise<Outcome> {
       try {
         doc = JSON.parse(stdout) as typeof doc;
       } catch {
-        return reject(new Error(`mosquitto-suite.mjs exited ${code} without its JSON report:\n${stderr}\n${stdout}`.slice(0, 8000)));
+        return reject(new Error(`mosquitto-suite.mjs --suite ${suite} exited ${code} without its JSON report:\n${stderr}\n${stdout}`.slice(0, 8000)));
       }
       if (code === FETCH_FAILED || doc.error === 'fetch') {
         return resolve({ fetchError: doc.message ?? stderr.trim(), tests: new Map(), log: stderr });
       }
+      if (doc.error) return reject(new Error(`mosquitto-suite.mjs --suite ${suite}: ${doc.message ?? doc.error}`));
       resolve({ tests: new Map((doc.tests ?? []).map((t) => [t.name, t])), log: stderr });
     });
   });
 }
 
-describeIfTool(['python3', 'apt-get'], "Mosquitto 2.0's broker test suite against mqtt broker", () => {
-  let outcome: Outcome;
+describeIfTool(['python3', 'apt-get'], "Mosquitto 2.0's broker test suites against mqtt broker", () => {
+  const outcomes = new Map<Suite, Outcome>();
 
   beforeAll(async () => {
-    outcome = await runSuite();
-    if (outcome.fetchError === undefined) return;
+    const base = basePort();
+    const done = await Promise.all(SUITES.map((suite, i) => runSuite(suite, base + i * 100)));
+    SUITES.forEach((suite, i) => outcomes.set(suite, done[i]!));
+    const failed = SUITES.filter((s) => outcomes.get(s)!.fetchError !== undefined);
+    if (failed.length === 0) return;
+    const why = failed.map((s) => `${s}: ${outcomes.get(s)!.fetchError}`).join('; ');
     if (process.env.MQTT_REQUIRE_PEERS === '1') {
-      throw new Error(`Mosquitto's test suite could not be fetched (MQTT_REQUIRE_PEERS=1): ${outcome.fetchError}`);
+      throw new Error(`Mosquitto's test suite could not be fetched (MQTT_REQUIRE_PEERS=1): ${why}`);
     }
-    process.stderr.write(
-      `\n*** SKIPPING ${expected.length} Mosquitto conformance tests: the suite could not be fetched ***\n*** ${outcome.fetchError} ***\n\n`,
-    );
-  }, 300_000);
+    process.stderr.write(`\n*** SKIPPING Mosquitto conformance tests: a suite could not be fetched ***\n*** ${why} ***\n\n`);
+  }, 480_000);
 
-  it('expected-pass.txt names tests', () => {
-    expect(expected.length).toBeGreaterThan(50);
-    expect(new Set(expected).size).toBe(expected.length);
-  });
+  for (const suite of SUITES) {
+    describe(suite, () => {
+      const names = expected(suite);
 
-  for (const name of expected) {
-    it(name, (ctx) => {
-      if (outcome.fetchError !== undefined) ctx.skip(`Mosquitto's test suite could not be fetched: ${outcome.fetchError}`);
-      const t = outcome.tests.get(name);
-      const why = t ? `${t.reason ?? ''}\n${t.output ?? ''}` : `not in the report of mosquitto-suite.mjs:\n${outcome.log.slice(-4000)}`;
-      expect(t?.status, why).toBe('PASS');
+      it('expected-pass.txt names tests', () => {
+        expect(names.length).toBeGreaterThan(50);
+        expect(new Set(names).size).toBe(names.length);
+      });
+
+      for (const name of names) {
+        it(name, (ctx) => {
+          const outcome = outcomes.get(suite)!;
+          if (outcome.fetchError !== undefined) ctx.skip(`Mosquitto's ${suite} test suite could not be fetched: ${outcome.fetchError}`);
+          const t = outcome.tests.get(name);
+          const why = t ? `${t.reason ?? ''}\n${t.output ?? ''}` : `not in the report of mosquitto-suite.mjs:\n${outcome.log.slice(-4000)}`;
+          expect(t?.status, why).toBe('PASS');
+        });
+      }
     });
   }
 });
