@@ -57,8 +57,9 @@ interface Outcome {
 function runSuite(suite: Suite, port: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     // three at a time per suite: the tests mostly sleep; a failure is retried once, alone, since
-    // the suite's fixed sleeps and broker start-up waits can be missed on a loaded machine
-    const args = [SCRIPT, '--suite', suite, '--expected', '--json', '--jobs', '3', '--retries', '1', '--timeout', '60', '--base-port', String(port)];
+    // the suite's fixed sleeps and broker start-up waits can be missed on a loaded machine; the
+    // longest tests start twenty brokers and took 45 s on a loaded 2-core machine
+    const args = [SCRIPT, '--suite', suite, '--expected', '--json', '--jobs', '3', '--retries', '1', '--timeout', '120', '--base-port', String(port)];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
