@@ -1,7 +1,7 @@
 import type { Packet } from 'mqtt-packet';
 import type { ProtocolVersion } from '../client/config.js';
 import { Connection, ConnectionState, type ConnectionOwner } from '../core/connection/connection.js';
-import type { ProtocolError } from '../core/protocol/errors.js';
+import { ProtocolError } from '../core/protocol/errors.js';
 import type { Broker } from './broker.js';
 import { handlePacket } from './handlers/dispatch.js';
 import type { BrokerMessage } from './message.js';
@@ -79,7 +79,7 @@ export class BrokerClient implements ConnectionOwner {
     stream: import('node:stream').Duplex,
     readonly info: ConnectionInfo,
   ) {
-    this.conn = new Connection(stream, { maxIncomingPacketSize: broker.limits.maxPacketSize, owner: this });
+    this.conn = new Connection(stream, { maxIncomingPacketSize: broker.limits.maxPacketSize, fromClients: true, owner: this });
   }
 
   get address(): string {
@@ -145,8 +145,14 @@ export class BrokerClient implements ConnectionOwner {
 
   private held?: Packet[];
 
-  /** @internal ConnectionOwner */
+  /**
+   * @internal ConnectionOwner. The one place where what a packet's handling throws becomes the end
+   * of this connection, never of the broker: a ProtocolError with its reason code, anything else
+   * (our bug, logged as such) with 0x80 Unspecified error. Once the connection is closing nothing
+   * more is handled, not even packets that arrived in the same read.
+   */
   onPacket(packet: Packet): void {
+    if (this.conn.state !== ConnectionState.Open) return;
     if (this.held) {
       this.held.push(packet);
       return;
@@ -156,8 +162,22 @@ export class BrokerClient implements ConnectionOwner {
     try {
       handlePacket(this, packet);
     } catch (err) {
-      const e = err as ProtocolError;
-      this.disconnect(typeof e.reasonCode === 'number' ? e.reasonCode : 0x82, e.message);
+      this.failed(err, `handling ${packet.cmd.toUpperCase()}`);
+    }
+  }
+
+  /** Ends this connection for an exception thrown on its behalf (see onPacket). */
+  failed(err: unknown, doing: string): void {
+    try {
+      if (err instanceof ProtocolError) {
+        this.disconnect(err.reasonCode, err.message);
+      } else {
+        this.broker.log.error(`Internal error ${doing} for client ${this.clientId || this.address}: ${(err as Error)?.stack ?? String(err)}`);
+        this.disconnect(0x80, 'internal error');
+      }
+    } catch {
+      // even the DISCONNECT could not be sent: just close
+      this.close();
     }
   }
 
@@ -172,10 +192,17 @@ export class BrokerClient implements ConnectionOwner {
     }
   }
 
-  /** @internal ConnectionOwner */
+  /**
+   * @internal ConnectionOwner. Runs inside the socket's close event: an exception here (publishing
+   * the will, ending the session) would reach the process, so it is logged and contained.
+   */
   onClose(): void {
     const wasConnected = this.state === ClientState.Connected;
     this.state = ClientState.Closed;
-    this.broker.clientClosed(this, wasConnected);
+    try {
+      this.broker.clientClosed(this, wasConnected);
+    } catch (err) {
+      this.broker.log.error(`Internal error closing client ${this.clientId || this.address}: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 }

@@ -9,7 +9,7 @@ import { BrokerLog } from './log.js';
 import { frameFor, type BrokerMessage } from './message.js';
 import { RetainedStore } from './retained-store.js';
 import { Session, SessionState, type Delivery, type Subscription } from './session.js';
-import { withPacketId } from '../core/protocol/publish-encoder.js';
+import { withPacketId, type PublishFrame } from '../core/protocol/publish-encoder.js';
 import { setLongTimeout, type LongTimeout } from '../core/timers/long-timeout.js';
 
 export interface BrokerLimits {
@@ -324,7 +324,17 @@ export class Broker extends EventEmitter {
     now: number,
     dup: boolean,
   ): void {
-    const frame = frameFor(message, client.protocolVersion, qos, retain, subscriptionIds, now);
+    let frame: PublishFrame;
+    try {
+      frame = frameFor(message, client.protocolVersion, qos, retain, subscriptionIds, now);
+    } catch (err) {
+      // decoding validates what is stored, so this is our bug: this delivery is lost, the fan-out
+      // (and the publisher, whose handler is on the stack) carries on
+      this.log.error(`Unable to encode a message on ${message.topic} for ${client.clientId}: ${(err as Error).message}`);
+      this.stats.publishDropped++;
+      if (packetId) this.completeOutgoing(client.session!, packetId);
+      return;
+    }
     if (frame.bytes.length > client.maximumPacketSize) {
       // [MQTT-3.1.2-25] too large for this client: discard as if delivered
       this.stats.publishDropped++;
@@ -430,8 +440,13 @@ export class Broker extends EventEmitter {
     }
   }
 
+  /** Also runs from a timer, where nothing may throw: an error is logged, the broker carries on. */
   private publishWill(message: BrokerMessage): void {
-    this.publish(message);
+    try {
+      this.publish(message);
+    } catch (err) {
+      this.log.error(`Unable to publish the will on ${message.topic}: ${(err as Error)?.stack ?? String(err)}`);
+    }
   }
 
   byteCounts(): { received: number; sent: number } {

@@ -25,6 +25,16 @@ export interface BrokerMessage {
 }
 
 /**
+ * Bytes a message may keep beyond the read they came in: a copy when `bytes` is a view into a much
+ * larger buffer (decoded payloads are slices of the socket's read buffer, up to 64 KB or a whole
+ * large packet), so that a stored 1-byte payload does not keep that whole buffer alive. Small
+ * copies come from Node's shared pool, which is why a view into a pool slab is kept as it is.
+ */
+export function ownBytes(bytes: Buffer): Buffer {
+  return bytes.buffer.byteLength > Math.max(Buffer.poolSize, 2 * bytes.length) ? Buffer.from(bytes) : bytes;
+}
+
+/**
  * The PUBLISH bytes for one delivery. When nothing differs between subscribers but version, QoS and
  * the retain flag, the frame is cached on the message so fan-out encodes it once; subscription
  * identifiers and a counting-down message expiry make a frame particular to one subscriber.

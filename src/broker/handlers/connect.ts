@@ -6,6 +6,7 @@ import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName } from '../../core/topic/validate.js';
 import { ClientState, type BrokerClient } from '../broker-client.js';
 import { Session, SessionState } from '../session.js';
+import { ownBytes } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
 
 /** v5 reason codes and their 3.1.1 CONNACK return code equivalents. */
@@ -54,7 +55,8 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
     const willProps = (packet.will.properties ?? {}) as Properties;
     if ((packet.will.qos ?? 0) > 2) throw new ProtocolError('will QoS 3', 0x81);
     if (packet.will.retain && !broker.limits.retainAvailable) return refuse(client, 0x9a, 'retain not supported');
-    const payload = Buffer.isBuffer(packet.will.payload) ? packet.will.payload : Buffer.from(packet.will.payload ?? '');
+    // kept for the whole connection: its own bytes, not a view of the read buffer
+    const payload = Buffer.isBuffer(packet.will.payload) ? ownBytes(packet.will.payload) : Buffer.from(packet.will.payload ?? '');
     // message_size_limit applies to wills as to PUBLISH payloads (Mosquitto: 0x95, 3.1.1 code 5)
     if (broker.limits.messageSizeLimit > 0 && payload.length > broker.limits.messageSizeLimit) {
       return refuse(client, 0x95, `will payload of ${payload.length} bytes is above message_size_limit`);
@@ -76,15 +78,24 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
   if (typeof authCode === 'number') return accept(client, packet, authCode, { clientId, assigned, clean, will, props });
   // password hashing runs off the event loop: hold this client's later packets until it is done
   client.hold();
+  // outside the packet handler's try/catch: what these throw ends this connection, not the process
   authCode.then(
     (code) => {
-      accept(client, packet, code, { clientId, assigned, clean, will, props });
-      client.release();
+      try {
+        accept(client, packet, code, { clientId, assigned, clean, will, props });
+        client.release();
+      } catch (err) {
+        client.failed(err, 'completing CONNECT');
+      }
     },
     (err: Error) => {
       broker.log.error(`Authentication of ${clientId} failed: ${err.message}`);
-      accept(client, packet, 0x80, { clientId, assigned, clean, will, props });
-      client.release();
+      try {
+        accept(client, packet, 0x80, { clientId, assigned, clean, will, props });
+        client.release();
+      } catch (e) {
+        client.failed(e, 'refusing CONNECT');
+      }
     },
   );
 }

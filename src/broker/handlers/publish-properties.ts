@@ -1,5 +1,5 @@
 import type { Properties } from '../../client/config.js';
-import type { BrokerMessage } from '../message.js';
+import { ownBytes, type BrokerMessage } from '../message.js';
 
 /** Properties forwarded unchanged to subscribers [MQTT-3.3.2-15..20]; the rest are per hop. */
 const FORWARDED = ['payloadFormatIndicator', 'contentType', 'responseTopic', 'correlationData', 'userProperties'] as const;
@@ -9,6 +9,10 @@ export function messageFromPublishProperties(props: Properties): Pick<BrokerMess
   let properties: Properties | undefined;
   for (const key of FORWARDED) {
     if (props[key] !== undefined) (properties ??= {})[key] = props[key];
+  }
+  // a slice of the read buffer, like the payload: the message may be stored
+  if (properties?.correlationData !== undefined && Buffer.isBuffer(properties.correlationData)) {
+    properties.correlationData = ownBytes(properties.correlationData);
   }
   const expiry = props.messageExpiryInterval;
   return {

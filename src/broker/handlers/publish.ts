@@ -3,7 +3,7 @@ import type { Properties } from '../../client/config.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName, validateUtf8 } from '../../core/topic/validate.js';
 import type { BrokerClient } from '../broker-client.js';
-import type { BrokerMessage } from '../message.js';
+import { ownBytes, type BrokerMessage } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
 
 /**
@@ -74,7 +74,8 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
   const fromProps = v5 ? messageFromPublishProperties(props) : undefined;
   const message: BrokerMessage = {
     topic,
-    payload,
+    // retained, queued or in flight until acknowledged: its own bytes, not a view of the read buffer
+    payload: packet.retain || packet.qos > 0 ? ownBytes(payload) : payload,
     qos: packet.qos,
     retain: packet.retain,
     senderId: client.clientId,

@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   protocolVersion?: ProtocolVersion;
   /** largest packet we accept (announced to the peer as v5 maximum-packet-size) */
   maxIncomingPacketSize?: number;
+  /** a server's connection: decode strictly as packets from a client (DecoderOptions.fromClients) */
+  fromClients?: boolean;
   /**
    * Told of packets, protocol errors and the close before the events are emitted. A broker holds
    * thousands of mostly idle connections: methods on one owner cost nothing per connection,
@@ -65,6 +67,8 @@ interface ConnectionDecoderOptions extends DecoderOptions {
 }
 function onDecodedPacket(this: ConnectionDecoderOptions, packet: Packet): void {
   const conn = this.conn;
+  // closing because of an earlier packet: nothing after it is acted on
+  if (conn.state !== ConnectionState.Open) return;
   conn.owner?.onPacket(packet);
   conn.emit('packet', packet);
 }
@@ -129,6 +133,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     const decoderOptions: ConnectionDecoderOptions = {
       protocolVersion: opts.protocolVersion,
       maxPacketSize: opts.maxIncomingPacketSize,
+      fromClients: opts.fromClients,
       onPacket: onDecodedPacket,
       onError: onDecodeError,
       conn: this,
@@ -211,21 +216,31 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     });
   }
 
-  /** Flushes what is queued, then closes. */
+  /**
+   * Flushes what is queued, then closes. Nothing more is read from the peer from here on. Called
+   * again while closing, it returns the same promise (no further listener or timer).
+   */
   end(): Promise<void> {
     if (this.state === ConnectionState.Closed) return Promise.resolve();
+    if (this.ending) return this.ending;
     this.state = ConnectionState.Closing;
-    return new Promise((resolve) => {
+    this.decoder.stop();
+    this.ending = new Promise((resolve) => {
       this.once('close', () => resolve());
       this.flush();
       this.stream.end();
       // a peer that never closes its side must not keep us waiting
       setTimeout(() => this.stream.destroy(), 2000).unref();
     });
+    return this.ending;
   }
+
+  private ending: Promise<void> | undefined;
 
   destroy(err?: Error): void {
     if (err) this.closeError ??= err;
+    if (this.state === ConnectionState.Open) this.state = ConnectionState.Closing;
+    this.decoder.stop();
     this.stream.destroy();
   }
 
