@@ -5,7 +5,7 @@ import { ALL_LOG_TYPES, type BrokerConfig, type ListenerConfig } from './config/
 import { startListener, type RunningListener } from './listeners.js';
 import { BrokerLog, stderrSink } from './log.js';
 import { logSinksFrom, type TopicSink } from './log-destinations.js';
-import { createSecurity, type Security } from './security.js';
+import { createSecurity, recheckClients, type Security } from './security.js';
 import { SysTopics } from './sys-topics.js';
 
 export interface RunningBroker {
@@ -118,9 +118,11 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     async reload() {
       // logrotate moved the log file away: write to a new one at the same path
       log.reopen();
-      security = await createSecurity(config, log);
+      security = await createSecurity(config, log, security);
       broker.hooks = { ...broker.hooks, ...security.hooks };
       log.notice('Reloaded password and ACL files.');
+      // the new files apply to clients already connected too
+      await recheckClients(broker, security);
     },
     async close() {
       sys.stop();

@@ -1,4 +1,5 @@
-import type { BrokerClient } from './broker-client.js';
+import { ClientState, type BrokerClient } from './broker-client.js';
+import type { Broker } from './broker.js';
 import type { BrokerConfig, SecurityOptions } from './config/broker-config.js';
 import { createAclChecker, dollarTopicAllows, type AclChecker } from './auth/acl-checker.js';
 import { AclStore } from './auth/acl-store.js';
@@ -7,50 +8,130 @@ import { PasswordStore } from './auth/password-store.js';
 import type { BrokerHooks } from './hooks.js';
 import type { BrokerLog } from './log.js';
 
+/**
+ * Why a connected client may stay no longer (a reason for the log), or undefined when it may.
+ * The reload re-check runs every one of these on every connected client; another check (the
+ * certificate revocation list, say) is one more function in Security.rechecks.
+ */
+export type ClientRecheck = (client: BrokerClient) => string | undefined | Promise<string | undefined>;
+
 export interface Security {
   hooks: Partial<BrokerHooks>;
+  /** run on each connected client after a reload (SIGHUP): see recheckClients */
+  rechecks: ClientRecheck[];
+  /** @internal what a reload carries over: the passwords clients connected with */
+  readonly credentials: Credentials;
+  /** @internal the security as loaded, per options object, for the next reload to compare */
+  readonly loaded: ReadonlyMap<SecurityOptions, LoadedSecurity>;
 }
+
+/**
+ * The password each client connected with, kept as Mosquitto keeps it, so that a reload can tell
+ * whether it still matches a changed password file.
+ */
+type Credentials = WeakMap<BrokerClient, Buffer | undefined>;
 
 interface LoadedSecurity {
   options: SecurityOptions;
   passwords?: PasswordStore;
   acl: AclChecker;
+  /**
+   * Set when a reload could not read the password file: every client of these options is refused
+   * and disconnected until a later reload reads it (fail closed; Mosquitto 2.0 would let every
+   * password in).
+   */
+  broken?: string;
+}
+
+/** Denies every access: an ACL file that a reload could not read. */
+const DENY_ALL: AclChecker = {
+  forClient: () => ({ canRead: () => false, canWrite: () => false, canSubscribe: () => false }),
+  canRead: () => false,
+  canWrite: () => false,
+  canSubscribe: () => false,
+};
+
+/**
+ * Loads one options object's files. At start a file that cannot be read or parsed stops the
+ * broker (the error is thrown); on a reload (`reloading`) it fails closed instead, and the
+ * broker runs on.
+ */
+async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean): Promise<LoadedSecurity> {
+  const out: LoadedSecurity = { options, acl: createAclChecker(undefined) };
+  if (options.passwordFile) {
+    try {
+      const r = await PasswordStore.load(options.passwordFile);
+      r.warnings.forEach((w) => log.warning(w));
+      out.passwords = r.store;
+    } catch (err) {
+      if (!reloading) throw err;
+      out.broken = `password file ${options.passwordFile} could not be read`;
+      log.error((err as Error).message.split('\n')[0]!);
+      log.error(`Error: every client that the password file ${options.passwordFile} applies to is refused until a reload reads it.`);
+    }
+  }
+  if (options.aclFile) {
+    try {
+      const r = await AclStore.load(options.aclFile, { notice: (m) => log.notice(m) });
+      r.warnings.forEach((w) => log.warning(w));
+      out.acl = r.store;
+    } catch (err) {
+      if (!reloading) throw err;
+      out.acl = DENY_ALL;
+      for (const line of (err as Error).message.split('\n')) log.error(line);
+      log.error(`Error: every access that the ACL file ${options.aclFile} governs is denied until a reload reads it.`);
+    }
+  }
+  return out;
 }
 
 /**
  * Authentication and authorisation from the security options (global, or per listener with
  * per_listener_settings): allow_anonymous, password_file, acl_file, as Mosquitto 2.0 applies them.
- * Each options object is loaded once; listeners that share it share the files.
+ * Each options object is loaded once; listeners that share it share the files. With `previous`
+ * (a reload) files that cannot be read fail closed, and the passwords clients connected with are
+ * carried over for the re-check.
  */
-export async function createSecurity(config: BrokerConfig, log: BrokerLog): Promise<Security> {
+export async function createSecurity(config: BrokerConfig, log: BrokerLog, previous?: Security): Promise<Security> {
   const loaded = new Map<SecurityOptions, LoadedSecurity>();
   const all = new Set<SecurityOptions>([config.security, ...config.listeners.map((l) => l.security)]);
-  for (const options of all) {
-    let passwords: PasswordStore | undefined;
-    let acl: AclChecker = createAclChecker(undefined);
-    if (options.passwordFile) {
-      const r = await PasswordStore.load(options.passwordFile);
-      r.warnings.forEach((w) => log.warning(w));
-      passwords = r.store;
-    }
-    if (options.aclFile) {
-      const r = await AclStore.load(options.aclFile, { notice: (m) => log.notice(m) });
-      r.warnings.forEach((w) => log.warning(w));
-      acl = r.store;
-    }
-    loaded.set(options, { options, passwords, acl });
-  }
+  for (const options of all) loaded.set(options, await load(options, log, previous !== undefined));
+  const credentials: Credentials = previous?.credentials ?? new WeakMap();
   const forListener = (client: BrokerClient | undefined): LoadedSecurity =>
     loaded.get((config.perListenerSettings && client?.info.listener.security) || config.security) ?? loaded.get(config.security)!;
+  const identityListener = (client: BrokerClient) =>
+    config.listeners.find((l) => l.security === client.info.listener.security && l.tls)?.tls?.useIdentityAsUsername ?? false;
+
+  /** The password check for a connected client against the files as they are now. */
+  const stillAllowed: ClientRecheck = (client) => {
+    const sec = forListener(client);
+    if (sec.broken) return `the ${sec.broken}`;
+    // a certificate identity is checked by the TLS layer (and its CRL), not the password file
+    if (identityListener(client)) return undefined;
+    const username = client.username;
+    if (username === undefined) return sec.options.allowAnonymous ? undefined : 'anonymous clients are not allowed';
+    if (!sec.passwords) return sec.options.allowAnonymous ? undefined : 'not authorised';
+    const before = previous?.loaded.get(sec.options)?.passwords;
+    // the same hash as when the client's password was last accepted: nothing to compute
+    if (before && sec.passwords.sameEntry(username, before)) return undefined;
+    if (!sec.passwords.has(username)) return `user ${username} is no longer in the password file`;
+    const password = credentials.get(client);
+    const verdict = basicAuth(sec.options, sec.passwords, username, password);
+    const answer = (ok: boolean) => (ok ? undefined : `the password of user ${username} has changed`);
+    return typeof verdict === 'boolean' ? answer(verdict) : verdict.then(answer);
+  };
 
   return {
+    credentials,
+    loaded,
+    rechecks: [stillAllowed],
     hooks: {
       // synchronous unless a password has to be hashed: a plain number spares every connect a
       // promise and the packet hold that goes with it
       authenticate: ({ client, username, password }) => {
         const sec = forListener(client);
-        const tls = config.listeners.find((l) => l.security === client.info.listener.security && l.tls)?.tls;
-        if (tls?.useIdentityAsUsername) {
+        if (sec.broken) return 0x87;
+        if (identityListener(client)) {
           // the certificate's CN is the user; the CONNECT user name and password do not count.
           // No certificate (require_certificate false): Mosquitto answers "bad user name or
           // password", 0x86 (3.1.1: 4)
@@ -60,9 +141,13 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog): Prom
         }
         // Mosquitto reads a zero-length password as none, which a password-file user never passes
         // with; and it answers every authentication failure with "not authorised" (5 / 0x87)
-        const given = password && password.length > 0 ? password : undefined;
+        const given = password && password.length > 0 ? Buffer.from(password) : undefined;
+        const remember = (ok: boolean) => {
+          if (ok) credentials.set(client, given);
+          return ok ? 0 : 0x87;
+        };
         const verdict = basicAuth(sec.options, sec.passwords, username, given);
-        return typeof verdict === 'boolean' ? (verdict ? 0 : 0x87) : verdict.then((ok) => (ok ? 0 : 0x87));
+        return typeof verdict === 'boolean' ? remember(verdict) : verdict.then(remember);
       },
       authorizePublish: (client, topic) => dollarTopicAllows(topic, 'write') && forListener(client).acl.canWrite(client.clientId, client.username, topic),
       authorizeSubscribe: (client, filter) => forListener(client).acl.canSubscribe(client.clientId, client.username, filter),
@@ -72,4 +157,34 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog): Prom
       },
     },
   };
+}
+
+/**
+ * After a reload, what Mosquitto does at reload (mosquitto_security_apply): every connected client
+ * is checked again, and those no longer allowed (user removed, password changed, password file
+ * gone) are disconnected: v5 clients with DISCONNECT 0x87, and without their wills, as in
+ * Mosquitto. Resolves with how many were disconnected.
+ */
+export async function recheckClients(broker: Broker, security: Security): Promise<number> {
+  let dropped = 0;
+  const clients = [...broker.clients].filter((c) => c.state === ClientState.Connected);
+  await Promise.all(
+    clients.map(async (client) => {
+      for (const check of security.rechecks) {
+        const why = await check(client);
+        if (why === undefined) continue;
+        // it may have gone while a password was being hashed
+        if (client.state !== ClientState.Connected) return;
+        dropped++;
+        // no will: a client no longer authorised may not publish, its will included (Mosquitto
+        // sets the disconnecting state first for the same effect)
+        client.normalDisconnect = true;
+        client.will = undefined;
+        client.disconnect(0x87, `not authorised after reload: ${why}`);
+        client.close();
+        return;
+      }
+    }),
+  );
+  return dropped;
 }

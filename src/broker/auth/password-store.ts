@@ -76,6 +76,17 @@ export class PasswordStore {
     return this.table.size;
   }
 
+  /**
+   * Whether this user's entry is the same here and in `other` (an earlier load): a client whose
+   * password matched it then still does, with no hash to compute again.
+   */
+  sameEntry(username: string, other: PasswordStore): boolean {
+    const a = this.table.get(username);
+    const b = other.table.get(username);
+    if (!a || !b || a.type !== b.type || !a.salt.equals(b.salt) || !a.hash.equals(b.hash)) return false;
+    return JSON.stringify(a.type === 'argon2id' ? a.params : a.iterations) === JSON.stringify(b.type === 'argon2id' ? b.params : b.iterations);
+  }
+
   has(username: string): boolean {
     return this.table.has(username);
   }
