@@ -5,6 +5,7 @@ import { createAclChecker, dollarTopicAllows, type AclChecker } from './auth/acl
 import { AclStore } from './auth/acl-store.js';
 import { basicAuth } from './auth/basic-auth.js';
 import { PasswordStore } from './auth/password-store.js';
+import { worldWritableError } from './auth/secret-file.js';
 import type { BrokerHooks } from './hooks.js';
 import type { BrokerLog } from './log.js';
 
@@ -54,10 +55,17 @@ const DENY_ALL: AclChecker = {
 /**
  * Loads one options object's files. At start a file that cannot be read or parsed stops the
  * broker (the error is thrown); on a reload (`reloading`) it fails closed instead, and the
- * broker runs on.
+ * broker runs on: a password file that is gone or unreadable refuses everyone, an ACL file
+ * denies everything; a file others may now write keeps what was read from it before.
  */
-async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean): Promise<LoadedSecurity> {
+async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean, before: LoadedSecurity | undefined): Promise<LoadedSecurity> {
   const out: LoadedSecurity = { options, acl: createAclChecker(undefined) };
+  /** a file others may write: what it says now cannot be trusted, so what was read before stays */
+  const keepsOld = (err: unknown, file: string) => {
+    if (!(err instanceof Error) || err.message !== worldWritableError(file) || !before) return false;
+    log.error(`Error: reload failed: ${err.message}`);
+    return true;
+  };
   if (options.passwordFile) {
     try {
       const r = await PasswordStore.load(options.passwordFile);
@@ -65,9 +73,14 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
       out.passwords = r.store;
     } catch (err) {
       if (!reloading) throw err;
-      out.broken = `password file ${options.passwordFile} could not be read`;
-      log.error((err as Error).message.split('\n')[0]!);
-      log.error(`Error: every client that the password file ${options.passwordFile} applies to is refused until a reload reads it.`);
+      if (keepsOld(err, options.passwordFile)) {
+        out.passwords = before!.passwords;
+        out.broken = before!.broken;
+      } else {
+        out.broken = `password file ${options.passwordFile} could not be read`;
+        log.error((err as Error).message.split('\n')[0]!);
+        log.error(`Error: every client that the password file ${options.passwordFile} applies to is refused until a reload reads it.`);
+      }
     }
   }
   if (options.aclFile) {
@@ -77,9 +90,13 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
       out.acl = r.store;
     } catch (err) {
       if (!reloading) throw err;
-      out.acl = DENY_ALL;
-      for (const line of (err as Error).message.split('\n')) log.error(line);
-      log.error(`Error: every access that the ACL file ${options.aclFile} governs is denied until a reload reads it.`);
+      if (keepsOld(err, options.aclFile)) {
+        out.acl = before!.acl;
+      } else {
+        out.acl = DENY_ALL;
+        for (const line of (err as Error).message.split('\n')) log.error(line);
+        log.error(`Error: every access that the ACL file ${options.aclFile} governs is denied until a reload reads it.`);
+      }
     }
   }
   return out;
@@ -95,7 +112,7 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
 export async function createSecurity(config: BrokerConfig, log: BrokerLog, previous?: Security): Promise<Security> {
   const loaded = new Map<SecurityOptions, LoadedSecurity>();
   const all = new Set<SecurityOptions>([config.security, ...config.listeners.map((l) => l.security)]);
-  for (const options of all) loaded.set(options, await load(options, log, previous !== undefined));
+  for (const options of all) loaded.set(options, await load(options, log, previous !== undefined, previous?.loaded.get(options)));
   const credentials: Credentials = previous?.credentials ?? new WeakMap();
   const forListener = (client: BrokerClient | undefined): LoadedSecurity =>
     loaded.get((config.perListenerSettings && client?.info.listener.security) || config.security) ?? loaded.get(config.security)!;
