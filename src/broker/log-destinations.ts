@@ -124,9 +124,10 @@ export function logSinksFrom(config: LogConfig, onFileError: (message: string) =
   const sinks: LogSink[] = [];
   const warnings: string[] = [];
   const { dest } = config;
+  // the file before the console: whoever sees a line on stderr finds it in the file already
+  if (dest.file !== undefined) sinks.push(new FileSink(dest.file, onFileError));
   if (dest.stdout) sinks.push(stdoutSink);
   if (dest.stderr) sinks.push(stderrSink);
-  if (dest.file !== undefined) sinks.push(new FileSink(dest.file, onFileError));
   if (dest.syslog) {
     const socket = syslogSocketPath();
     if (!existsSync(socket)) warnings.push(`Warning: log_dest syslog: there is no syslog socket at ${socket} on this system; nothing is logged to syslog.`);

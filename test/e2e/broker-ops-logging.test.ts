@@ -71,7 +71,7 @@ describe('log_dest file, log_timestamp_format, SIGHUP reopens the file', () => {
     const file = path.join(scratch, 'broker.log');
     const { b } = await broker('file', ['log_dest stderr', `log_dest file ${file}`, 'log_timestamp_format %Y-%m-%dT%H:%M:%S']);
     await b.waitForStderr(/ running\n/);
-    expect(readFileSync(file, 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: mqtt broker version \S+ running$/m);
+    await waitForFile(file, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: mqtt broker version \S+ running$/m);
     renameSync(file, `${file}.1`);
     b.proc.kill('SIGHUP');
     await b.waitForStderr(/Reloaded/);
