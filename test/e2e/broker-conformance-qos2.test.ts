@@ -4,7 +4,8 @@ import { RawClient, startTestBroker, type TestBroker } from '../helpers/broker.j
 /**
  * QoS 2 from a client, as Mosquitto's newer broker tests (02-subpub-qos2, 03-publish-qos2-dup)
  * expect it: PUBREC before the copy a client subscribed to its own topic gets, and a second resend
- * of the same PUBLISH before PUBREL is a protocol error.
+ * of the same PUBLISH before PUBREL is a protocol error. And to a client (02-subpub-qos2-bad-pubcomp):
+ * a PUBCOMP where PUBREC is due closes the connection.
  */
 
 let tb: TestBroker;
@@ -85,6 +86,22 @@ for (const version of [4, 5] as const) {
       again.send({ cmd: 'pubrel', messageId: 9 });
       expect((await again.next('pubcomp')).messageId).toBe(9);
       again.end();
+    });
+
+    it('[MQTT-4.3.3-11] a PUBCOMP for a QoS 2 PUBLISH still waiting for PUBREC closes the connection (no DISCONNECT, as Mosquitto)', async () => {
+      const topic = `conf/badpubcomp/${version}/${uid()}`;
+      const sub = await RawClient.connect(tb.port, version);
+      await sub.handshake();
+      sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 2 }] });
+      await sub.next('suback');
+      const pub = await RawClient.connect(tb.port, version);
+      await pub.handshake();
+      pub.send({ cmd: 'publish', topic, payload: Buffer.from('message'), qos: 2, retain: false, dup: false, messageId: 1 });
+      const m = await sub.next('publish');
+      sub.send({ cmd: 'pubcomp', messageId: m.messageId! });
+      await sub.waitClosed();
+      expect(sub.packets.map((p) => p.cmd)).toEqual([]);
+      pub.end();
     });
   });
 }

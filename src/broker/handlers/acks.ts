@@ -27,11 +27,14 @@ export function handlePubrec(client: BrokerClient, packet: IPubrecPacket): void 
   client.send({ cmd: 'pubrel', messageId: id });
 }
 
+/** PUBCOMP for our PUBREL: the QoS 2 delivery is complete [MQTT-4.3.3-5]. */
 export function handlePubcomp(client: BrokerClient, packet: IPubcompPacket): void {
   const session = client.session!;
   const d = session.inflight.get(packet.messageId!);
-  if (d && d.qos !== 2) return client.close();
-  if (d && d.stage === 'pubcomp') client.broker.completeOutgoing(session, packet.messageId!);
+  // a PUBCOMP only answers a PUBREL [MQTT-4.3.3-11]: one for a QoS 1 message, or for a QoS 2
+  // PUBLISH still waiting for its PUBREC, is the wrong acknowledgement (Mosquitto closes, no DISCONNECT)
+  if (d && (d.qos !== 2 || d.stage !== 'pubcomp')) return client.close();
+  if (d) client.broker.completeOutgoing(session, packet.messageId!);
 }
 
 /** PUBREL for a QoS 2 message we received: forget the id, PUBCOMP [MQTT-4.3.3-11]. */
