@@ -362,6 +362,9 @@ export class Broker extends EventEmitter {
     while (session.queue.length > 0 && session.inflight.size < limit) {
       const d = session.queue.shift()!;
       if (d.message.expiresAt !== undefined && d.message.expiresAt <= now) continue;
+      // read access is checked again when a queued message is sent, as Mosquitto does: the ACL
+      // may have been reloaded (SIGHUP), or another user taken the session, since it was queued
+      if (!this.hooks.authorizeRead(session, d.message.topic)) continue;
       this.sendInflight(session, client, d, now);
     }
     if (session.waitingPublishers !== undefined && session.queue.length < (this.limits.maxQueuedMessages || UNLIMITED_QUEUE_BACKPRESSURE)) {
