@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { pubCommand } from '../commands/pub.js';
 import { subCommand } from '../commands/sub.js';
+import { rrCommand } from '../commands/rr.js';
 import { passwdCommand } from '../commands/passwd.js';
 import { brokerCommand } from '../commands/broker.js';
 import { benchCommand } from '../commands/bench.js';
@@ -14,7 +15,7 @@ export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ :
 /** The whole command tree: used to run, and to generate completions and man pages. */
 export function buildProgram(): Command {
   const program = new Command('mqtt')
-    .description('MQTT toolkit: publish, subscribe, broker, password files, benchmark, sniffer')
+    .description('MQTT toolkit: publish, subscribe, request/response, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('--help', 'show help')
     .showHelpAfterError(false)
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   program.addCommand(pubCommand());
   program.addCommand(subCommand());
+  program.addCommand(rrCommand());
   program.addCommand(passwdCommand());
   program.addCommand(brokerCommand());
   program.addCommand(benchCommand());

@@ -11,11 +11,26 @@ export function reportError(cfg: ClientConfig, line: string): void {
   if (!cfg.quiet) process.stderr.write(`${line}\n`);
 }
 
-/** A client wired for the CLI: -d debug lines go to stdout like libmosquitto's. */
-export function createCliClient(cfg: ClientConfig): MqttClient {
+/**
+ * A client wired for the CLI: -d debug lines go to stdout like libmosquitto's, through `out`
+ * when the command batches its stdout (so they stay in order with the messages it prints).
+ */
+export function createCliClient(cfg: ClientConfig, out?: { write(buf: Buffer): void }): MqttClient {
   const client = new MqttClient(cfg);
-  if (cfg.debug) client.on('debug', (line) => process.stdout.write(`${line}\n`));
+  if (cfg.debug) {
+    if (out) client.on('debug', (line) => out.write(Buffer.from(`${line}\n`)));
+    else client.on('debug', (line) => process.stdout.write(`${line}\n`));
+  }
   return client;
+}
+
+/**
+ * mosquitto_sub -C below 20 and mosquitto_rr (one message): a v5 CONNECT asks the broker not to
+ * send more than will be printed, unless -D connect receive-maximum says otherwise.
+ */
+export function limitReceiveMaximum(cfg: ClientConfig, count: number | undefined): void {
+  if (count === undefined || count >= 20 || cfg.protocolVersion !== 5 || cfg.properties.connect?.receiveMaximum !== undefined) return;
+  cfg.properties.connect = { ...(cfg.properties.connect ?? {}), receiveMaximum: count };
 }
 
 /** Connection-time failures in mosquitto_pub/sub's words; the exit code they use. */

@@ -1,13 +1,12 @@
-import type { IPublishPacket } from 'mqtt-packet';
 import type { SubConfig } from '../client/config.js';
 import { ConnectError } from '../client/errors.js';
 import type { MqttClient } from '../client/mqtt-client.js';
 import { topicMatchesFilter } from '../core/topic/match.js';
 import { compileFormat } from '../output/format-template.js';
-import type { ReceivedMessage } from '../output/message.js';
 import { formatMessage } from '../output/print-message.js';
+import { receivedMessage } from '../output/received.js';
 import { BatchedStdout } from './batched-stdout.js';
-import { createCliClient, reportConnectError, reportError } from './connect-report.js';
+import { createCliClient, limitReceiveMaximum, reportConnectError, reportError } from './connect-report.js';
 
 const EXIT_TIMEOUT = 27; // MOSQ_ERR_TIMEOUT
 const EXIT_SIGNAL_BEFORE_CONNACK = 255; // mosquitto_sub calls exit(-1)
@@ -20,16 +19,9 @@ const DISCONNECT_WITH_WILL = 0x04;
  */
 export async function runSub(cfg: SubConfig): Promise<number> {
   const clientCfg = cfg.client;
-  // -C below 20: tell a v5 broker not to send more than we will print
-  if (cfg.count !== undefined && cfg.count < 20 && clientCfg.protocolVersion === 5 && clientCfg.properties.connect?.receiveMaximum === undefined) {
-    clientCfg.properties.connect = { ...(clientCfg.properties.connect ?? {}), receiveMaximum: cfg.count };
-  }
-  const client = createCliClient(clientCfg);
+  limitReceiveMaximum(clientCfg, cfg.count);
   const out = new BatchedStdout();
-  if (clientCfg.debug) {
-    client.removeAllListeners('debug');
-    client.on('debug', (line) => out.write(Buffer.from(`${line}\n`)));
-  }
+  const client = createCliClient(clientCfg, out);
   const format = cfg.format !== undefined ? compileFormat(cfg.format) : undefined;
   // %J's "payload is not valid JSON" goes to stderr even with --quiet (a plain fprintf in mosquitto_sub)
   const warn = (line: string) => void process.stderr.write(`${line}\n`);
@@ -112,7 +104,7 @@ export async function runSub(cfg: SubConfig): Promise<number> {
           });
       }
       // --random-filter drops only the printing: the message still counts for -C, as in mosquitto_sub
-      if (!randomlyDropped(cfg.randomFilter)) out.write(formatMessage(toReceived(packet), printOpts));
+      if (!randomlyDropped(cfg.randomFilter)) out.write(formatMessage(receivedMessage(packet), printOpts));
       if (cfg.count !== undefined && ++counted >= cfg.count) stopAfterPending();
     });
 
@@ -178,18 +170,4 @@ async function sendSubscriptions(client: MqttClient, cfg: SubConfig): Promise<vo
   const suback = client.subscribe(subscriptions, cfg.client.properties.subscribe);
   const unsubscribed = cfg.unsubscribe.map((t) => client.unsubscribe([t], cfg.client.properties.unsubscribe));
   await Promise.all([suback, ...unsubscribed]);
-}
-
-function toReceived(packet: IPublishPacket): ReceivedMessage {
-  const now = performance.timeOrigin + performance.now();
-  const epochMs = Math.floor(now);
-  return {
-    topic: packet.topic,
-    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
-    qos: packet.qos,
-    retain: packet.retain,
-    mid: packet.messageId ?? 0,
-    properties: packet.properties as Record<string, unknown> | undefined,
-    receivedAt: { epochMs, nanos: Math.floor((now % 1000) * 1e6) },
-  };
 }

@@ -72,8 +72,14 @@ function jsonProperties(msg: ReceivedMessage): Record<string, unknown> | undefin
 
 /** The --json record for one message, without the trailing newline. */
 export function jsonLine(msg: ReceivedMessage): string {
+  return JSON.stringify(jsonRecord(msg));
+}
+
+/** The --json record as an object; `extra` keys (rr's latencyMs) come right after `time`. */
+export function jsonRecord(msg: ReceivedMessage, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const record: Record<string, unknown> = {
     time: isoLocalTime(msg),
+    ...extra,
     topic: msg.topic,
     qos: msg.qos,
     retain: msg.retain,
@@ -83,5 +89,5 @@ export function jsonLine(msg: ReceivedMessage): string {
   Object.assign(record, encodePayload(msg.payload));
   const properties = jsonProperties(msg);
   if (properties) record.properties = properties;
-  return JSON.stringify(record);
+  return record;
 }

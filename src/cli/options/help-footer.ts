@@ -17,6 +17,14 @@ const EXIT_STATUS: Record<CommandKind, string[]> = {
     '  1-5, 128-162  the broker refused the connection: the CONNACK code',
     '  27   -W deadline or --idle-timeout reached',
   ],
+  rr: [
+    '  0    a response was printed (with --count: every one), a v5 DISCONNECT from the broker, or the',
+    '       response subscription was refused (like mosquitto_rr)',
+    '  1    bad arguments, or the connection could not be made (refused, DNS, TLS)',
+    '  1-5, 128-162  the broker refused the connection: the CONNACK code',
+    '  7    the connection was lost',
+    '  27   -W: no response in time',
+  ],
 };
 
 /** The --help text after the options: defaults file, environment, -D names, exit status. */
@@ -39,6 +47,14 @@ export function commandHelpFooter(kind: CommandKind): string {
     '',
     'MQTT v5 properties for -D:',
     ...PROPERTY_OPTION_HELP.slice(2).map((line) => `  ${line}`),
+    ...(kind === 'rr'
+      ? [
+          '',
+          'Output of --json [extra]:',
+          '  one object per response with latencyMs, the milliseconds from the request to its response;',
+          '  with --count a last object {"requests","responses","latencyMs":{min,p50,p90,p99,max,mean}}.',
+        ]
+      : []),
     '',
     'Exit status:',
     ...EXIT_STATUS[kind],

@@ -25,6 +25,44 @@ function setMode(state: OptionState, mode: MessageMode): void {
   state.pub.mode = mode;
 }
 
+/** -m, -f, -s, -l, -n: where the message comes from (rr takes all of them but -l). */
+export const messageSpecs: OptionSpec[] = [
+  {
+    flags: '-m, --message <message>',
+    description: 'send this message',
+    missing: '-m argument given but no message specified.',
+    apply: (s, v) => {
+      setMode(s, 'message');
+      if (Buffer.byteLength(v!, 'utf8') > MAX_PAYLOAD) throw new UsageError(`Message length must be less than ${MAX_PAYLOAD} bytes.`);
+      s.pub.message = v!;
+    },
+  },
+  {
+    flags: '-f, --file <file>',
+    description: 'send the contents of a file as one message (binary-safe)',
+    missing: '-f argument given but no file specified.',
+    apply: (s, v) => {
+      setMode(s, 'file');
+      s.pub.file = v!;
+    },
+  },
+  {
+    flags: '-s, --stdin-file',
+    description: 'send all of stdin as one message (empty input is an error)',
+    apply: (s) => setMode(s, 'stdin-file'),
+  },
+  {
+    flags: '-l, --stdin-line',
+    description: 'send each line of stdin as a message, on one connection, until end of input',
+    apply: (s) => setMode(s, 'stdin-line'),
+  },
+  {
+    flags: '-n, --null-message',
+    description: 'send a zero-length message (with -r: clears the retained message)',
+    apply: (s) => setMode(s, 'null'),
+  },
+];
+
 export const publishGroup: OptionGroup = {
   heading: 'Publish:',
   specs: [
@@ -34,40 +72,7 @@ export const publishGroup: OptionGroup = {
       missing: '-t argument given but no topic specified.',
       apply: (s, v) => addTopic(s, v!, '-t'),
     },
-    {
-      flags: '-m, --message <message>',
-      description: 'send this message',
-      missing: '-m argument given but no message specified.',
-      apply: (s, v) => {
-        setMode(s, 'message');
-        if (Buffer.byteLength(v!, 'utf8') > MAX_PAYLOAD) throw new UsageError(`Message length must be less than ${MAX_PAYLOAD} bytes.`);
-        s.pub.message = v!;
-      },
-    },
-    {
-      flags: '-f, --file <file>',
-      description: 'send the contents of a file as one message (binary-safe)',
-      missing: '-f argument given but no file specified.',
-      apply: (s, v) => {
-        setMode(s, 'file');
-        s.pub.file = v!;
-      },
-    },
-    {
-      flags: '-s, --stdin-file',
-      description: 'send all of stdin as one message (empty input is an error)',
-      apply: (s) => setMode(s, 'stdin-file'),
-    },
-    {
-      flags: '-l, --stdin-line',
-      description: 'send each line of stdin as a message, on one connection, until end of input',
-      apply: (s) => setMode(s, 'stdin-line'),
-    },
-    {
-      flags: '-n, --null-message',
-      description: 'send a zero-length message (with -r: clears the retained message)',
-      apply: (s) => setMode(s, 'null'),
-    },
+    ...messageSpecs,
     {
       flags: '-r, --retain',
       description: 'retain the message',
@@ -115,7 +120,7 @@ export function resolvePublish(state: OptionState): Omit<PubConfig, 'client'> {
   };
 }
 
-function messageSource(state: OptionState): MessageSource | undefined {
+export function messageSource(state: OptionState): MessageSource | undefined {
   switch (state.pub.mode) {
     case 'message':
       return { kind: 'message', payload: Buffer.from(state.pub.message!, 'utf8') };

@@ -1,7 +1,7 @@
 import type { ProtocolVersion, PubConfig, QoS, SubConfig } from '../../client/config.js';
 import type { PropertyOptionEntry } from '../property-option.js';
 
-export type CommandKind = 'pub' | 'sub';
+export type CommandKind = 'pub' | 'sub' | 'rr';
 export type MessageMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
 
 /**
@@ -53,12 +53,14 @@ export interface OptionState {
   will: { topic?: string; payload?: string; qos: QoS; retain: boolean };
   /** -D groups, parsed as they come; checked together at the end */
   propertyEntries: PropertyOptionEntry[];
-  /** pub: at most one (the last -t wins); sub: every -t and -L topic in order */
+  /** pub and rr: at most one (the last -t wins); sub: every -t and -L topic in order */
   topics: string[];
   qos: QoS;
   pub: Pick<PubConfig, 'retain' | 'repeat' | 'repeatDelay' | 'failOnReason'> & { mode?: MessageMode; message?: string; file?: string };
-  /** already in SubConfig's shape: the options map one to one */
+  /** already in SubConfig's shape: the options map one to one (rr uses the output and -W/-R ones) */
   sub: Omit<SubConfig, 'client' | 'topics' | 'qos'>;
+  /** rr: -e, and [extra] --count */
+  rr: { responseTopic?: string; count: number };
 }
 
 /** mosquitto's init_config() defaults (the first stage of the pipeline). */
@@ -72,7 +74,8 @@ export function initialState(kind: CommandKind): OptionState {
       passwordPrompt: false,
       keepalive: 60,
       cleanSession: true,
-      protocolVersion: 4,
+      // mosquitto_rr defaults to MQTT v5 (init_config)
+      protocolVersion: kind === 'rr' ? 5 : 4,
       maxInflight: 20,
       nodelay: false,
       debug: false,
@@ -98,5 +101,6 @@ export function initialState(kind: CommandKind): OptionState {
       pretty: false,
       json: false,
     },
+    rr: { count: 1 },
   };
 }

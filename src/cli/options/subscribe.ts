@@ -2,11 +2,33 @@ import type { SubConfig } from '../../client/config.js';
 import { CliError, UsageError } from '../errors.js';
 import { atof } from './c-number.js';
 import { intArg } from './int-arg.js';
-import type { OptionGroup } from './option-command.js';
+import type { OptionGroup, OptionSpec } from './option-command.js';
 import { qosSpec } from './publish.js';
 import type { OptionState } from './state.js';
 import { checkOutput } from './output.js';
 import { addTopic, checkTopicFilter } from './topic-args.js';
+
+/** -W, shared with rr. */
+export const timeoutSpec: OptionSpec = {
+  flags: '-W <seconds>',
+  description: 'absolute deadline: after this many seconds print "Timed out" and exit with status 27, even if messages arrived',
+  missing: '-W argument given but no timeout specified.',
+  apply: (s, v) => void (s.sub.timeout = intArg(v!, 1, Infinity, (n) => `Invalid timeout "${n}".`)),
+};
+
+/** -R, shared with rr. */
+export const noRetainedSpec: OptionSpec = {
+  flags: '-R',
+  description: "don't print retained (stale) messages; with MQTT v5 the broker is asked not to send them",
+  apply: (s) => void (s.sub.noRetained = true),
+};
+
+/** --retain-as-published, shared with rr. */
+export const retainAsPublishedSpec: OptionSpec = {
+  flags: '--retain-as-published',
+  description: 'MQTT v5 subscription option: keep the retain flag as the publisher set it',
+  apply: (s) => void (s.sub.retainAsPublished = true),
+};
 
 export const subscribeGroup: OptionGroup = {
   heading: 'Subscribe:',
@@ -36,22 +58,13 @@ export const subscribeGroup: OptionGroup = {
       missing: '-C argument given but no count specified.',
       apply: (s, v) => void (s.sub.count = intArg(v!, 1, Infinity, (n) => `Invalid message count "${n}".`)),
     },
-    {
-      flags: '-W <seconds>',
-      description: 'absolute deadline: after this many seconds print "Timed out" and exit with status 27, even if messages arrived',
-      missing: '-W argument given but no timeout specified.',
-      apply: (s, v) => void (s.sub.timeout = intArg(v!, 1, Infinity, (n) => `Invalid timeout "${n}".`)),
-    },
+    timeoutSpec,
     {
       flags: '-E',
       description: 'exit as soon as the subscriptions are acknowledged (to prime a -c session)',
       apply: (s) => void (s.sub.exitAfterSubscribe = true),
     },
-    {
-      flags: '-R',
-      description: "don't print retained (stale) messages; with MQTT v5 the broker is asked not to send them",
-      apply: (s) => void (s.sub.noRetained = true),
-    },
+    noRetainedSpec,
     {
       flags: '--retained-only',
       description: 'print only retained messages; exit (status 0) at the first message that is not retained',
@@ -62,11 +75,7 @@ export const subscribeGroup: OptionGroup = {
       description: 'clear every retained message received (publish an empty retained message to its topic); use -T to spare some',
       apply: (s) => void (s.sub.removeRetained = true),
     },
-    {
-      flags: '--retain-as-published',
-      description: 'MQTT v5 subscription option: keep the retain flag as the publisher set it',
-      apply: (s) => void (s.sub.retainAsPublished = true),
-    },
+    retainAsPublishedSpec,
     {
       flags: '--random-filter <percent>',
       description: "print only some messages at random; as in mosquitto_sub 2.0, N prints about N/10 percent (1000 prints all; default: all)",

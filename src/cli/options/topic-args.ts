@@ -17,7 +17,7 @@ function refuseEmpty(value: string, what: string): void {
 }
 
 /** -t / -L topic of pub, --will-topic: a topic name, no wildcards. */
-export function checkTopicName(topic: string, argName: string, what: 'publish topic' | 'will topic'): string {
+export function checkTopicName(topic: string, argName: string, what: 'publish topic' | 'will topic' | 'response topic'): string {
   checkUtf8(topic, argName);
   refuseEmpty(topic, what);
   if (validateTopicName(topic)) throw new UsageError(`Invalid ${what} '${topic}', does it contain '+' or '#'?`);
@@ -32,8 +32,8 @@ export function checkTopicFilter(filter: string, argName: string, what: 'subscri
   return filter;
 }
 
-/** -t and the topic part of -L: pub keeps the last one, sub subscribes to all of them. */
+/** -t and the topic part of -L: pub and rr keep the last one, sub subscribes to all of them. */
 export function addTopic(state: OptionState, topic: string, argName: string): void {
-  if (state.kind === 'pub') state.topics = [checkTopicName(topic, argName, 'publish topic')];
+  if (state.kind !== 'sub') state.topics = [checkTopicName(topic, argName, 'publish topic')];
   else state.topics.push(checkTopicFilter(topic, argName, 'subscription topic'));
 }
