@@ -46,7 +46,13 @@ type OwnedStream = Duplex & { [kConnection]?: Connection };
 function onStreamData(this: OwnedStream, chunk: Buffer): void {
   const conn = this[kConnection]!;
   conn.bytesIn += chunk.length;
-  conn.decoder.push(chunk);
+  try {
+    conn.decoder.push(chunk);
+  } catch (err) {
+    // thrown inside a socket event, it would end the process: it ends this connection instead
+    // (owners catch what their handlers throw; this is for a decoder or owner bug)
+    conn.destroy(err as Error);
+  }
 }
 function onStreamError(this: OwnedStream, err: Error): void {
   this[kConnection]!.closeError ??= err;

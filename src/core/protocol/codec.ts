@@ -242,7 +242,13 @@ export class PacketDecoder {
     parser.settings = this.settings;
     shared.packet = undefined;
     shared.error = undefined;
-    parser.parse(frame);
+    try {
+      parser.parse(frame);
+    } catch (err) {
+      // a throw instead of an 'error' event is still this frame's fault: the cleanup below must
+      // run, the shared parser serves every connection
+      shared.error ??= err as Error;
+    }
     // read through a function: TypeScript would keep the narrowing from the assignments above
     const { packet, error } = takeShared();
     // CONNECT replaces the parser's settings with the packet itself: keep only what it reads
