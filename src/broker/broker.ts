@@ -134,6 +134,8 @@ export class Broker extends EventEmitter {
   private readonly routes = new Map<string, Route>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly willTimers = new Map<string, LongTimeout>();
+  /** the wills waiting out their delay, for shutdown to send at once */
+  private readonly delayedWills = new Map<string, BrokerMessage>();
 
   constructor(opts: BrokerOptions = {}) {
     super();
@@ -429,9 +431,11 @@ export class Broker extends EventEmitter {
     // up to 0xFFFFFFFF s: longer than setTimeout can wait
     const timer = setLongTimeout(() => {
       this.willTimers.delete(clientId);
+      this.delayedWills.delete(clientId);
       this.publishWill(will.message);
     }, delay * 1000).unref();
     this.willTimers.set(clientId, timer);
+    this.delayedWills.set(clientId, will.message);
   }
 
   /** [MQTT-3.1.3-9] a reconnect within the will delay means the will is not sent. */
@@ -440,6 +444,7 @@ export class Broker extends EventEmitter {
     if (t) {
       t.clear();
       this.willTimers.delete(clientId);
+      this.delayedWills.delete(clientId);
     }
   }
 
@@ -511,10 +516,42 @@ export class Broker extends EventEmitter {
   }
 
   /** Closes every connection and stops timers; listeners are closed by their owner. */
+  /**
+   * Stops as Mosquitto does on SIGTERM or SIGINT: the will of every connected client goes out,
+   * then every will still waiting out its delay (the broker will not be there when the delay
+   * ends, and Mosquitto sends those too); then every connection is ended once what was written to
+   * it has been flushed, so the other clients get those wills. A connection still open after
+   * `graceMs` (a client that does not read) is cut off, so none can hold the exit up.
+   */
+  async shutdown(graceMs = 2000): Promise<void> {
+    clearInterval(this.sweepTimer);
+    for (const client of this.clients) {
+      if (client.state !== ClientState.Connected) continue;
+      const will = client.normalDisconnect ? undefined : client.will;
+      // the will goes out here, once: not again when the connection closes
+      client.will = undefined;
+      if (will) this.publishWill(will.message);
+    }
+    for (const [clientId, message] of this.delayedWills) {
+      this.willTimers.get(clientId)?.clear();
+      this.publishWill(message);
+    }
+    this.willTimers.clear();
+    this.delayedWills.clear();
+    for (const s of this.sessions.values()) s.cancelExpiry();
+    const ending = Promise.all([...this.clients].map((c) => c.conn.end()));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([ending, deadline]);
+    clearTimeout(timer);
+    await this.close();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     for (const t of this.willTimers.values()) t.clear();
     this.willTimers.clear();
+    this.delayedWills.clear();
     for (const s of this.sessions.values()) s.cancelExpiry();
     const closing = [...this.clients].map((c) => {
       c.close();

@@ -126,9 +126,10 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     },
     async close() {
       sys.stop();
-      // a listener's close waits for its open connections: stop accepting, then close the clients
+      // a listener's close waits for its open connections: stop accepting, then send the wills,
+      // flush and end the connections (within a deadline)
       const closing = listeners.map((l) => l.close());
-      await broker.close();
+      await broker.shutdown();
       await Promise.all(closing);
       log.close();
     },
