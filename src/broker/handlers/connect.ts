@@ -120,7 +120,10 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   client.will = will;
   client.keepalive = packet.keepalive ?? 0;
   let serverKeepAlive: number | undefined;
-  if (version === 5 && (client.keepalive === 0 || client.keepalive > broker.limits.maxKeepalive) && broker.limits.maxKeepalive < 65535) {
+  if ((client.keepalive === 0 || client.keepalive > broker.limits.maxKeepalive) && broker.limits.maxKeepalive < 65535) {
+    // v5 is told the keep alive to use (Server Keep Alive [MQTT-3.2.2-21]); 3.1.1 has no way to
+    // be told, and Mosquitto (2.0.21, its 01-connect-max-keepalive) refuses it: identifier rejected
+    if (version !== 5) return refuse(client, 0x85, `keep alive ${client.keepalive} is not within max_keepalive ${broker.limits.maxKeepalive}`, 2);
     serverKeepAlive = client.keepalive = broker.limits.maxKeepalive;
   }
   if (version === 5) {
@@ -132,10 +135,11 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   if (version === 5) {
     connack.reasonCode = 0;
     // Mosquitto's order (properties are written in insertion order), which byte-exact clients and
-    // test suites see; Receive Maximum is left out when unlimited, its default being 65535
+    // test suites see: 2.0.21's, Server Keep Alive first (2.0.11 put it after Topic Alias Maximum;
+    // MQTT sets no order); Receive Maximum is left out when unlimited, its default being 65535
     const cp: NonNullable<IConnackPacket['properties']> = {};
-    if (broker.limits.topicAliasMaximum > 0) cp.topicAliasMaximum = broker.limits.topicAliasMaximum;
     if (serverKeepAlive !== undefined) cp.serverKeepAlive = serverKeepAlive;
+    if (broker.limits.topicAliasMaximum > 0) cp.topicAliasMaximum = broker.limits.topicAliasMaximum;
     if (assigned) cp.assignedClientIdentifier = assigned;
     if (!broker.limits.retainAvailable) cp.retainAvailable = false;
     if (broker.limits.maxPacketSize !== undefined) cp.maximumPacketSize = broker.limits.maxPacketSize;

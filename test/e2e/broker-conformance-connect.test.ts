@@ -1,0 +1,45 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient, startTestBroker, type TestBroker } from '../helpers/broker.js';
+
+/**
+ * CONNECT against max_keepalive, as Mosquitto 2.0.21 answers it (its 01-connect-max-keepalive and
+ * 12-prop-server-keepalive tests): a v5 client is told the keep alive to use, Server Keep Alive
+ * first among the CONNACK properties; a 3.1.1 or 3.1 client, which cannot be told, is refused.
+ */
+
+let tb: TestBroker;
+beforeAll(async () => {
+  tb = await startTestBroker({ limits: { maxKeepalive: 60 } });
+});
+afterAll(async () => {
+  await tb.stop();
+});
+
+describe('max_keepalive', () => {
+  for (const version of [3, 4] as const) {
+    it.each([61, 0])(`MQTT ${version === 3 ? '3.1' : '3.1.1'}: keep alive %i is refused with CONNACK 2 (identifier rejected), then closed`, async (keepalive) => {
+      const c = await RawClient.connect(tb.port, version);
+      const ack = await c.handshake({ keepalive });
+      expect(ack.returnCode).toBe(2);
+      await c.waitClosed();
+    });
+
+    it(`MQTT ${version === 3 ? '3.1' : '3.1.1'}: keep alive 60 is accepted`, async () => {
+      const c = await RawClient.connect(tb.port, version);
+      expect((await c.handshake({ keepalive: 60 })).returnCode).toBe(0);
+      c.end();
+    });
+  }
+
+  it('[MQTT-3.2.2-21] MQTT 5: keep alive 61 is accepted with Server Keep Alive 60, the first CONNACK property (Mosquitto 2.0.21 order)', async () => {
+    const c = await RawClient.connect(tb.port, 5);
+    const bytes: Buffer[] = [];
+    c.socket.on('data', (d: Buffer) => bytes.push(d));
+    const ack = await c.handshake({ keepalive: 61 });
+    expect(ack.reasonCode).toBe(0);
+    expect(ack.properties?.serverKeepAlive).toBe(60);
+    // Server Keep Alive 60, Topic Alias Maximum 10, Receive Maximum 20
+    expect(Buffer.concat(bytes).toString('hex')).toBe('200c000009' + '13003c' + '22000a' + '210014');
+    c.end();
+  });
+});
