@@ -48,6 +48,9 @@ export function describeIncoming(id: string, p: Packet): string[] {
     case 'pubrec':
     case 'pubrel':
       return [`${c} ${p.cmd.toUpperCase()} (Mid: ${p.messageId})`];
+    case 'disconnect':
+      // handle__disconnect logs without the client prefix
+      return [`Received DISCONNECT (${p.reasonCode ?? 0})`];
     default:
       return [`${c} ${p.cmd.toUpperCase()}`];
   }

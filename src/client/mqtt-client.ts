@@ -406,7 +406,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         this.pingTimer = undefined;
         return;
       case 'disconnect':
-        this.serverDisconnectReason = packet.reasonCode;
+        // a DISCONNECT without a reason code means 0x00, normal disconnection (MQTT 5 §3.14.2.1)
+        this.serverDisconnectReason = packet.reasonCode ?? 0;
         this.conn?.destroy();
         return;
       default:

@@ -128,7 +128,7 @@ export async function runRr(cfg: RrConfig): Promise<number> {
       if (finished) return;
       // a v5 DISCONNECT from the server: libmosquitto stops the loop and mosquitto_rr exits 0
       if (err.reasonCode !== undefined) {
-        const message = err.reasonCode === SESSION_TAKEN_OVER ? takeoverMessage(clientCfg.clientId || client.id) : undefined;
+        const message = err.reasonCode === SESSION_TAKEN_OVER ? takeoverMessage(client.id) : undefined;
         return void finish(0, { hardStop: true, ...(message !== undefined && { message }) });
       }
       void finish(EXIT_CONNECTION_LOST, { hardStop: true, message: 'Error: The connection was lost.' });

@@ -1,5 +1,6 @@
 import type { SubConfig } from '../client/config.js';
 import { ConnectError } from '../client/errors.js';
+import { probableTakeoverMessage, RECONNECT_DELAY_MS, SESSION_TAKEN_OVER, TakeoverDetector, takeoverMessage } from '../client/takeover.js';
 import type { MqttClient } from '../client/mqtt-client.js';
 import { topicMatchesFilter } from '../core/topic/match.js';
 import { compileFormat } from '../output/format-template.js';
@@ -10,7 +11,6 @@ import { createCliClient, limitReceiveMaximum, reportConnectError, reportError }
 
 const EXIT_TIMEOUT = 27; // MOSQ_ERR_TIMEOUT
 const EXIT_SIGNAL_BEFORE_CONNACK = 255; // mosquitto_sub calls exit(-1)
-const RECONNECT_DELAY_MS = 1000; // libmosquitto's default reconnect delay
 const DISCONNECT_WITH_WILL = 0x04;
 
 /**
@@ -108,13 +108,21 @@ export async function runSub(cfg: SubConfig): Promise<number> {
       if (cfg.count !== undefined && ++counted >= cfg.count) stopAfterPending();
     });
 
-    client.on('connection-lost', () => {
+    const takeover = new TakeoverDetector();
+    client.on('connection-lost', (err) => {
       if (finished) return;
-      scheduleReconnect();
+      // a v5 DISCONNECT from the broker: libmosquitto's loop_forever stops, mosquitto_sub exits 0
+      if (err.reasonCode !== undefined) {
+        const message = err.reasonCode === SESSION_TAKEN_OVER ? takeoverMessage(client.id) : undefined;
+        return void finish(0, { hardStop: true, ...(message !== undefined && { message }) });
+      }
+      const next = takeover.lost();
+      if (next.warn) reportError(clientCfg, probableTakeoverMessage(client.id, next.closes));
+      scheduleReconnect(next.delayMs);
     });
 
-    const scheduleReconnect = () => {
-      reconnectTimer = setTimeout(() => void start(), RECONNECT_DELAY_MS);
+    const scheduleReconnect = (delayMs = RECONNECT_DELAY_MS) => {
+      reconnectTimer = setTimeout(() => void start(), delayMs);
     };
 
     const start = async () => {
@@ -127,6 +135,7 @@ export async function runSub(cfg: SubConfig): Promise<number> {
         return void finish(code, { hardStop: true });
       }
       everConnected = true;
+      takeover.connected();
       armIdle();
       // a connection lost during SUBSCRIBE rejects these: the reconnect path subscribes again
       sendSubscriptions(client, cfg).catch(() => {});

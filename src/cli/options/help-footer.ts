@@ -11,8 +11,9 @@ const EXIT_STATUS: Record<CommandKind, string[]> = {
     '  7    the connection was lost',
   ],
   sub: [
-    '  0    -C count reached, -E, --retained-only done, Ctrl-C/SIGTERM after connecting, or all',
-    '       subscriptions denied (like mosquitto_sub)',
+    '  0    -C count reached, -E, --retained-only done, Ctrl-C/SIGTERM after connecting, all',
+    '       subscriptions denied, or a v5 DISCONNECT from the broker such as "Session taken over"',
+    '       (like mosquitto_sub; we also say so on stderr for a takeover)',
     '  1    bad arguments, or the connection could not be made (refused, DNS, TLS)',
     '  1-5, 128-162  the broker refused the connection: the CONNACK code',
     '  27   -W deadline or --idle-timeout reached',
