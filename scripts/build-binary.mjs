@@ -45,12 +45,16 @@ function baseBinary() {
   return { file: process.execPath, what: `${process.execPath} ${process.version}` };
 }
 
-/** bin/mqtt's runner (exit codes, last-resort error line) applied to the bundle's own exports. */
+/**
+ * bin/mqtt's runner (exit codes, last-resort error line) applied to the bundle's own exports: its
+ * bundle loader (code cache, dist/ files) gives way to the bundle itself, which a SEA embeds
+ * with its own code cache.
+ */
 function runnerFromBin() {
   const bin = readFileSync(at('bin/mqtt'), 'utf8').replace(/^#!.*\n/, '');
-  const call = "require('../dist/mqtt.cjs')";
-  if (!bin.includes(call)) fail(`bin/mqtt no longer contains ${call}: update scripts/build-binary.mjs`);
-  return bin.replace(call, 'module.exports');
+  const loader = /\/\/ bundle-loader-start[^\n]*\n[\s\S]*?\/\/ bundle-loader-end\n/;
+  if (!loader.test(bin)) fail('bin/mqtt no longer marks its bundle loader (// bundle-loader-start … // bundle-loader-end): update scripts/build-binary.mjs');
+  return bin.replace(loader, 'const bundle = module.exports;\n');
 }
 
 function fail(message) {

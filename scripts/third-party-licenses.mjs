@@ -2,6 +2,7 @@
 // bundle drops their headers), found by asking esbuild which files the bundle is made of, plus
 // what the single executable adds. `--check` only compares and exits 1 when the file is stale.
 import { build } from 'esbuild';
+import { bundleOptions } from './bundle-options.mjs';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,14 +11,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(root, 'THIRD_PARTY_LICENSES');
 
 const { metafile } = await build({
+  ...bundleOptions,
+  absWorkingDir: root,
   entryPoints: [path.join(root, 'src/cli/main.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
   write: false,
   metafile: true,
-  // as scripts/build.mjs: optional native addons stay outside the bundle
-  external: ['cap', 'bufferutil', 'utf-8-validate'],
   logLevel: 'warning',
 });
 

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { workerScript, type WorkerScript } from '../core/runtime/worker-script.js';
+import { WORKER_THREAD_ARG, workerScript, type WorkerScript } from '../core/runtime/worker-script.js';
 import { computeArgon2id, type Argon2Job } from './argon2-compute.js';
 import { ARGON2_WORKER_MARK, type Argon2Reply, type Argon2Request } from './argon2-worker.js';
 
@@ -44,7 +44,7 @@ class Argon2Pool {
 
   private startWorker(script: WorkerScript): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(script.source, { eval: script.evaluate, workerData: { [ARGON2_WORKER_MARK]: true } });
+    const worker = new Worker(script.source, { eval: script.evaluate, argv: [WORKER_THREAD_ARG], workerData: { [ARGON2_WORKER_MARK]: true } });
     worker.on('message', (reply: Argon2Reply) => this.settle(reply));
     worker.on('error', (err) => this.fail(worker, err));
     worker.on('exit', (code) => this.fail(worker, new Error(`argon2 worker exited with code ${code}`)));

@@ -1,5 +1,5 @@
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { computeArgon2id, type Argon2Job } from './argon2-compute.js';
+import { startedAsWorkerThread } from '../core/runtime/worker-script.js';
 
 /** The workerData key that tells a thread running our bundle that it hashes argon2id. */
 export const ARGON2_WORKER_MARK = 'mqttArgon2Worker';
@@ -12,8 +12,10 @@ export interface Argon2Request {
 export type Argon2Reply = { id: number; hash: Uint8Array } | { id: number; error: string };
 
 /** Answers one request at a time, in order: a second 46 MiB memory area would buy nothing. */
-function serveArgon2(): void {
-  const port = parentPort!;
+async function serveArgon2(): Promise<void> {
+  const { isMainThread, parentPort, workerData } = await import('node:worker_threads');
+  if (isMainThread || !parentPort || !(workerData as Record<string, unknown> | null)?.[ARGON2_WORKER_MARK]) return;
+  const port = parentPort;
   let chain = Promise.resolve();
   port.on('message', (req: Argon2Request) => {
     chain = chain.then(async () => {
@@ -29,4 +31,4 @@ function serveArgon2(): void {
 
 // Deliberately top-level, as bench/worker-entry.ts: the worker runs the very bundle the CLI runs
 // from, and acts only inside a thread started with this mark.
-if (!isMainThread && parentPort && (workerData as Record<string, unknown> | null)?.[ARGON2_WORKER_MARK]) serveArgon2();
+if (startedAsWorkerThread()) void serveArgon2();

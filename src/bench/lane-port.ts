@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FromLane, LaneInit, LanePort, ToLane } from './lane-protocol.js';
 import { LANE_WORKER_MARK } from './worker-entry.js';
-import type { WorkerScript } from '../core/runtime/worker-script.js';
+import { WORKER_THREAD_ARG, type WorkerScript } from '../core/runtime/worker-script.js';
 
 export { SEA_BUNDLE_ASSET, workerScript, type WorkerScript } from '../core/runtime/worker-script.js';
 
@@ -11,7 +11,11 @@ export class WorkerLanePort implements LanePort {
   private exited = false;
 
   constructor(script: WorkerScript, init: LaneInit) {
-    this.worker = new Worker(script.source, { eval: script.evaluate, workerData: { [LANE_WORKER_MARK]: true, init } });
+    this.worker = new Worker(script.source, {
+      eval: script.evaluate,
+      argv: [WORKER_THREAD_ARG],
+      workerData: { [LANE_WORKER_MARK]: true, init },
+    });
     this.worker.on('message', (msg: FromLane) => this.listener(msg));
     this.worker.on('error', (err) => this.listener({ type: 'fatal', message: err.message }));
     this.worker.on('exit', (code) => {

@@ -4,7 +4,8 @@ import { CliError } from './errors.js';
 
 /** Runs the CLI and resolves to the process exit code; never exits the process itself. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  // argv[2] is the subcommand when there is one (`mqtt pub …`); options first means the top level
+  const program = buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);
     return program.getOptionValue('__exitCode') ?? 0;

@@ -12,8 +12,24 @@ import { CliError, UsageError } from './errors.js';
 declare const __MQTT_VERSION__: string;
 export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ : '0.0.0-dev';
 
-/** The whole command tree: used to run, and to generate completions and man pages. */
-export function buildProgram(): Command {
+/** Each subcommand by its name, made on demand. */
+const SUBCOMMANDS: Record<string, () => Command> = {
+  pub: pubCommand,
+  sub: subCommand,
+  rr: rrCommand,
+  passwd: passwdCommand,
+  broker: brokerCommand,
+  bench: benchCommand,
+  sniff: sniffCommand,
+  completion: completionCommand,
+};
+
+/**
+ * The command tree: used to run, and to generate completions and man pages. With `only`, just
+ * that subcommand is added: a one-shot `mqtt pub` does not build every other command's options
+ * (a tenth of its start-up); help, version and unknown words get the whole tree.
+ */
+export function buildProgram(only?: string): Command {
   const program = new Command('mqtt')
     .description('MQTT toolkit: publish, subscribe, request/response, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
@@ -21,14 +37,10 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     // options after a subcommand belong to it (`mqtt pub --version`, `-m --version`)
     .enablePositionalOptions();
-  program.addCommand(pubCommand());
-  program.addCommand(subCommand());
-  program.addCommand(rrCommand());
-  program.addCommand(passwdCommand());
-  program.addCommand(brokerCommand());
-  program.addCommand(benchCommand());
-  program.addCommand(sniffCommand());
-  program.addCommand(completionCommand());
+  // `completion` prints the whole tree, so it always gets it
+  const alone = only !== undefined && only !== 'completion' && Object.hasOwn(SUBCOMMANDS, only);
+  const make = alone ? [SUBCOMMANDS[only]] : Object.values(SUBCOMMANDS);
+  for (const command of make) program.addCommand(command());
   configureErrors(program);
   return program;
 }

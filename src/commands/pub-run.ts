@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { promises as fsPromises } from 'node:fs';
 import type { PubConfig } from '../client/config.js';
 import { ConnectionLostError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
@@ -69,7 +69,8 @@ async function loadPayload(cfg: PubConfig): Promise<Buffer | 'lines' | number> {
       return 'lines';
     case 'file':
       try {
-        return await readFile(src.path);
+        // fs.promises loads on first use; importing node:fs/promises would load it at every start-up
+        return await fsPromises.readFile(src.path);
       } catch (err) {
         process.stderr.write(`Error: Unable to read file "${src.path}": ${(err as NodeJS.ErrnoException).message}.\n`);
         process.stderr.write('Error loading input file "' + src.path + '".\n');

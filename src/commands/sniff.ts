@@ -3,7 +3,7 @@ import { action } from '../cli/program.js';
 import { UsageError } from '../cli/errors.js';
 import type { ProtocolVersion } from '../client/config.js';
 import { SNIFF_HELP } from './sniff-help.js';
-import { runSniff, type SniffPlan } from './sniff-session.js';
+import type { SniffPlan } from './sniff-session.js';
 
 interface SniffOptions {
   read?: string;
@@ -101,5 +101,12 @@ export function sniffCommand(): Command {
     .option('--no-packets', 'print no packet lines (only notes, violations and the summary)')
     .addOption(new Option('--no-color', 'no colours even on a terminal'))
     .addHelpText('after', SNIFF_HELP)
-    .action(action<SniffOptions>(async (opts, cmd) => runSniff(plan((cmd.processedArgs[0] as string[] | undefined) ?? [], opts))));
+    .action(
+      action<SniffOptions>(async (opts, cmd) => {
+        const snifferPlan = plan((cmd.processedArgs[0] as string[] | undefined) ?? [], opts);
+        // loaded on use: pub and sub start faster without the sniffer in their start-up
+        const { runSniff } = await import('./sniff-session.js');
+        return runSniff(snifferPlan);
+      }),
+    );
 }

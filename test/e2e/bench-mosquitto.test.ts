@@ -6,6 +6,7 @@ import type { FromLane } from '../../src/bench/lane-protocol.js';
 import { resolvePlan } from '../../src/bench/plan-options.js';
 import { splitPlan } from '../../src/bench/plan.js';
 import { LANE_WORKER_MARK } from '../../src/bench/worker-entry.js';
+import { WORKER_THREAD_ARG } from '../../src/core/runtime/worker-script.js';
 import type { BenchResult } from '../../src/bench/result.js';
 import { BENCH_RESULT_SCHEMA } from '../../src/bench/report-schema.js';
 import { checkSchema } from '../helpers/bench-schema.js';
@@ -55,7 +56,7 @@ describeIfTool(['mosquitto'], 'mqtt bench against a real Mosquitto', () => {
   it('runs a lane in a worker evaluated from the bundle text, as a single executable does', async () => {
     const plan = resolvePlan('conn', { port: String(broker.port), clients: '3' });
     const source = readFileSync(path.join(ROOT, 'dist/mqtt.cjs'), 'utf8');
-    const worker = new Worker(source, { eval: true, workerData: { [LANE_WORKER_MARK]: true, init: { lanePlan: splitPlan(plan, 1)[0] } } });
+    const worker = new Worker(source, { eval: true, argv: [WORKER_THREAD_ARG], workerData: { [LANE_WORKER_MARK]: true, init: { lanePlan: splitPlan(plan, 1)[0] } } });
     try {
       const final = await new Promise<Extract<FromLane, { type: 'final' }>>((resolve, reject) => {
         worker.on('error', reject);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ClientConfig, Endpoint, PacketProperties, TlsConfig } from '../../client/config.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkSession, resolveClientId } from './client-id.js';
@@ -21,8 +20,12 @@ export function processContext(): ResolveContext {
   return {
     env: process.env,
     pid: process.pid,
-    promptPassword: process.stdin.isTTY ? promptPassword : undefined,
-    randomBytes,
+    // looked at only for a bare -P: making the stdin stream, or loading node:crypto (needed for
+    // 3.1 client ids alone), would cost every one-shot `mqtt pub` start-up
+    get promptPassword() {
+      return process.stdin.isTTY ? promptPassword : undefined;
+    },
+    randomBytes: (n) => process.getBuiltinModule('node:crypto').randomBytes(n),
   };
 }
 

@@ -27,3 +27,13 @@ export async function workerScript(): Promise<WorkerScript | undefined> {
   if (typeof __filename === 'string' && /\.c?js$/.test(__filename)) return { source: __filename, evaluate: false };
   return undefined;
 }
+
+/**
+ * The argv word every worker thread we start carries: entry modules check it before they load
+ * node:worker_threads, which the main thread of a one-shot `mqtt pub` never needs.
+ */
+export const WORKER_THREAD_ARG = '--mqtt-worker-thread';
+
+export function startedAsWorkerThread(): boolean {
+  return process.argv.includes(WORKER_THREAD_ARG);
+}

@@ -2,7 +2,6 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Endpoint, TlsConfig } from '../../client/config.js';
 import { errnoText } from '../protocol/reason-codes.js';
-import { buildTlsOptions } from './tls-options.js';
 
 export interface OpenOptions {
   endpoint: Endpoint;
@@ -39,7 +38,9 @@ export async function openTransport(opts: OpenOptions): Promise<Duplex> {
     case 'unix':
       return connectSocket(net.connect({ path: endpoint.path ?? endpoint.host }), 'connect');
     case 'mqtts': {
+      // loaded on use: TLS is most of what a plain `mqtt pub` would otherwise load at start-up
       const tls = await import('node:tls');
+      const { buildTlsOptions } = await import('./tls-options.js');
       const tlsOptions = buildTlsOptions(opts.tls ?? {}, endpoint.host);
       // tls.connect passes net options such as localAddress through to the socket it opens
       const connectOptions = { ...tlsOptions, host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress };
