@@ -481,7 +481,10 @@ export class Broker extends EventEmitter {
     this.log.connection(
       client.normalDisconnect ? `Client ${client.clientId} disconnected.` : `Client ${client.clientId} closed its connection.`,
     );
-    if (client.will && !client.normalDisconnect) this.scheduleWill(client.clientId, client.will, session.expiryInterval);
+    // the will is a publish like any other: the client must be allowed to write its topic (Mosquitto context__send_will)
+    if (client.will && !client.normalDisconnect && this.hooks.authorizePublish(client, client.will.message.topic)) {
+      this.scheduleWill(client.clientId, client.will, session.expiryInterval);
+    }
     client.will = undefined;
     if (session.expiryInterval === 0) {
       this.endSession(session);

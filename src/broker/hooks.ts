@@ -19,6 +19,13 @@ export interface BrokerHooks {
   authorizeSubscribe(client: BrokerClient, filter: string): boolean;
   /** checked per delivery, like Mosquitto's read ACL */
   authorizeRead(session: Session, topic: string): boolean;
+  /** UNSUBSCRIBE of a filter; when false the subscription stays (v5: UNSUBACK 0x87) */
+  authorizeUnsubscribe?(client: BrokerClient, filter: string): boolean;
+  /**
+   * A PUBLISH to $CONTROL/... that passed authorizePublish: never routed to subscribers (as in
+   * Mosquitto); a handler such as the dynamic security API may act on it.
+   */
+  control?(client: BrokerClient, topic: string, payload: Buffer): void;
 }
 
 export const allowAll: BrokerHooks = {

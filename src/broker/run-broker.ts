@@ -6,6 +6,7 @@ import { startListener, type RunningListener } from './listeners.js';
 import { BrokerLog, stderrSink } from './log.js';
 import { logSinksFrom, type TopicSink } from './log-destinations.js';
 import { createSecurity, recheckClients, type Security } from './security.js';
+import { securityHost } from './security-host.js';
 import { SysTopics } from './sys-topics.js';
 
 export interface RunningBroker {
@@ -74,7 +75,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   const { log, topic } = logFrom(config);
   const broker = new Broker({ limits: limitsFrom(config), log });
   if (topic) topic.broker = broker;
-  let security: Security = await createSecurity(config, log);
+  const host = securityHost(broker);
+  let security: Security = await createSecurity(config, log, undefined, host);
   broker.hooks = { ...broker.hooks, ...security.hooks };
 
   const listeners: RunningListener[] = [];
@@ -118,7 +120,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     async reload() {
       // logrotate moved the log file away: write to a new one at the same path
       log.reopen();
-      security = await createSecurity(config, log, security);
+      security = await createSecurity(config, log, security, host);
       broker.hooks = { ...broker.hooks, ...security.hooks };
       log.notice('Reloaded password and ACL files.');
       // the new files apply to clients already connected too
@@ -131,6 +133,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
       const closing = listeners.map((l) => l.close());
       await broker.shutdown();
       await Promise.all(closing);
+      // changes made just before the stop reach the file
+      await Promise.all([...security.dynsec.values()].map((d) => d.flush()));
       log.close();
     },
   };

@@ -6,6 +6,9 @@ import { AclStore } from './auth/acl-store.js';
 import { basicAuth } from './auth/basic-auth.js';
 import { PasswordStore } from './auth/password-store.js';
 import { worldWritableError } from './auth/secret-file.js';
+import type { AclAccess } from './dynsec/acl-check.js';
+import { CONTROL_TOPIC, RESPONSE_TOPIC } from './dynsec/control.js';
+import { DynamicSecurity } from './dynsec/dynamic-security.js';
 import type { BrokerHooks } from './hooks.js';
 import type { BrokerLog } from './log.js';
 
@@ -24,6 +27,16 @@ export interface Security {
   readonly credentials: Credentials;
   /** @internal the security as loaded, per options object, for the next reload to compare */
   readonly loaded: ReadonlyMap<SecurityOptions, LoadedSecurity>;
+  /** dynamic security by file, kept across reloads (Mosquitto does not reload plugins on SIGHUP) */
+  readonly dynsec: Map<string, DynamicSecurity>;
+}
+
+/** What the dynamic security API needs of the running broker. */
+export interface SecurityHost {
+  /** disconnects every client with this username, or every client without one for null */
+  kick(username: string | null): void;
+  /** publishes a broker message (QoS 0, not retained) to subscribers, read ACLs applied */
+  publish(topic: string, payload: Buffer): void;
 }
 
 /**
@@ -42,6 +55,19 @@ interface LoadedSecurity {
    * password in).
    */
   broken?: string;
+  /** Mosquitto's dynamic security plugin, served natively (`plugin .../mosquitto_dynamic_security.so`) */
+  dynsec?: DynamicSecurity;
+}
+
+/**
+ * With the dynamic security plugin, Mosquitto asks it first and falls back to the acl_file only
+ * when it defers; when everything defers, the answer is no (src/security.c mosquitto_acl_check).
+ */
+function pluginAcl(sec: LoadedSecurity, username: string | undefined, access: AclAccess, topic: string, fileCheck: () => boolean): boolean {
+  if (!sec.dynsec) return fileCheck();
+  const verdict = sec.dynsec.checkAcl(username, access, topic);
+  if (verdict !== 'defer') return verdict === 'allow';
+  return sec.options.aclFile !== undefined && fileCheck();
 }
 
 /** Denies every access: an ACL file that a reload could not read. */
@@ -109,10 +135,28 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
  * (a reload) files that cannot be read fail closed, and the passwords clients connected with are
  * carried over for the re-check.
  */
-export async function createSecurity(config: BrokerConfig, log: BrokerLog, previous?: Security): Promise<Security> {
+export async function createSecurity(config: BrokerConfig, log: BrokerLog, previous?: Security, host?: SecurityHost): Promise<Security> {
   const loaded = new Map<SecurityOptions, LoadedSecurity>();
   const all = new Set<SecurityOptions>([config.security, ...config.listeners.map((l) => l.security)]);
   for (const options of all) loaded.set(options, await load(options, log, previous !== undefined, previous?.loaded.get(options)));
+  // the dynamic security file is read once, at start: changes come through its $CONTROL API
+  const dynsec = new Map<string, DynamicSecurity>();
+  for (const sec of loaded.values()) {
+    const file = sec.options.dynsec?.configFile;
+    if (file === undefined) continue;
+    sec.dynsec =
+      dynsec.get(file) ??
+      previous?.dynsec.get(file) ??
+      (await DynamicSecurity.load(file, {
+        kick: (username) => host?.kick(username),
+        info: (m) => log.info(m),
+        warning: (m) => log.warning(m),
+        error: (m) => log.error(m),
+      }));
+    dynsec.set(file, sec.dynsec);
+  }
+  /** clients the plugin let in: its own changes disconnect them, a reload does not re-check them */
+  const byPlugin = new WeakSet<BrokerClient>();
   const credentials: Credentials = previous?.credentials ?? new WeakMap();
   const forListener = (client: BrokerClient | undefined): LoadedSecurity =>
     loaded.get((config.perListenerSettings && client?.info.listener.security) || config.security) ?? loaded.get(config.security)!;
@@ -123,6 +167,7 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
   const stillAllowed: ClientRecheck = (client) => {
     const sec = forListener(client);
     if (sec.broken) return `the ${sec.broken}`;
+    if (byPlugin.has(client) || (previous && sec.dynsec && client.username !== undefined && sec.dynsec.state.clients.has(client.username))) return undefined;
     // a certificate identity is checked by the TLS layer (and its CRL), not the password file
     if (identityListener(client)) return undefined;
     const username = client.username;
@@ -141,11 +186,12 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
   return {
     credentials,
     loaded,
+    dynsec,
     rechecks: [stillAllowed],
     hooks: {
       // synchronous unless a password has to be hashed: a plain number spares every connect a
       // promise and the packet hold that goes with it
-      authenticate: ({ client, username, password }) => {
+      authenticate: ({ client, clientId, username, password }) => {
         const sec = forListener(client);
         if (sec.broken) return 0x87;
         if (identityListener(client)) {
@@ -163,14 +209,49 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
           if (ok) credentials.set(client, given);
           return ok ? 0 : 0x87;
         };
-        const verdict = basicAuth(sec.options, sec.passwords, username, given);
-        return typeof verdict === 'boolean' ? remember(verdict) : verdict.then(remember);
+        const fromFile = (): number | Promise<number> => {
+          // with the plugin loaded, Mosquitto lets allow_anonymous admit only clients without a username
+          if (sec.dynsec && (!sec.passwords || username === undefined)) return remember(username === undefined && sec.options.allowAnonymous);
+          const verdict = basicAuth(sec.options, sec.passwords, username, given);
+          return typeof verdict === 'boolean' ? remember(verdict) : verdict.then(remember);
+        };
+        if (!sec.dynsec) return fromFile();
+        // the plugin first; the password file and allow_anonymous only when it defers
+        const decide = (v: 'allow' | 'deny' | 'defer') => {
+          if (v === 'defer') return fromFile();
+          if (v === 'allow') byPlugin.add(client);
+          return v === 'allow' ? 0 : 0x87;
+        };
+        const v = sec.dynsec.authenticate({ clientId, username }, given);
+        return typeof v === 'string' ? decide(v) : v.then(decide);
       },
-      authorizePublish: (client, topic) => dollarTopicAllows(topic, 'write') && forListener(client).acl.canWrite(client.clientId, client.username, topic),
-      authorizeSubscribe: (client, filter) => forListener(client).acl.canSubscribe(client.clientId, client.username, filter),
+      authorizePublish: (client, topic) => {
+        if (!dollarTopicAllows(topic, 'write')) return false;
+        const sec = forListener(client);
+        return pluginAcl(sec, client.username, 'publishClientSend', topic, () => sec.acl.canWrite(client.clientId, client.username, topic));
+      },
+      authorizeSubscribe: (client, filter) => {
+        const sec = forListener(client);
+        if (!sec.dynsec) return sec.acl.canSubscribe(client.clientId, client.username, filter);
+        return dollarTopicAllows(filter, 'subscribe') && pluginAcl(sec, client.username, 'subscribe', filter, () => sec.acl.canSubscribe(client.clientId, client.username, filter));
+      },
+      authorizeUnsubscribe: (client, filter) => {
+        const sec = forListener(client);
+        // the acl_file has no say on unsubscribing (security_default.c grants it)
+        return !sec.dynsec || (dollarTopicAllows(filter, 'subscribe') && pluginAcl(sec, client.username, 'unsubscribe', filter, () => true));
+      },
       authorizeRead: (session, topic) => {
         if (!dollarTopicAllows(topic, 'read')) return false;
-        return forListener(session.client).acl.canRead(session.clientId, session.username, topic);
+        const sec = forListener(session.client);
+        return pluginAcl(sec, session.username, 'publishClientReceive', topic, () => sec.acl.canRead(session.clientId, session.username, topic));
+      },
+      control: (client, topic, payload) => {
+        const sec = forListener(client);
+        if (!sec.dynsec || topic !== CONTROL_TOPIC) return;
+        // answered once the changes are on disk, as the plugin answers after writing its file
+        void sec.dynsec.control({ clientId: client.clientId, username: client.username }, payload).then((response) => {
+          host?.publish(RESPONSE_TOPIC, Buffer.from(response, 'utf8'));
+        });
       },
     },
   };

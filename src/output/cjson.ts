@@ -337,3 +337,21 @@ export function parseJsonPayload(payload: Uint8Array): CJson | undefined {
     throw e;
   }
 }
+
+/**
+ * cJSON_Parse: the text is a C string (it ends at the first NUL) and whatever follows the first
+ * value is not looked at, as Mosquitto's dynamic security plugin reads its file and its
+ * $CONTROL payloads. undefined = not valid JSON.
+ */
+export function parseCJson(text: Uint8Array): CJson | undefined {
+  const nul = text.indexOf(0);
+  const p = new Parser(nul === -1 ? text : text.subarray(0, nul));
+  try {
+    if (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) p.pos = 3;
+    p.skipWs();
+    return p.value();
+  } catch (e) {
+    if (e instanceof ParseError) return undefined;
+    throw e;
+  }
+}

@@ -5,11 +5,12 @@
  * comparing exit code, stdout bytes and stderr.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Mosquitto, startMosquitto } from '../helpers/mosquitto.js';
+import { dynsecPlugin } from '../helpers/dynsec.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import {
@@ -192,16 +193,7 @@ describeIfTool(MOSQUITTO_PEERS, 'mqtt sub exit codes and output, next to mosquit
 });
 
 /** Mosquitto's dynamic security plugin, wherever the distribution put it. */
-const DYNSEC_PLUGIN = ['/usr/lib', '/usr/local/lib', '/usr/lib64']
-  .flatMap((dir) => {
-    try {
-      return [dir, ...readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name))];
-    } catch {
-      return [];
-    }
-  })
-  .map((dir) => path.join(dir, 'mosquitto_dynamic_security.so'))
-  .find((file) => existsSync(file));
+const DYNSEC_PLUGIN = dynsecPlugin();
 if (!DYNSEC_PLUGIN && process.env.MQTT_REQUIRE_PEERS !== '1') {
   process.stderr.write('\n*** SKIPPING the "denied" cases: mosquitto_dynamic_security.so not found ***\n\n');
 }

@@ -239,9 +239,12 @@ describe('errors name the line, in Mosquitto\'s words where it has them', () => 
     ['max_queued_messages many', 1, /^Error: Invalid max_queued_messages value \(many\)\.$/],
     ['listener abc', 1, /^Error: Invalid port value \(abc\)\.$/],
     ['listener 1884\ncertfile /c\nkeyfile /k\ntls_version tlsv1.0', 4, /^Error: Unsupported tls_version "tlsv1.0"\.$/],
-    ['listener 1884\nauth_plugin /usr/lib/x.so', 2, /^Error: Unsupported configuration variable "auth_plugin": plugins are not supported/],
-    ['listener 1884\nplugin /usr/lib/mosquitto_dynamic_security.so', 2, /^Error: Unsupported configuration variable "plugin"/],
-    ['auth_opt_db_host localhost', 1, /^Error: Unsupported configuration variable "auth_opt_db_host"/],
+    ['listener 1884\nauth_plugin /usr/lib/x.so', 2, /^Error: Unsupported plugin "\/usr\/lib\/x.so": only Mosquitto's dynamic security plugin/],
+    ['listener 1884\nplugin /usr/lib/mosquitto_dynamic_security.so', 2, /^Error: The dynamic security plugin has no plugin_opt_config_file/],
+    ['plugin /p/mosquitto_dynamic_security.so\nplugin_opt_config_file /d.json\nplugin_opt_other x', 3, /^Error: Unknown option "plugin_opt_other" for the dynamic security plugin/],
+    ['plugin /p/mosquitto_dynamic_security.so\nplugin /q/mosquitto_dynamic_security.so', 2, /^Error: The dynamic security plugin is already loaded at /],
+    ['auth_opt_db_host localhost', 1, /^Error: An auth_opt_ option exists in the config file without an auth_plugin\.$/],
+    ['plugin_opt_config_file /d.json', 1, /^Error: An auth_opt_ option exists in the config file without an auth_plugin\.$/],
     ['listener 1884\npsk_hint hint\npsk_file /psk', 2, /"psk_hint": TLS-PSK is not supported/],
     ['listener 1884\ncrlfile /crl.pem', 2, /revoked client certificates would be accepted/],
     ['listener 1884\nciphers HIGH', 2, /"ciphers": cipher lists are not supported/],
@@ -262,6 +265,16 @@ describe('errors name the line, in Mosquitto\'s words where it has them', () => 
     const err = parseError(text);
     expect(err.reason).toMatch(reason);
     expect([err.file, err.line]).toEqual([FILE, line]);
+  });
+
+  it("Mosquitto's dynamic security plugin is recognised by file name, wherever it is, globally or per listener", () => {
+    const global = config('listener 1884\nplugin /usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so\nplugin_opt_config_file /etc/mosquitto/dynsec.json');
+    expect(global.security.dynsec?.configFile).toBe('/etc/mosquitto/dynsec.json');
+    expect(global.listeners[0]!.security).toBe(global.security);
+    const perListener = config(
+      'per_listener_settings true\nlistener 1884\nauth_plugin ../mosquitto_dynamic_security.so\nauth_opt_config_file a.json\nauth_plugin_deny_special_chars false\nlistener 1885',
+    );
+    expect(perListener.listeners.map((l) => l.security.dynsec?.configFile)).toEqual(['a.json', undefined]);
   });
 
   it('require_certificate false and use_identity_as_username false ask for nothing', () => {

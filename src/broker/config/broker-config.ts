@@ -72,6 +72,8 @@ export interface SecurityOptions {
   allowZeroLengthClientId: boolean;
   /** prefix of client ids the broker assigns (default "auto-") */
   autoIdPrefix: string;
+  /** `plugin .../mosquitto_dynamic_security.so`, served natively (plugin-options.ts) */
+  dynsec?: import('./plugin-options.js').DynsecPluginConfig;
 }
 
 /** TLS as Mosquitto configures it; a listener has this only with both certfile and keyfile. */

@@ -17,6 +17,7 @@ import { decodeConfigText } from './config-file.js';
 import { configLines, type ConfigLine } from './config-lines.js';
 import { boolValue, fail, intValue, stringValue, wordValue } from './config-values.js';
 import type { IncludedFile } from './include-dir.js';
+import { PluginLines, isPluginOption } from './plugin-options.js';
 import { TLS_VERSIONS, finishTls, newDraft, type ListenerDraft } from './listener-draft.js';
 import {
   IGNORED_OPTIONS,
@@ -40,7 +41,7 @@ let supportedNames: ReadonlySet<string> | undefined;
 
 export function optionKind(keyword: string): OptionKind {
   supportedNames ??= new Set(Object.keys(new ConfParser(() => []).handlerTable));
-  if (supportedNames.has(keyword)) return 'supported';
+  if (supportedNames.has(keyword) || isPluginOption(keyword)) return 'supported';
   if (REFUSED_OPTIONS.has(keyword) || refusedPrefix(keyword)) return 'refused';
   if (IGNORED_OPTIONS.has(keyword)) return 'ignored';
   if (PERSISTENCE_DETAILS.has(keyword)) return 'persistence';
@@ -73,6 +74,7 @@ export class ConfParser {
   private logTypes?: Set<LogType>;
   private logDest?: LogDestinations;
   private bridge?: string;
+  private readonly plugins = new PluginLines();
 
   constructor(private readonly readIncludeDir: (dir: string) => IncludedFile[]) {}
 
@@ -88,6 +90,7 @@ export class ConfParser {
     const { keyword } = line;
     // own properties only: "constructor" or "toString" are not options
     if (Object.hasOwn(this.handlers, keyword)) return this.handlers[keyword]!(line, level);
+    if (isPluginOption(keyword)) return this.plugins.option(line);
     const refused = REFUSED_OPTIONS.get(keyword) ?? refusedPrefix(keyword);
     if (refused) fail(line, `Unsupported configuration variable "${keyword}": ${refused}.`);
     const where = describeLocation(line.loc);
@@ -282,6 +285,9 @@ export class ConfParser {
       this.config.user = stringValue(line, undefined);
     },
     include_dir: (line, level) => this.includeDir(line, level),
+    plugin: (line) => this.plugins.plugin(line, this.security(line)),
+    auth_plugin: (line) => this.plugins.plugin(line, this.security(line)),
+    auth_plugin_deny_special_chars: (line) => this.plugins.denySpecialChars(line),
     connection: (line) => {
       const name = line.args[0];
       if (name === undefined) fail(line, 'Empty connection value in configuration.');
@@ -363,6 +369,7 @@ export class ConfParser {
     config.localOnly = this.localOnly;
     config.listeners = this.localOnly ? this.localListeners() : listeners;
     resolveAllowAnonymous(config.security, this.localOnly);
+    for (const s of new Set([config.security, ...config.listeners.map((l) => l.security)])) PluginLines.check(s);
     if (this.logTypes) config.log.types = ALL_LOG_TYPES.filter((t) => this.logTypes!.has(t));
     if (this.logDest) config.log.dest = this.logDest;
     return config;

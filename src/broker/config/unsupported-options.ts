@@ -5,16 +5,12 @@
  * depends on them, so a warning is enough.
  */
 
-const PLUGIN = 'plugins are not supported, and the checks the plugin makes would not happen';
 const TLS_ENGINE = 'TLS engines are not supported, so the listener could not use its key as configured';
 const PSK = 'TLS-PSK is not supported, so the listener could not authenticate clients by pre-shared key';
 const CIPHERS = 'cipher lists are not supported, so ciphers the list excludes would be offered';
 
 /** option -> why running without it would be less secure */
 export const REFUSED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['auth_plugin', PLUGIN],
-  ['plugin', PLUGIN],
-  ['auth_plugin_deny_special_chars', PLUGIN],
   ['psk_file', PSK],
   ['psk_hint', PSK],
   ['crlfile', 'certificate revocation lists are not supported, so revoked client certificates would be accepted'],
@@ -30,9 +26,9 @@ export const REFUSED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['check_retain_source', "retained messages would be delivered without re-checking their publisher's access"],
 ]);
 
-/** auth_opt_NAME and plugin_opt_NAME configure the plugin before them. */
-export function refusedPrefix(keyword: string): string | undefined {
-  return keyword.startsWith('auth_opt_') || keyword.startsWith('plugin_opt_') ? PLUGIN : undefined;
+/** Nothing is refused by prefix any more: plugin_opt_/auth_opt_ lines go to plugin-options.ts. */
+export function refusedPrefix(_keyword: string): string | undefined {
+  return undefined;
 }
 
 const MEMORY_ONLY = 'sessions and retained messages are kept in memory only';

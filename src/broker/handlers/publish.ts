@@ -70,6 +70,13 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     return ack(0x87);
   }
 
+  // $CONTROL/... is for the broker itself and never reaches subscribers (Mosquitto's control__process)
+  if (topic.startsWith('$CONTROL/')) {
+    if (packet.qos === 2) session.incomingQos2.add(id);
+    broker.hooks.control?.(client, topic, payload);
+    return ack(0);
+  }
+
   // one shape for every message, whichever fields it uses, so routing code sees a single hidden class
   const fromProps = v5 ? messageFromPublishProperties(props) : undefined;
   const message: BrokerMessage = {

@@ -17,9 +17,12 @@ export function handleUnsubscribe(client: BrokerClient, packet: IUnsubscribePack
   }
   // [MQTT-1.5.4-2] U+0000 in a UTF-8 string makes the packet malformed
   if (filters.some((f) => f.includes('\u0000'))) throw new ProtocolError('topic filter contains U+0000', 0x81);
+  const hooks = client.broker.hooks;
   const codes = filters.map((filter) => {
     // log_type unsubscribe, in Mosquitto's words: "<client id> <filter>"
     client.broker.log.unsubscribe(`${client.clientId} ${filter}`);
+    // a filter the client may not unsubscribe from stays subscribed (Mosquitto: 0x87 for v5)
+    if (hooks.authorizeUnsubscribe?.(client, filter) === false) return 0x87;
     return client.broker.removeSubscription(session, filter) ? 0x00 : 0x11;
   });
   if (v5) client.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: codes, properties: {} } as never);
