@@ -17,7 +17,7 @@
  * with esbuild, as scripts/sniff/make-fixtures.mjs does.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,6 +124,14 @@ await lib.pool(lib.cases(opts.count, opts.seed, String(process.pid)), opts.jobs,
   }
 });
 const seconds = (Date.now() - t0) / 1000;
+const rssMB = (proc) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+};
+const rss = { ours: rssMB(ours.proc), mosquitto: rssMB(mosq.proc) };
 ours.proc.kill('SIGTERM');
 mosq.proc.kill('SIGTERM');
 rmSync(dir, { recursive: true, force: true });
@@ -134,6 +142,7 @@ const summary = {
   seed: opts.seed,
   seconds,
   oursDied,
+  rssMBAtEnd: rss,
   outcomes: Object.fromEntries([...tally].sort((x, y) => y[1] - x[1])),
   weCarryOnWhereMosquittoCloses: weCarryOn,
   mismatches: Object.fromEntries(
@@ -143,6 +152,7 @@ const summary = {
 if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
 else {
   console.log(`${opts.count} cases (seed ${opts.seed}) in ${seconds.toFixed(1)} s${oursDied ? `; OUR BROKER DIED (${oursDied})` : ''}`);
+  console.log(`RSS at the end: ours ${rss.ours.toFixed(1)} MB, Mosquitto ${rss.mosquitto.toFixed(1)} MB`);
   for (const [k, v] of Object.entries(summary.outcomes)) console.log(`  ${String(v).padStart(6)}  ${k}`);
   console.log(`we carry on where Mosquitto closes: ${weCarryOn}`);
   for (const [g, { count, examples }] of Object.entries(summary.mismatches)) {

@@ -161,13 +161,25 @@ for (const version of [4, 5] as const) {
       await c.waitClosed();
     });
 
-    it('an invalid filter gets a failure return code, the others succeed', async () => {
+    it('a well-formed filter the broker cannot take gets a failure return code, the others succeed', async () => {
       const c = await RawClient.connect(tb.port, version);
       await c.handshake();
-      c.send({ cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'ok/+', qos: 1 }, { topic: 'bad/#/x', qos: 1 }] } as never);
+      // [MQTT-4.8.2-1] an empty share name
+      c.send({ cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'ok/+', qos: 1 }, { topic: '$share//x', qos: 1 }] } as never);
       const ack = await c.next('suback');
       expect(ack.granted).toEqual([1, version === 5 ? 0x8f : 0x80]);
       c.end();
+    });
+
+    it('[MQTT-4.7.1-2] [MQTT-4.7.3-1] a filter with a misplaced wildcard, or an empty one, is malformed: closed (v5 DISCONNECT 0x81), as Mosquitto', async () => {
+      for (const topic of ['bad/#/x', 'a+/b', '']) {
+        const c = await RawClient.connect(tb.port, version);
+        await c.handshake();
+        c.send({ cmd: 'subscribe', messageId: 5, subscriptions: [{ topic: 'ok/+', qos: 1 }, { topic, qos: 1 }] } as never);
+        if (version === 5) expect((await c.next('disconnect')).reasonCode).toBe(0x81);
+        await c.waitClosed();
+        expect(c.packets.filter((p) => p.cmd === 'suback')).toHaveLength(0);
+      }
     });
 
     it('[MQTT-3.14.4-3] a will is published on an abnormal close, not after DISCONNECT', async () => {

@@ -54,6 +54,14 @@ describe('checkClientFrame: a client packet walked strictly', () => {
     expect(code(frame(0x82, u16(0), str('t'), Buffer.from([0])), 4)).toBe(0x81);
   });
 
+  it('[MQTT-4.7.1-2] [MQTT-4.7.1-3] [MQTT-4.7.3-1] SUBSCRIBE and UNSUBSCRIBE filters: misplaced wildcards and empty filters are malformed', () => {
+    for (const f of ['a/#/b', 'a+', '#a', '']) {
+      expect(code(frame(0x82, u16(1), str(f), Buffer.from([0])), 4), f).toBe(0x81);
+      expect(code(frame(0xa2, u16(1), props(), str(f))), f).toBe(0x81);
+    }
+    for (const f of ['#', '+/+/#', '$share/g/a/#', 'a//b']) expect(code(frame(0x82, u16(1), str(f), Buffer.from([0])), 4), f).toBeUndefined();
+  });
+
   it('surplus bytes after a CONNECT or a DISCONNECT are malformed', () => {
     // the body of a small CONNECT (one Remaining Length byte) and one byte more
     expect(code(frame(0x10, connectBytes({ version: 4, clientId: 'c' }).subarray(2), Buffer.from([0])), 4)).toBe(0x81);

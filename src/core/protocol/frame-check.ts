@@ -1,4 +1,4 @@
-import { validateUtf8 } from '../topic/validate.js';
+import { validateTopicFilter, validateUtf8 } from '../topic/validate.js';
 import { MALFORMED_PACKET, PROTOCOL_ERROR, ProtocolError } from './errors.js';
 import { PROPERTY_BY_ID, type PropertyPacket } from './properties.js';
 
@@ -146,6 +146,20 @@ class FrameReader {
     return len;
   }
 
+  /**
+   * A Topic Filter: a string at least one character long [MQTT-4.7.3-1] whose wildcards each take
+   * a whole level, '#' last [MQTT-4.7.1-2] [MQTT-4.7.1-3]. A filter that breaks these is not
+   * "correctly formed" (v5 keeps SUBACK 0x8F for well-formed filters a client may not use) and,
+   * as Mosquitto does, closes the connection as malformed. Shared-subscription rules stay with the
+   * SUBSCRIBE handler.
+   */
+  private topicFilter(): void {
+    const start = this.pos + 2;
+    const len = this.string('topic filter');
+    const bad = validateTopicFilter(this.buf.toString('utf8', start, start + len));
+    if (bad !== null) throw malformed(`topic filter: ${bad}`);
+  }
+
   private done(what: string): void {
     if (this.pos !== this.end) throw malformed(`${this.end - this.pos} bytes after the ${what}`);
   }
@@ -253,7 +267,7 @@ class FrameReader {
     // [MQTT-3.8.3-2] at least one Topic Filter and Subscription Options pair
     if (this.pos === this.end) throw malformed('SUBSCRIBE without a topic filter');
     while (this.pos < this.end) {
-      this.string('topic filter');
+      this.topicFilter();
       const options = this.u8('subscription options');
       // [MQTT-3.8.3-5] reserved bits 0 (v5: bits 7-6 and retain handling 3; 3.1.1: bits 7-2)
       if (this.v5 ? (options & 0xc0) !== 0 || (options & 0x30) === 0x30 || (options & 3) === 3 : options > 2) {
@@ -267,7 +281,7 @@ class FrameReader {
     if (this.u16('packet identifier') === 0) throw malformed('UNSUBSCRIBE with packet identifier 0');
     if (this.v5) this.properties('unsubscribe');
     if (this.pos === this.end) throw malformed('UNSUBSCRIBE without a topic filter');
-    while (this.pos < this.end) this.string('topic filter');
+    while (this.pos < this.end) this.topicFilter();
   }
 
   /** DISCONNECT: nothing in 3.1.1 (Mosquitto closes on surplus bytes); v5 reason code and properties. */
