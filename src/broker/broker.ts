@@ -51,6 +51,13 @@ export interface BrokerStats {
   publishDropped: number;
   clientsTotalEver: number;
   clientsMaximum: number;
+  /** PUBLISH payload bytes from clients and to them ($SYS publish/bytes/received|sent) */
+  publishBytesReceived: number;
+  publishBytesSent: number;
+  /** connections accepted ($SYS load/sockets) */
+  socketsAccepted: number;
+  /** sessions ended by their expiry interval ($SYS clients/expired) */
+  clientsExpired: number;
 }
 
 /**
@@ -126,6 +133,10 @@ export class Broker extends EventEmitter {
     publishDropped: 0,
     clientsTotalEver: 0,
     clientsMaximum: 0,
+    publishBytesReceived: 0,
+    publishBytesSent: 0,
+    socketsAccepted: 0,
+    clientsExpired: 0,
   };
   /** bytes of connections already closed; live ones are summed on demand */
   private closedBytes = { received: 0, sent: 0 };
@@ -163,6 +174,7 @@ export class Broker extends EventEmitter {
     }
     const client = new BrokerClient(this, stream, info);
     this.clients.add(client);
+    this.stats.socketsAccepted++;
     this.log.connection(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
     return client;
   }
@@ -173,7 +185,6 @@ export class Broker extends EventEmitter {
    * what PUBACK 0x10 is about), not how many deliveries were made.
    */
   publish(message: BrokerMessage, publisher?: BrokerClient): number {
-    this.stats.publishReceived++;
     if (message.retain) this.retained.set(message);
     const route = this.routeFor(message.topic);
     if (route.matches.length === 0) return 0;
@@ -345,6 +356,7 @@ export class Broker extends EventEmitter {
     }
     client.sendRaw(qos === 0 ? frame.bytes : withPacketId(frame, packetId, dup));
     this.stats.publishSent++;
+    this.stats.publishBytesSent += message.payload.length;
   }
 
   /** PUBACK/PUBCOMP (or a failed PUBREC) frees the slot: send what waits in the queue. */
@@ -493,7 +505,10 @@ export class Broker extends EventEmitter {
     session.state = SessionState.Offline;
     if (session.expiryInterval !== 0xffffffff) {
       // up to 0xFFFFFFFE s (136 years): longer than setTimeout can wait
-      session.expiryTimer = setLongTimeout(() => this.endSession(session), session.expiryInterval * 1000).unref();
+      session.expiryTimer = setLongTimeout(() => {
+        this.stats.clientsExpired++;
+        this.endSession(session);
+      }, session.expiryInterval * 1000).unref();
     }
   }
 

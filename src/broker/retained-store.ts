@@ -16,9 +16,15 @@ class RetainNode {
 export class RetainedStore {
   private readonly root = new RetainNode();
   private count = 0;
+  private bytes = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** payload bytes of the retained messages, for $SYS store/messages/bytes */
+  get payloadBytes(): number {
+    return this.bytes;
   }
 
   set(message: BrokerMessage): void {
@@ -35,6 +41,7 @@ export class RetainedStore {
       node = next;
     }
     if (!node.message) this.count++;
+    this.bytes += message.payload.length - (node.message?.payload.length ?? 0);
     node.message = message;
   }
 
@@ -108,6 +115,7 @@ export class RetainedStore {
     }
     const node = path[path.length - 1]!;
     if (!node.message || (only && node.message !== only)) return;
+    this.bytes -= node.message.payload.length;
     node.message = undefined;
     this.count--;
     // prune the levels this message alone kept

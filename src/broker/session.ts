@@ -52,6 +52,11 @@ export class Session {
   private qos2In?: Set<number>;
   private idAllocator?: PacketIdAllocator;
 
+  /** Whether it has any subscription, without making the map (for $SYS counts over every session). */
+  get hasSubscriptions(): boolean {
+    return this.subs !== undefined && this.subs.size > 0;
+  }
+
   get subscriptions(): Map<string, Subscription> {
     return (this.subs ??= new Map());
   }

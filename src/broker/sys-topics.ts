@@ -1,14 +1,47 @@
 import type { Broker } from './broker.js';
-import { ClientState } from './broker-client.js';
+import type { BrokerMessage } from './message.js';
 import { SessionState } from './session.js';
 
+/** Mosquitto's $SYS messages: QoS 2, retained, expiring after 60 s (all but the version). */
+const SYS_QOS = 2;
+const SYS_EXPIRY = 60;
+
+/** The load averages Mosquitto publishes, with the counter each one is the rate of. */
+const LOADS = [
+  ['messages/received', 'messagesReceived'],
+  ['messages/sent', 'messagesSent'],
+  ['publish/dropped', 'publishDropped'],
+  ['publish/received', 'publishReceived'],
+  ['publish/sent', 'publishSent'],
+  ['bytes/received', 'bytesReceived'],
+  ['bytes/sent', 'bytesSent'],
+  ['sockets', 'socketsAccepted'],
+  ['connections', 'connections'],
+] as const;
+
+type Counter = (typeof LOADS)[number][1];
+const PERIODS = [
+  ['1min', 60],
+  ['5min', 300],
+  ['15min', 900],
+] as const;
+
 /**
- * $SYS/broker/… statistics like Mosquitto's, published retained every sys_interval seconds;
- * like Mosquitto, a value is republished only when it changed.
+ * The $SYS/broker tree exactly as Mosquitto 2.0 publishes it (src/sys_tree.c): the same topics,
+ * in the same order, with the same formats, so that dashboards built for Mosquitto read it
+ * unchanged. The version once at start; the uptime every sys_interval seconds; every other value
+ * only when it changed since the last update. Load averages are Mosquitto's: per-minute rates
+ * over the last interval, smoothed exponentially over 1, 5 and 15 minutes, published when they
+ * move by 0.01 or more.
  */
 export class SysTopics {
   private timer?: NodeJS.Timeout;
   private readonly last = new Map<string, string>();
+  private lastUpdate = 0;
+  private clientsMaximum = 0;
+  private heapMaximum = 0;
+  private readonly previous = new Map<Counter, number>();
+  private readonly loads = new Map<string, number>();
 
   constructor(
     private readonly broker: Broker,
@@ -17,7 +50,7 @@ export class SysTopics {
 
   start(intervalSeconds: number): void {
     if (intervalSeconds <= 0) return;
-    this.publish('$SYS/broker/version', `mqtt-toolkit version ${this.version}`);
+    this.send('$SYS/broker/version', `mqtt-toolkit version ${this.version}`, 0);
     this.update();
     this.timer = setInterval(() => this.update(), intervalSeconds * 1000);
     this.timer.unref();
@@ -27,44 +60,120 @@ export class SysTopics {
     clearInterval(this.timer);
   }
 
-  /** Current values, also used by tests. */
-  values(): Record<string, string> {
-    const b = this.broker;
-    let connected = 0;
-    for (const c of b.clients) if (c.state === ClientState.Connected) connected++;
-    let disconnected = 0;
-    for (const s of b.sessions.values()) if (s.state === SessionState.Offline) disconnected++;
-    let stored = 0;
-    for (const s of b.sessions.values()) stored += s.queue.length + s.inflight.size;
-    const bytes = b.byteCounts();
+  /** The counters the load averages are rates of, cumulative since start. */
+  private counters(): Record<Counter, number> {
+    const { stats } = this.broker;
+    const bytes = this.broker.byteCounts();
     return {
-      '$SYS/broker/uptime': `${Math.floor((Date.now() - b.stats.startedAt) / 1000)} seconds`,
-      '$SYS/broker/clients/connected': String(connected),
-      '$SYS/broker/clients/disconnected': String(disconnected),
-      '$SYS/broker/clients/total': String(connected + disconnected),
-      '$SYS/broker/clients/maximum': String(b.stats.clientsMaximum),
-      '$SYS/broker/messages/received': String(b.stats.messagesReceived),
-      '$SYS/broker/messages/sent': String(b.stats.messagesSent),
-      '$SYS/broker/messages/stored': String(stored + b.retained.size),
-      '$SYS/broker/store/messages/count': String(stored + b.retained.size),
-      '$SYS/broker/publish/messages/received': String(b.stats.publishReceived),
-      '$SYS/broker/publish/messages/sent': String(b.stats.publishSent),
-      '$SYS/broker/publish/messages/dropped': String(b.stats.publishDropped),
-      '$SYS/broker/bytes/received': String(bytes.received),
-      '$SYS/broker/bytes/sent': String(bytes.sent),
-      '$SYS/broker/subscriptions/count': String(b.subscriptions.size),
-      '$SYS/broker/retained messages/count': String(b.retained.size),
+      messagesReceived: stats.messagesReceived,
+      messagesSent: stats.messagesSent,
+      publishDropped: stats.publishDropped,
+      publishReceived: stats.publishReceived,
+      publishSent: stats.publishSent,
+      bytesReceived: bytes.received,
+      bytesSent: bytes.sent,
+      socketsAccepted: stats.socketsAccepted,
+      connections: stats.clientsTotalEver,
     };
   }
 
-  update(): void {
-    for (const [topic, value] of Object.entries(this.values())) this.publish(topic, value);
+  /** Messages held for delivery (queued and in flight, each once) and retained, and their payload bytes. */
+  private store(): { count: number; bytes: number } {
+    const seen = new Set<BrokerMessage>();
+    for (const s of this.broker.sessions.values()) {
+      for (const d of s.queue) seen.add(d.message);
+      for (const d of s.inflight.values()) seen.add(d.message);
+    }
+    let bytes = this.broker.retained.payloadBytes;
+    for (const m of seen) bytes += m.payload.length;
+    return { count: seen.size + this.broker.retained.size, bytes };
   }
 
-  private publish(topic: string, value: string): void {
-    if (this.last.get(topic) === value) return;
+  /** The values of one update, in Mosquitto's order; load averages are computed as a side effect. */
+  values(now = Date.now()): Array<[string, string]> {
+    const b = this.broker;
+    const out: Array<[string, string]> = [];
+    const put = (topic: string, value: number | string) => out.push([`$SYS/broker/${topic}`, String(value)]);
+    put('uptime', `${Math.floor((now - b.stats.startedAt) / 1000)} seconds`);
+
+    const connected = b.connectedCount;
+    let disconnected = 0;
+    let shared = 0;
+    for (const s of b.sessions.values()) {
+      if (s.state === SessionState.Offline) disconnected++;
+      if (s.hasSubscriptions) for (const sub of s.subscriptions.values()) if (sub.shareName !== undefined) shared++;
+    }
+    const total = connected + disconnected;
+    put('clients/total', total);
+    this.clientsMaximum = Math.max(this.clientsMaximum, total);
+    put('clients/maximum', this.clientsMaximum);
+    put('clients/inactive', disconnected);
+    put('clients/disconnected', disconnected);
+    put('clients/active', connected);
+    put('clients/connected', connected);
+    put('clients/expired', b.stats.clientsExpired);
+
+    const counters = this.counters();
+    const initial = this.lastUpdate === 0;
+    const elapsed = initial ? 0 : Math.max(1, (now - this.lastUpdate) / 1000);
+    for (const [period, seconds] of PERIODS) {
+      for (const [name, counter] of LOADS) {
+        const topic = `load/${name}/${period}`;
+        const current = this.loads.get(topic) ?? 0;
+        if (initial) {
+          put(topic, current.toFixed(2));
+          continue;
+        }
+        const rate = (counters[counter] - (this.previous.get(counter) ?? 0)) * (60 / elapsed);
+        const next = rate + Math.exp(-elapsed / seconds) * (current - rate);
+        // Mosquitto republishes a load only when it moved by 0.01 or more
+        if (Math.abs(next - current) >= 0.01) put(topic, next.toFixed(2));
+        this.loads.set(topic, next);
+      }
+    }
+    for (const [counter, value] of Object.entries(counters)) this.previous.set(counter as Counter, value);
+    this.lastUpdate = now;
+
+    const store = this.store();
+    put('messages/stored', store.count);
+    put('store/messages/count', store.count);
+    put('store/messages/bytes', store.bytes);
+    put('subscriptions/count', b.subscriptions.size);
+    put('shared_subscriptions/count', shared);
+    put('retained messages/count', b.retained.size);
+    const heap = process.memoryUsage().heapUsed;
+    this.heapMaximum = Math.max(this.heapMaximum, heap);
+    put('heap/current', heap);
+    put('heap/maximum', this.heapMaximum);
+    put('messages/received', b.stats.messagesReceived);
+    put('messages/sent', b.stats.messagesSent);
+    put('publish/messages/dropped', b.stats.publishDropped);
+    put('publish/messages/received', b.stats.publishReceived);
+    put('publish/messages/sent', b.stats.publishSent);
+    put('bytes/received', counters.bytesReceived);
+    put('bytes/sent', counters.bytesSent);
+    put('publish/bytes/received', b.stats.publishBytesReceived);
+    put('publish/bytes/sent', b.stats.publishBytesSent);
+    return out;
+  }
+
+  update(now = Date.now()): void {
+    for (const [topic, value] of this.values(now)) {
+      // the uptime always (as Mosquitto), loads when they moved (decided in values), the rest on change
+      if (!topic.endsWith('/uptime') && !topic.includes('/load/') && this.last.get(topic) === value) continue;
+      this.send(topic, value, SYS_EXPIRY);
+    }
+  }
+
+  /** Published by the broker itself: no client's authorisation, not counted as received. */
+  private send(topic: string, value: string, expirySeconds: number): void {
     this.last.set(topic, value);
-    // internal: bypasses client authorisation (clients may not publish to $SYS themselves)
-    this.broker.publish({ topic, payload: Buffer.from(value), qos: 0, retain: true });
+    this.broker.publish({
+      topic,
+      payload: Buffer.from(value),
+      qos: SYS_QOS,
+      retain: true,
+      ...(expirySeconds > 0 && { expiresAt: Date.now() + expirySeconds * 1000, properties: { messageExpiryInterval: expirySeconds } }),
+    });
   }
 }

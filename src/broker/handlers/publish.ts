@@ -39,6 +39,10 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
   if (packet.retain && !broker.limits.retainAvailable) throw new ProtocolError('retain not supported', 0x9a);
 
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  // $SYS publish/messages|bytes/received count what clients send, as Mosquitto's handle__publish
+  // does; the broker's own messages ($SYS, wills) are not counted
+  broker.stats.publishReceived++;
+  broker.stats.publishBytesReceived += payload.length;
   const id = packet.messageId ?? 0;
   const ack = (reasonCode: number) => acknowledge(client, packet.qos, id, v5 ? reasonCode : 0);
 
