@@ -41,8 +41,8 @@ JSON (--json): one object per line per MQTT packet. These keys are always there,
   and where they apply latencyMs (on a PUBACK/PUBCOMP: ms since its PUBLISH), topicAlias,
   keepalive, clean, protocolName, username, password ("****"), will, sessionPresent,
   subscriptions, unsubscriptions, properties (v5), error (malformed), payload (base64, --payload).
-  Lines that are notes have "note" (gap, skipped, violation, not-mqtt, tls, websocket) and
-  "message" instead of "type".
+  Lines that are notes have "note" (gap, skipped, violation, not-mqtt, tls, websocket, capture:
+  a link type that cannot be decoded, once each) and "message" instead of "type".
 
 Summary: on stderr when the capture ends and on Ctrl-C: packets per type, connections, bytes,
   malformed packets, gaps, PUBACK/PUBCOMP latency p50/p99. --summary prints it on stdout instead
@@ -53,11 +53,11 @@ Exit status:
   ${SNIFF_EXIT.OK}  done (gaps, frames cut by the snaplen and non-MQTT bytes are reported, not fatal)
   ${SNIFF_EXIT.USAGE}  bad command line, or a capture filter libpcap rejects
   ${SNIFF_EXIT.VIOLATIONS}  --check found protocol violations (takes precedence over ${SNIFF_EXIT.TRUNCATED_FILE})
-  ${SNIFF_EXIT.BAD_CAPTURE_FILE}  the capture file cannot be read or is not pcap/pcapng (or -w cannot be written)
+  ${SNIFF_EXIT.BAD_CAPTURE_FILE}  the capture file cannot be read or is not pcap/pcapng (gzipped or not), or -w cannot be written
   ${SNIFF_EXIT.LIVE_UNAVAILABLE}  live capture unavailable: the optional binding "cap" or libpcap is missing
   ${SNIFF_EXIT.PERMISSION}  live capture not permitted: it needs root or CAP_NET_RAW
   ${SNIFF_EXIT.NO_SUCH_INTERFACE}  no such interface
-  ${SNIFF_EXIT.TRUNCATED_FILE}  the capture file ends inside a record: everything before the cut was decoded
+  ${SNIFF_EXIT.TRUNCATED_FILE}  the capture file ends early (inside a record, or inside its gzip stream): everything before the cut was decoded
 
 Examples:
   mqtt sniff -i lo port 1883
@@ -65,4 +65,5 @@ Examples:
   tcpdump -i any -U -w - port 1883 | mqtt sniff -r -
   mqtt sniff -r capture.pcapng --json | jq -c 'select(.type == "PUBLISH") | [.clientId, .topic]'
   mqtt sniff -r capture.pcap --check --no-packets
+  mqtt sniff -r capture.pcapng.gz            # gzip is recognised by its magic bytes, also on stdin
 `;

@@ -149,8 +149,9 @@ export async function runSniff(plan: SniffPlan): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let truncatedBytes = 0;
+  let gzipCutShort = false;
   try {
-    truncatedBytes = (await runCaptureSource(plan.source, onFrame, control)).truncatedBytes;
+    ({ truncatedBytes, gzipCutShort = false } = await runCaptureSource(plan.source, onFrame, control));
   } catch (err) {
     progress?.clear();
     // what was decoded before the failure is still printed, then the one error line
@@ -180,9 +181,12 @@ export async function runSniff(plan: SniffPlan): Promise<number> {
     const n = counters.truncatedFrames;
     process.stderr.write(`Warning: ${n === 1 ? '1 frame was' : `${n} frames were`} cut short by the capture's snapshot length: the bytes lost are gaps in their TCP streams\n`);
   }
-  if (truncatedBytes > 0) {
+  if (gzipCutShort) {
+    const ignored = truncatedBytes > 0 ? ` (and inside a record: ${truncatedBytes} bytes ignored)` : '';
+    process.stderr.write(`Warning: the gzip-compressed capture ends before its gzip stream does${ignored}: was it cut off? Everything before was decoded.\n`);
+  } else if (truncatedBytes > 0) {
     process.stderr.write(`Warning: the capture file ends inside a record (${truncatedBytes} bytes ignored): was it cut off? Everything before was decoded.\n`);
   }
   if (plan.check && summary.violationCount() > 0) return SNIFF_EXIT.VIOLATIONS;
-  return truncatedBytes > 0 ? SNIFF_EXIT.TRUNCATED_FILE : SNIFF_EXIT.OK;
+  return truncatedBytes > 0 || gzipCutShort ? SNIFF_EXIT.TRUNCATED_FILE : SNIFF_EXIT.OK;
 }

@@ -48,7 +48,7 @@ function ports(values: string[] | undefined): number[] {
   return [...new Set([1883, ...extra])];
 }
 
-function plan(filterWords: string[], opts: SniffOptions): SniffPlan {
+function plan(filterWords: string[], opts: SniffOptions, interfaceGiven: boolean): SniffPlan {
   const versionText = opts.mqttVersion ?? opts.protocolVersion ?? '3.1.1';
   const version = VERSIONS[versionText.toLowerCase()];
   if (!version) throw new UsageError(`unknown MQTT version '${versionText}' (use 3.1, 3.1.1 or 5)`);
@@ -57,6 +57,8 @@ function plan(filterWords: string[], opts: SniffOptions): SniffPlan {
   if (opts.read !== undefined && filter !== undefined) {
     throw new UsageError(`a capture filter applies to live capture only (with -r, filter with tcpdump: tcpdump -r FILE -w - '${filter}' | mqtt sniff -r -)`);
   }
+  // -i has a default ('any'), so only an -i typed on the command line conflicts
+  if (opts.read !== undefined && interfaceGiven) throw new UsageError(`-i ${opts.interface} captures live; with -r the packets come from the file: give one or the other`);
   if (opts.read !== undefined && opts.write !== undefined) throw new UsageError('-w saves a live capture; with -r the file is already saved');
   if (opts.write === '-') throw new UsageError('-w - would mix the capture with the decoded lines on stdout: give a file name');
   return {
@@ -83,7 +85,7 @@ export function sniffCommand(): Command {
     .helpOption('--help', 'show help')
     .argument('[filter...]', 'libpcap filter for live capture, as with tcpdump (default: "tcp")')
     .option('-i, --interface <name>', 'interface for live capture (needs root or CAP_NET_RAW)', 'any')
-    .option('-r, --read <file>', "read a pcap or pcapng file instead ('-' for stdin: tcpdump -w - | mqtt sniff -r -)")
+    .option('-r, --read <file>', "read a pcap or pcapng file, gzipped or not, instead of capturing live ('-' for stdin: tcpdump -w - | mqtt sniff -r -)")
     .option('-w, --write <file>', 'also save the frames captured live to this pcap file')
     .option('-p, --port <port>', 'another port where MQTT is assumed without a captured CONNECT, besides 1883 (repeatable, or comma-separated)', (v, acc: string[] | undefined) => [...(acc ?? []), v])
     .option('-V, --mqtt-version <version>', 'MQTT version assumed where the CONNECT was not captured: 3.1, 3.1.1 or 5 (default: 3.1.1)')
@@ -103,7 +105,7 @@ export function sniffCommand(): Command {
     .addHelpText('after', SNIFF_HELP)
     .action(
       action<SniffOptions>(async (opts, cmd) => {
-        const snifferPlan = plan((cmd.processedArgs[0] as string[] | undefined) ?? [], opts);
+        const snifferPlan = plan((cmd.processedArgs[0] as string[] | undefined) ?? [], opts, cmd.getOptionValueSource('interface') === 'cli');
         // loaded on use: pub and sub start faster without the sniffer in their start-up
         const { runSniff } = await import('./sniff-session.js');
         return runSniff(snifferPlan);

@@ -32,7 +32,8 @@ import { jsonString, passwordValue, propertyReplacer } from './sniff-text.js';
  *   unsubscriptions, properties (v5, binary values in hex), error (malformed: why), payload (base64,
  *   with --payload).
  * Lines that are not packets carry "note" instead of "type": {time, src, dst, conn, dir, note, message,
- * rule, bytes}; note is gap, skipped, violation, not-mqtt, tls, websocket or connection (-v).
+ * rule, bytes}; note is gap, skipped, violation, not-mqtt, tls, websocket, capture (a link type
+ * that cannot be decoded) or connection (-v).
  */
 export interface JsonOptions {
   payload: boolean;

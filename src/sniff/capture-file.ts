@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { CaptureFormatError } from './capture-file-error.js';
+import { captureBytes, type CompressionInfo } from './capture-compression.js';
 import type { FrameSink } from './frame.js';
 import { ClassicPcapParser, isClassicPcap } from './pcap-classic.js';
 import { isPcapng, PcapngParser } from './pcapng.js';
@@ -7,6 +8,8 @@ import { isPcapng, PcapngParser } from './pcapng.js';
 export interface ReadResult {
   /** bytes at the end that did not form a whole record (a capture cut off while being written) */
   truncatedBytes: number;
+  /** a gzip-compressed capture whose gzip stream ended early (also a cut-off capture) */
+  gzipCutShort?: boolean;
 }
 
 /**
@@ -17,7 +20,11 @@ export class CaptureFileReader {
   private parser: ClassicPcapParser | PcapngParser | null = null;
   private pending: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly sink: FrameSink) {}
+  constructor(
+    private readonly sink: FrameSink,
+    /** the bytes come out of gzip: said in the error when they are no capture either */
+    private readonly gzip = false,
+  ) {}
 
   push(chunk: Buffer): void {
     const buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
@@ -28,7 +35,7 @@ export class CaptureFileReader {
       }
       if (isClassicPcap(buf)) this.parser = new ClassicPcapParser(this.sink);
       else if (isPcapng(buf)) this.parser = new PcapngParser(this.sink);
-      else throw new CaptureFormatError('not a pcap or pcapng capture file (unknown magic number)');
+      else throw new CaptureFormatError(`not a pcap or pcapng capture file (unknown magic number${this.gzip ? ' inside the gzip data' : ''})`);
     }
     const pos = this.parser.parse(buf, 0);
     // copy the tail: `buf` may be the caller's chunk, and frames already handed out keep views of it
@@ -52,14 +59,16 @@ export interface ReadControl {
   progress?(bytesRead: number): void;
 }
 
-/** Reads a whole stream through a CaptureFileReader. */
+/** Reads a whole stream through a CaptureFileReader, gunzipping it first when it is gzip. */
 export async function readCaptureStream(input: Readable, sink: FrameSink, control?: ReadControl): Promise<ReadResult> {
-  const reader = new CaptureFileReader(sink);
+  const compression: CompressionInfo = { gzip: false, cutShort: false };
+  let reader: CaptureFileReader | undefined;
+  // progress counts the bytes read from the input, so it compares with the file's size
   let bytesRead = 0;
   try {
-    for await (const chunk of input) {
-      reader.push(chunk as Buffer);
-      bytesRead += (chunk as Buffer).length;
+    for await (const chunk of captureBytes(input, compression, (n) => (bytesRead += n))) {
+      reader ??= new CaptureFileReader(sink, compression.gzip);
+      reader.push(chunk);
       control?.progress?.(bytesRead);
       if (control?.stopped) return { truncatedBytes: 0 };
       await control?.pause?.();
@@ -70,5 +79,6 @@ export async function readCaptureStream(input: Readable, sink: FrameSink, contro
     throw err;
   }
   if (control?.stopped) return { truncatedBytes: 0 };
-  return reader.end();
+  const result = (reader ?? new CaptureFileReader(sink, compression.gzip)).end();
+  return compression.cutShort ? { ...result, gzipCutShort: true } : result;
 }

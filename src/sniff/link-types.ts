@@ -13,10 +13,29 @@ export const LINKTYPE = {
   RAW_ALT_14: 14,
 } as const;
 
-/** "EN10MB (1)": tcpdump's name and the number, for the "listening on" line. */
+const SUPPORTED = new Set<number>(Object.values(LINKTYPE));
+
+/** Whether the decoder finds IP packets in frames of this link type. */
+export function linkTypeSupported(linkType: number): boolean {
+  return SUPPORTED.has(linkType);
+}
+
+/** tcpdump's names (pcap_datalink_val_to_name) of the link types we decode and of common others. */
+const NAMES: Record<number, string> = {
+  0: 'NULL', 1: 'EN10MB', 9: 'PPP', 101: 'RAW', 105: 'IEEE802_11', 108: 'LOOP', 113: 'LINUX_SLL',
+  127: 'IEEE802_11_RADIO', 192: 'PPI', 195: 'IEEE802_15_4', 201: 'BLUETOOTH_HCI_H4_WITH_PHDR',
+  220: 'USB_LINUX_MMAPPED', 228: 'IPV4', 229: 'IPV6', 253: 'NETLINK', 276: 'LINUX_SLL2',
+};
+for (let i = 0; i <= 15; i++) NAMES[147 + i] = `USER${i}`;
+
+/** "EN10MB (1)": tcpdump's name and the number, for the "listening on" line and notes. */
 export function linkTypeText(linkType: number): string {
-  const names: Record<number, string> = { 0: 'NULL', 1: 'EN10MB', 101: 'RAW', 108: 'LOOP', 113: 'LINUX_SLL', 276: 'LINUX_SLL2' };
-  return names[linkType] ? `${names[linkType]} (${linkType})` : String(linkType);
+  return NAMES[linkType] ? `${NAMES[linkType]} (${linkType})` : String(linkType);
+}
+
+/** "EN10MB, LINUX_SLL, ...": what the decoder reads, for the note about a link type it does not. */
+export function supportedLinkTypesText(): string {
+  return [...SUPPORTED].filter((t) => NAMES[t]).map((t) => NAMES[t]).join(', ');
 }
 
 /** The link type strings `cap`'s open() returns, mapped to LINKTYPE numbers. */

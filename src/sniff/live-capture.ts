@@ -78,7 +78,8 @@ export class LiveCapture {
     try {
       name = cap.open(opts.device, opts.filter, KERNEL_BUFFER, this.buffer);
     } catch (err) {
-      throw openError(opts.device, opts.filter, (err as Error).message);
+      const message = (err as Error).message;
+      throw filterIsTheFault(Cap, opts) ? filterError(opts.filter, message) : openError(opts.device, opts.filter, message);
     }
     this.cap = cap;
     const linkType = linkTypeFromCapName(name);
@@ -124,6 +125,29 @@ function checkDevice(Cap: typeof CapClass, device: string): void {
   throw new LiveCaptureError(`cannot capture on ${device}: no such interface (there are: ${names.join(', ')})`, 'no-such-interface');
 }
 
+/**
+ * libpcap's compile errors have no common wording ("syntax error", "unknown port 'foo'", "unknown
+ * host 'x'", "ip6 addr ... not supported"...), and cap compiles the filter inside open(), after
+ * activating the device. So a failed open is retried without the filter: when that one works, the
+ * filter was the fault (tcpdump then exits 1), whatever libpcap said.
+ */
+function filterIsTheFault(Cap: typeof CapClass, opts: LiveCaptureOptions): boolean {
+  if (opts.filter === '') return false;
+  // a fresh Cap: one whose open() failed must never be closed (that aborts the process)
+  const probe = new Cap();
+  try {
+    probe.open(opts.device, '', KERNEL_BUFFER, Buffer.alloc(FRAME_BUFFER));
+  } catch {
+    return false;
+  }
+  probe.close();
+  return true;
+}
+
+function filterError(filter: string, message: string): LiveCaptureError {
+  return new LiveCaptureError(`invalid capture filter ${JSON.stringify(filter)}: ${message}`, 'filter');
+}
+
 function openError(device: string, filter: string, message: string): LiveCaptureError {
   if (/Operation not permitted|permission/i.test(message)) {
     return new LiveCaptureError(
@@ -133,6 +157,6 @@ function openError(device: string, filter: string, message: string): LiveCapture
     );
   }
   if (/No such device|doesn't exist/i.test(message)) return new LiveCaptureError(`cannot capture on ${device}: no such interface`, 'no-such-interface');
-  if (/filter/i.test(message)) return new LiveCaptureError(`invalid capture filter ${JSON.stringify(filter)}: ${message}`, 'filter');
+  if (/filter/i.test(message)) return filterError(filter, message);
   return new LiveCaptureError(`cannot capture on ${device}: ${message}`, 'failed');
 }

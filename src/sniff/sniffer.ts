@@ -1,5 +1,6 @@
 import type { ProtocolVersion } from '../client/config.js';
 import type { CapturedFrame, Timestamp } from './frame.js';
+import { linkTypeSupported, linkTypeText, supportedLinkTypesText } from './link-types.js';
 import type { SniffEvent } from './sniff-events.js';
 import { TcpConnection } from './tcp-connection.js';
 import { decodeTcpSegment, TCP_SYN, type SkipReason } from './tcp-segment.js';
@@ -60,6 +61,8 @@ export class Sniffer {
     gapBytes: 0,
   };
   private readonly config;
+  /** link types already reported as not decodable: one note each, not one per frame */
+  private readonly unsupportedSeen = new Set<number>();
 
   constructor(emit: (event: SniffEvent) => void, options: SnifferOptions = {}) {
     this.config = {
@@ -75,6 +78,15 @@ export class Sniffer {
     if (frame.data.length < frame.origLen) this.counters.truncatedFrames++;
     const at: Timestamp = { sec: frame.sec, nsec: frame.nsec, precision: frame.precision };
     this.lastAt = at;
+    if (!linkTypeSupported(frame.linkType) && !this.unsupportedSeen.has(frame.linkType)) {
+      this.unsupportedSeen.add(frame.linkType);
+      this.config.emit({
+        kind: 'note',
+        note: 'capture',
+        at,
+        message: `link type ${linkTypeText(frame.linkType)} is not supported: its frames are skipped (supported: ${supportedLinkTypesText()})`,
+      });
+    }
     const seg = decodeTcpSegment(frame.linkType, frame.data);
     if (typeof seg === 'string') {
       this.counters.skipped[seg]++;
