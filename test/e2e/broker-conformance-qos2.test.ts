@@ -105,3 +105,22 @@ for (const version of [4, 5] as const) {
     });
   });
 }
+
+describe('QoS 2 from an MQTT 3.1 client', () => {
+  it('a PUBREL resent with DUP after a reconnect (0x6A, allowed in 3.1) is answered with PUBCOMP (03-publish-c2b-disconnect-qos2)', async () => {
+    const clientId = `pubrel31-${uid()}`;
+    const first = await RawClient.connect(tb.port, 3);
+    await first.handshake({ clientId, clean: false });
+    first.send({ cmd: 'publish', topic: `conf/31/${uid()}`, payload: Buffer.from('m'), qos: 2, retain: false, dup: false, messageId: 1 });
+    await first.next('pubrec');
+    first.send({ cmd: 'pubrel', messageId: 1 });
+    await first.next('pubcomp');
+    first.end();
+    // pretend the PUBCOMP was lost: the PUBREL again, flagged DUP as 3.1 clients do
+    const again = await RawClient.connect(tb.port, 3);
+    await again.handshake({ clientId, clean: false });
+    again.sendBytes([0x6a, 0x02, 0x00, 0x01]);
+    expect((await again.next('pubcomp')).messageId).toBe(1);
+    again.end();
+  });
+});

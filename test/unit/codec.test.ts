@@ -160,6 +160,15 @@ describe('codec golden table', () => {
 });
 
 describe('PacketDecoder', () => {
+  it('reads a 3.1 PUBREL resent with DUP (0x6A) as a PUBREL; 3.1.1 refuses those flags [MQTT-3.6.1-1]', () => {
+    const [p] = decodeAll(Buffer.from('6a020001', 'hex'), 3);
+    expect(p).toMatchObject({ cmd: 'pubrel', messageId: 1 });
+    const errors: ProtocolError[] = [];
+    const dec = new PacketDecoder({ protocolVersion: 4, onPacket: () => {}, onError: (e) => errors.push(e) });
+    dec.push(Buffer.from('6a020001', 'hex'));
+    expect(errors).toHaveLength(1);
+  });
+
   it('[MQTT-3.4.2-1] parses the short v5 PUBACK without property length (as Mosquitto sends it)', () => {
     const [p] = decodeAll(Buffer.from('4003000110', 'hex'), 5);
     expect(p).toMatchObject({ cmd: 'puback', messageId: 1, reasonCode: 0x10 });

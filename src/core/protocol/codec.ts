@@ -210,6 +210,10 @@ export class PacketDecoder {
         break;
       }
       let packet = decodeFast(buf, offset, frame, this.settings.protocolVersion === 5);
+      if (packet === undefined && buf[offset] === 0x6a && frame === 4 && this.settings.protocolVersion === 3) {
+        // MQTT 3.1 set DUP on a resent PUBREL (0x6A); 3.1.1 fixed its flags to 0010 [MQTT-3.6.1-1]
+        packet = decodeFast(Buffer.from([0x62, 2, buf[offset + 2]!, buf[offset + 3]!]), 0, 4, false);
+      }
       if (packet === undefined && buf[offset] === 0x10) {
         packet = decodeConnect311(buf, offset, frame);
         // what the parser would have learnt from this CONNECT
