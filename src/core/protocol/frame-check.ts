@@ -30,8 +30,9 @@ const malformed = (why: string) => new ProtocolError(why, MALFORMED_PACKET);
 // Properties with a value range the spec makes a Protocol Error to leave (table 2-4 notes):
 // Request Problem/Response Information 0 or 1 [MQTT-3.1.2 (3.1.2.11.6, 3.1.2.11.7)], Receive
 // Maximum and Maximum Packet Size not 0 (3.1.2.11.3, 3.1.2.11.4), Subscription Identifier not 0
-// (3.3.2.3.8, 3.8.2.1.2).
-const ZERO_OR_ONE = new Set([0x17, 0x19]);
+// (3.3.2.3.8, 3.8.2.1.2). Payload Format Indicator has only the values 0 and 1 (3.3.2.3.2,
+// 3.1.3.2.3); Mosquitto (2.0.20 on) calls any other a Protocol Error too.
+const ZERO_OR_ONE = new Set([0x01, 0x17, 0x19]);
 const NOT_ZERO = new Set([0x21, 0x27, 0x0b]);
 
 class FrameReader {
