@@ -43,3 +43,22 @@ describe('max_keepalive', () => {
     c.end();
   });
 });
+
+describe('a will on $CONTROL/', () => {
+  for (const version of [4, 5] as const) {
+    it(`MQTT ${version === 5 ? '5' : '3.1.1'}: the CONNECT is refused by closing, no CONNACK (as Mosquitto 2.0.16 on: 07-will-control)`, async () => {
+      const c = await RawClient.connect(tb.port, version);
+      c.send({
+        cmd: 'connect',
+        protocolId: 'MQTT',
+        protocolVersion: version,
+        clientId: `will-control-${version}`,
+        clean: true,
+        keepalive: 60,
+        will: { topic: '$CONTROL/dynamic-security/v1', payload: Buffer.from('will-message'), qos: 0, retain: false },
+      } as never);
+      await c.waitClosed();
+      expect(c.packets).toEqual([]);
+    });
+  }
+});

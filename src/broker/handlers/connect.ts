@@ -52,6 +52,9 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
   if (packet.will) {
     const topicError = validateTopicName(packet.will.topic);
     if (topicError !== null) throw new ProtocolError(`invalid will topic: ${topicError}`, topicError.includes('U+0000') ? 0x81 : 0x90);
+    // $CONTROL/ is the broker's own API, never a will's topic: closed without CONNACK, as Mosquitto
+    // does since 2.0.16 (its 07-will-control)
+    if (packet.will.topic.startsWith('$CONTROL/')) throw new ProtocolError('will topic on $CONTROL/', 0x87);
     const willProps = (packet.will.properties ?? {}) as Properties;
     if ((packet.will.qos ?? 0) > 2) throw new ProtocolError('will QoS 3', 0x81);
     if (packet.will.retain && !broker.limits.retainAvailable) return refuse(client, 0x9a, 'retain not supported');
