@@ -5,6 +5,7 @@ import type { Broker } from './broker.js';
 import type { ConnectionInfo, ListenerInfo } from './broker-client.js';
 import type { SecurityOptions } from './config/broker-config.js';
 import { watchTlsFailures } from './tls-failures.js';
+import type { TlsListenerState } from './tls-context.js';
 
 export interface ListenerSpec {
   port: number;
@@ -17,6 +18,8 @@ export interface ListenerSpec {
    * rejectUnauthorized false so that a failure can be logged with its reason (tls-failures.ts)
    */
   tls?: import('node:tls').TlsOptions & { useIdentityAsUsername?: boolean; requireCertificate?: boolean };
+  /** reloads the TLS files on SIGHUP, tracks admitted clients, knows their identity (tls-context.ts) */
+  tlsState?: TlsListenerState;
   name?: string;
   security?: SecurityOptions;
   /** mosquitto max_connections for this listener; -1 = unlimited */
@@ -52,7 +55,10 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
     if (spec.tls) {
       const watch = watchTlsFailures(server as import('node:tls').Server, broker.log, () => info.port, !!spec.tls.requireCertificate);
       // HTTPS hands the socket to its HTTP parser itself: check first, so it gets a destroyed socket
-      server.prependListener('secureConnection', (socket: import('node:tls').TLSSocket) => void watch.admit(socket));
+      server.prependListener('secureConnection', (socket: import('node:tls').TLSSocket) => {
+        if (watch.admit(socket)) spec.tlsState?.admitted(socket);
+      });
+      spec.tlsState?.attach(server as import('node:tls').Server);
     }
     const { attachWebSocket } = await import('./websocket-listener.js');
     closeWs = attachWebSocket(server, (stream, socket) => accept(stream, socket));
@@ -60,10 +66,13 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
     const tls = await import('node:tls');
     const tlsServer = tls.createServer(spec.tls, (socket) => {
       if (!watch.admit(socket)) return;
+      spec.tlsState?.admitted(socket);
+      // the certificate's CN, or the PSK identity (for use_identity_as_username)
       const cert = socket.getPeerCertificate();
       const cn = cert && typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
-      accept(socket, socket, cn);
+      accept(socket, socket, spec.tlsState ? spec.tlsState.identity(socket) : cn);
     });
+    spec.tlsState?.attach(tlsServer);
     const watch = watchTlsFailures(tlsServer, broker.log, () => info.port, !!spec.tls.requireCertificate);
     server = tlsServer;
   } else {

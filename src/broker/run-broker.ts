@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import type { TlsOptions } from 'node:tls';
 import { Broker, type BrokerLimits } from './broker.js';
 import { ALL_LOG_TYPES, type BrokerConfig, type ListenerConfig } from './config/broker-config.js';
 import { startListener, type RunningListener } from './listeners.js';
@@ -8,6 +6,7 @@ import { logSinksFrom, type TopicSink } from './log-destinations.js';
 import { createSecurity, recheckClients, type Security } from './security.js';
 import { securityHost } from './security-host.js';
 import { SysTopics } from './sys-topics.js';
+import { TlsListenerState, type TlsListenerSetup } from './tls-context.js';
 
 export interface RunningBroker {
   broker: Broker;
@@ -52,21 +51,6 @@ export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSi
   return { log, topic: fileFailed ? undefined : topic };
 }
 
-function tlsOptionsFor(listener: ListenerConfig): (TlsOptions & { requireCertificate: boolean }) | undefined {
-  const tls = listener.tls;
-  if (!tls) return undefined;
-  return {
-    cert: readFileSync(tls.certFile),
-    key: readFileSync(tls.keyFile),
-    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-    requestCert: tls.requireCertificate,
-    // verified all the same, by the listener (tls-failures.ts admit), which logs why it refuses
-    rejectUnauthorized: false,
-    requireCertificate: tls.requireCertificate,
-    minVersion: tls.minVersion,
-  };
-}
-
 /**
  * Starts a broker with its listeners as configured. At least one listener must bind; in
  * local-only mode one of the 127.0.0.1 / ::1 pair may fail (a host without IPv6), as in Mosquitto.
@@ -78,6 +62,12 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   const host = securityHost(broker);
   let security: Security = await createSecurity(config, log, undefined, host);
   broker.hooks = { ...broker.hooks, ...security.hooks };
+
+  // TLS files are read before any socket opens: a wrong one stops the broker, naming the file
+  const tlsSetups = new Map<ListenerConfig, TlsListenerSetup>();
+  for (const l of config.listeners) {
+    if (l.tls) tlsSetups.set(l, await TlsListenerState.create(l.tls, l.security, l.origin, log));
+  }
 
   const listeners: RunningListener[] = [];
   const errors: string[] = [];
@@ -91,7 +81,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
         host: l.host,
         socketPath: l.socketPath,
         protocol: l.protocol,
-        tls: tlsOptionsFor(l),
+        tls: tlsSetups.get(l)?.options,
+        tlsState: tlsSetups.get(l)?.state,
         name: l.origin,
         security: l.security,
         maxConnections: l.maxConnections,
@@ -122,6 +113,10 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
       log.reopen();
       security = await createSecurity(config, log, security, host);
       broker.hooks = { ...broker.hooks, ...security.hooks };
+      // certificates, CRLs and psk_file: a listener whose files cannot be read keeps what it had
+      for (const { state } of tlsSetups.values()) {
+        await state.reload().catch((err: Error) => log.error(`Error: TLS reload of listener ${state.origin} failed: ${err.message.replace(/^Error: /, '')}`));
+      }
       log.notice('Reloaded password and ACL files.');
       // the new files apply to clients already connected too
       await recheckClients(broker, security);

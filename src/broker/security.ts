@@ -160,8 +160,9 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
   const credentials: Credentials = previous?.credentials ?? new WeakMap();
   const forListener = (client: BrokerClient | undefined): LoadedSecurity =>
     loaded.get((config.perListenerSettings && client?.info.listener.security) || config.security) ?? loaded.get(config.security)!;
+  // the client's own listener: listeners that share the global security options share that object
   const identityListener = (client: BrokerClient) =>
-    config.listeners.find((l) => l.security === client.info.listener.security && l.tls)?.tls?.useIdentityAsUsername ?? false;
+    config.listeners.find((l) => l.origin === client.info.listener.name)?.tls?.useIdentityAsUsername ?? false;
 
   /** The password check for a connected client against the files as they are now. */
   const stillAllowed: ClientRecheck = (client) => {

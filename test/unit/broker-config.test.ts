@@ -88,6 +88,20 @@ describe('every supported option', () => {
       { caFile: '/ca.pem', caPath: '/certs', certFile: '/c.pem', keyFile: '/k.pem', requireCertificate: true, useIdentityAsUsername: true, minVersion: 'TLSv1.3' },
     ],
     [L + 'certfile /my certs/c.pem\nkeyfile /k.pem', (c) => c.listeners[0]!.tls?.certFile, '/my certs/c.pem'],
+    [
+      L + 'certfile /c.pem\nkeyfile /k.pem\ncafile /ca.pem\nrequire_certificate true\ncrlfile /crl.pem\nciphers ECDHE-RSA-AES128-GCM-SHA256:!aNULL\nciphers_tls1.3 TLS_AES_128_GCM_SHA256\ndhparamfile /dh.pem',
+      (c) => c.listeners[0]!.tls,
+      {
+        certFile: '/c.pem', keyFile: '/k.pem', caFile: '/ca.pem', requireCertificate: true, useIdentityAsUsername: false, crlFile: '/crl.pem',
+        ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:!aNULL', ciphersTls13: 'TLS_AES_128_GCM_SHA256', dhParamFile: '/dh.pem',
+      },
+    ],
+    // TLS-PSK alone: no certificate needed; psk_file is a security option like password_file
+    [
+      'psk_file /psk\n' + L + 'psk_hint my hint\nuse_identity_as_username true\nciphers PSK',
+      (c) => [c.listeners[0]!.tls, c.listeners[0]!.security.pskFile],
+      [{ pskHint: 'my hint', requireCertificate: false, useIdentityAsUsername: true, ciphers: 'PSK' }, '/psk'],
+    ],
     [L + 'allow_anonymous true', (c) => c.security.allowAnonymous, true],
     [L + 'allow_anonymous 1', (c) => c.security.allowAnonymous, true],
     ['allow_anonymous false\n' + L, (c) => c.listeners[0]!.security.allowAnonymous, false],
@@ -181,7 +195,6 @@ describe('per_listener_settings', () => {
 describe('warnings name the file and line', () => {
   const cases: Array<[string, string[]]> = [
     ['pid_file /run/mosquitto.pid', ['Warning: Option "pid_file" at mosquitto.conf:1 is not supported: no pid file is written (ignored).']],
-    ['listener 1884\ndhparamfile /dh.pem', ['Warning: Option "dhparamfile" at mosquitto.conf:2 is not supported: Node negotiates ECDHE key exchange, which needs no DH parameters (ignored).']],
     ['persistence true', ['Warning: "persistence true" at mosquitto.conf:1: sessions and retained messages are kept in memory only.']],
     ['allow_anonymous true yes', ['Warning: Extra text "yes" after the allow_anonymous value at mosquitto.conf:1 (ignored).']],
     ['port 1884', ['Warning: The "port" option at mosquitto.conf:1 is deprecated; use "listener" instead.']],
@@ -245,9 +258,12 @@ describe('errors name the line, in Mosquitto\'s words where it has them', () => 
     ['plugin /p/mosquitto_dynamic_security.so\nplugin /q/mosquitto_dynamic_security.so', 2, /^Error: The dynamic security plugin is already loaded at /],
     ['auth_opt_db_host localhost', 1, /^Error: An auth_opt_ option exists in the config file without an auth_plugin\.$/],
     ['plugin_opt_config_file /d.json', 1, /^Error: An auth_opt_ option exists in the config file without an auth_plugin\.$/],
-    ['listener 1884\npsk_hint hint\npsk_file /psk', 2, /"psk_hint": TLS-PSK is not supported/],
-    ['listener 1884\ncrlfile /crl.pem', 2, /revoked client certificates would be accepted/],
-    ['listener 1884\nciphers HIGH', 2, /"ciphers": cipher lists are not supported/],
+    ['listener 1884\ncrlfile /crl.pem', 2, /^Error: crlfile needs certfile and keyfile on the same listener, or the listener would not use TLS\.$/],
+    ['listener 1884\nciphers HIGH', 2, /^Error: ciphers needs certfile and keyfile on the same listener/],
+    ['listener 1884\ndhparamfile /dh.pem', 2, /^Error: dhparamfile needs certfile and keyfile on the same listener/],
+    ['listener 1884\npsk_hint h\nrequire_certificate true', 3, /^Error: require_certificate needs certfile and keyfile on the same listener, or the listener would not use a certificate\.$/],
+    ['listener 1884\npsk_hint h\nciphers_tls1.3 HIGH', 3, /^Error: ciphers_tls1\.3 takes TLS 1\.3 ciphersuites separated by ':'/],
+    ['listener 1884\npsk_hint h\nciphers TLS_AES_128_GCM_SHA256', 3, /^Error: ciphers is for TLS 1\.2 and earlier; put TLS 1\.3 ciphersuites/],
     ['listener 1884\nuse_subject_as_username true', 2, /"use_subject_as_username"/],
     ['listener 1884\nuse_username_as_clientid true', 2, /"use_username_as_clientid"/],
     ['listener 1884\nmount_point tenant/', 2, /"mount_point"/],

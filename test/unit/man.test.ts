@@ -37,7 +37,7 @@ describe('man pages', () => {
       if (heading.endsWith('OPTIONS') && heading !== 'OTHER OPTIONS') continue; // refused and ignored ones
       // terms: "`name` *value*", several per line separated by commas
       for (const term of body.split('\n').filter((l) => l.startsWith('`'))) {
-        for (const m of term.matchAll(/(?:^|, )`([a-z_]+)`/g)) documented.add(m[1]!);
+        for (const m of term.matchAll(/(?:^|, )`([a-z][a-z0-9_.]*)`/g)) documented.add(m[1]!);
       }
     }
     const handlers = Object.keys((new ConfParser(() => []) as unknown as { handlers: object }).handlers);

@@ -68,6 +68,8 @@ export interface SecurityOptions {
   allowAnonymousSetting?: boolean;
   passwordFile?: string;
   aclFile?: string;
+  /** identity:hexkey lines for listeners with psk_hint */
+  pskFile?: string;
   /** refuse CONNECTs with an empty client id when false (default true) */
   allowZeroLengthClientId: boolean;
   /** prefix of client ids the broker assigns (default "auto-") */
@@ -76,10 +78,13 @@ export interface SecurityOptions {
   dynsec?: import('./plugin-options.js').DynsecPluginConfig;
 }
 
-/** TLS as Mosquitto configures it; a listener has this only with both certfile and keyfile. */
+/**
+ * TLS as Mosquitto configures it; a listener has this only with both certfile and keyfile, or
+ * with psk_hint (pre-shared keys; then certfile and keyfile are optional).
+ */
 export interface TlsConfig {
-  certFile: string;
-  keyFile: string;
+  certFile?: string;
+  keyFile?: string;
   caFile?: string;
   caPath?: string;
   /** ask for and verify a client certificate against cafile/capath */
@@ -88,6 +93,16 @@ export interface TlsConfig {
   useIdentityAsUsername: boolean;
   /** lowest version accepted (Mosquitto's tls_version is a minimum); undefined = Node's default */
   minVersion?: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1';
+  /** PEM certificate revocation list checked against client certificates; reloaded on SIGHUP */
+  crlFile?: string;
+  /** OpenSSL cipher list for TLS 1.2 and earlier (Mosquitto `ciphers`) */
+  ciphers?: string;
+  /** TLS 1.3 ciphersuites (Mosquitto `ciphers_tls1.3`) */
+  ciphersTls13?: string;
+  /** PEM DH parameters, for DHE key exchange */
+  dhParamFile?: string;
+  /** turns on TLS-PSK for the listener; the keys come from the security options' psk_file */
+  pskHint?: string;
 }
 
 export interface ListenerConfig {

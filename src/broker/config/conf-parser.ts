@@ -181,6 +181,15 @@ export class ConfParser {
     capath: (line) => this.tlsString(line, 'caPath'),
     certfile: (line) => this.tlsString(line, 'certFile'),
     keyfile: (line) => this.tlsString(line, 'keyFile'),
+    crlfile: (line) => this.tlsString(line, 'crlFile'),
+    ciphers: (line) => this.tlsString(line, 'ciphers'),
+    'ciphers_tls1.3': (line) => this.tlsString(line, 'ciphersTls13'),
+    dhparamfile: (line) => this.tlsString(line, 'dhParamFile'),
+    psk_hint: (line) => this.tlsString(line, 'pskHint'),
+    psk_file: (line) => {
+      const security = this.security(line);
+      security.pskFile = stringValue(line, security.pskFile);
+    },
     tls_version: (line) => {
       const tls = this.listener(line).tls;
       const value = stringValue(line, tls.minVersion);
@@ -296,7 +305,7 @@ export class ConfParser {
     },
   };
 
-  private tlsString(line: ConfigLine, key: 'caFile' | 'caPath' | 'certFile' | 'keyFile'): void {
+  private tlsString(line: ConfigLine, key: 'caFile' | 'caPath' | 'certFile' | 'keyFile' | 'crlFile' | 'ciphers' | 'ciphersTls13' | 'dhParamFile' | 'pskHint'): void {
     const tls = this.listener(line).tls;
     tls[key] = stringValue(line, tls[key]);
     tls.lines[key] = line;

@@ -20,6 +20,11 @@ export interface TlsDraft {
   requireCertificate?: boolean;
   useIdentityAsUsername?: boolean;
   minVersion?: TlsVersion;
+  crlFile?: string;
+  ciphers?: string;
+  ciphersTls13?: string;
+  dhParamFile?: string;
+  pskHint?: string;
   lines: Partial<Record<Exclude<keyof TlsDraft, 'lines'>, ConfigLine>>;
 }
 
@@ -50,22 +55,39 @@ export function finishTls(tls: TlsDraft): TlsConfig | undefined {
   if (certFile !== undefined && keyFile === undefined) refuse(lines.certFile!, 'certfile needs keyfile on the same listener, or the listener would not use TLS.');
   if (keyFile !== undefined && certFile === undefined) refuse(lines.keyFile!, 'keyfile needs certfile on the same listener, or the listener would not use TLS.');
   if (certFile === undefined || keyFile === undefined) {
-    const wantsTls = (['caFile', 'caPath', 'requireCertificate', 'useIdentityAsUsername', 'minVersion'] as const).find(
-      (key) => tls[key] !== undefined && tls[key] !== false,
-    );
-    if (wantsTls) refuse(lines[wantsTls]!, `${lines[wantsTls]!.keyword} needs certfile and keyfile on the same listener, or the listener would not use TLS.`);
-    return undefined;
+    // with psk_hint the listener is TLS-PSK: options about certificates still need a certificate
+    const psk = tls.pskHint !== undefined;
+    const wanted = psk
+      ? (['caFile', 'caPath', 'requireCertificate', 'crlFile'] as const)
+      : (['caFile', 'caPath', 'requireCertificate', 'useIdentityAsUsername', 'minVersion', 'crlFile', 'ciphers', 'ciphersTls13', 'dhParamFile'] as const);
+    const wantsTls = wanted.find((key) => tls[key] !== undefined && tls[key] !== false);
+    if (wantsTls) {
+      const what = psk ? 'a certificate' : 'TLS';
+      refuse(lines[wantsTls]!, `${lines[wantsTls]!.keyword} needs certfile and keyfile on the same listener, or the listener would not use ${what}.`);
+    }
+    if (!psk) return undefined;
+  }
+  if (tls.ciphersTls13 !== undefined && !/^TLS_[A-Z0-9_]+(:TLS_[A-Z0-9_]+)*$/.test(tls.ciphersTls13)) {
+    refuse(lines.ciphersTls13!, `ciphers_tls1.3 takes TLS 1.3 ciphersuites separated by ':' (TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256), not "${tls.ciphersTls13}".`);
+  }
+  if (tls.ciphers !== undefined && tls.ciphers.split(':').some((c) => c.startsWith('TLS_'))) {
+    refuse(lines.ciphers!, 'ciphers is for TLS 1.2 and earlier; put TLS 1.3 ciphersuites (TLS_…) in ciphers_tls1.3.');
   }
   if (tls.requireCertificate && tls.caFile === undefined && tls.caPath === undefined) {
     refuse(lines.requireCertificate!, 'require_certificate needs cafile or capath to check client certificates against.');
   }
   return {
-    certFile,
-    keyFile,
+    ...(certFile !== undefined && { certFile }),
+    ...(keyFile !== undefined && { keyFile }),
     ...(tls.caFile !== undefined && { caFile: tls.caFile }),
     ...(tls.caPath !== undefined && { caPath: tls.caPath }),
     requireCertificate: tls.requireCertificate ?? false,
     useIdentityAsUsername: tls.useIdentityAsUsername ?? false,
     ...(tls.minVersion !== undefined && { minVersion: tls.minVersion }),
+    ...(tls.crlFile !== undefined && { crlFile: tls.crlFile }),
+    ...(tls.ciphers !== undefined && { ciphers: tls.ciphers }),
+    ...(tls.ciphersTls13 !== undefined && { ciphersTls13: tls.ciphersTls13 }),
+    ...(tls.dhParamFile !== undefined && { dhParamFile: tls.dhParamFile }),
+    ...(tls.pskHint !== undefined && { pskHint: tls.pskHint }),
   };
 }

@@ -6,16 +6,9 @@
  */
 
 const TLS_ENGINE = 'TLS engines are not supported, so the listener could not use its key as configured';
-const PSK = 'TLS-PSK is not supported, so the listener could not authenticate clients by pre-shared key';
-const CIPHERS = 'cipher lists are not supported, so ciphers the list excludes would be offered';
 
 /** option -> why running without it would be less secure */
 export const REFUSED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['psk_file', PSK],
-  ['psk_hint', PSK],
-  ['crlfile', 'certificate revocation lists are not supported, so revoked client certificates would be accepted'],
-  ['ciphers', CIPHERS],
-  ['ciphers_tls1.3', CIPHERS],
   ['tls_engine', TLS_ENGINE],
   ['tls_engine_kpass_sha1', TLS_ENGINE],
   ['use_subject_as_username', 'clients would choose their own username instead of getting their certificate subject'],
@@ -36,7 +29,6 @@ const BYTE_LIMITS = 'byte limits are not supported; max_inflight_messages and ma
 
 /** option -> why it is ignored; a warning names the line */
 export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['dhparamfile', 'Node negotiates ECDHE key exchange, which needs no DH parameters'],
   ['http_dir', 'the websockets listener does not serve files'],
   ['websockets_log_level', 'not used by this websockets implementation'],
   ['websockets_headers_size', 'not used by this websockets implementation'],
