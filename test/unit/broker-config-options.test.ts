@@ -41,7 +41,8 @@ describe('every option is supported, refused, ignored with a warning, or an erro
     expect(optionKind('acl_file')).toBe('supported');
     expect(optionKind('log_facility')).toBe('supported');
     expect(optionKind('pid_file')).toBe('ignored');
-    expect(optionKind('psk_file')).toBe('refused');
+    expect(optionKind('psk_file')).toBe('supported');
+    expect(optionKind('tls_engine')).toBe('refused');
     expect(optionKind('plugin_opt_config_file')).toBe('supported');
     expect(optionKind('autosave_interval')).toBe('persistence');
     expect(optionKind('remote_username')).toBe('bridge');
