@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { RawClient } from '../helpers/broker.js';
+import { RawClient, startTestBroker } from '../helpers/broker.js';
 import { connectBytes, frame, props, publishBytes, str, u16 } from '../helpers/frames.js';
 
 /**
@@ -230,5 +230,73 @@ describe('broker: a malformed packet closes its connection, never the broker', (
     expect(c.subarray(0, 4)).toEqual(Buffer.from([0x20, 2, 0, 0]));
     expect(c.subarray(4)).toEqual(Buffer.from([0xd0, 0]));
     alive();
+  });
+});
+
+describe('broker: an exception on one client\'s behalf ends that connection, never the process', () => {
+  it('a handler that throws (here an ACL hook) disconnects that client with 0x80; others carry on', async () => {
+    const tb = await startTestBroker({
+      hooks: {
+        authorizePublish: (_c, topic) => {
+          if (topic === 'boom') throw new TypeError('hook bug');
+          return true;
+        },
+      },
+    });
+    try {
+      const w = await RawClient.connect(tb.port, 5);
+      await w.handshake();
+      w.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'fine', qos: 0 }] } as never);
+      await w.next('suback');
+      const c = await RawClient.connect(tb.port, 5);
+      await c.handshake();
+      c.send({ cmd: 'publish', topic: 'boom', payload: Buffer.from('x'), qos: 0, retain: false, dup: false } as never);
+      expect((await c.next('disconnect')).reasonCode).toBe(0x80);
+      await c.waitClosed();
+      const p = await RawClient.connect(tb.port, 4);
+      await p.handshake();
+      p.send({ cmd: 'publish', topic: 'fine', payload: Buffer.from('still here'), qos: 0, retain: false, dup: false } as never);
+      expect((await w.next('publish')).payload.toString()).toBe('still here');
+      p.end();
+      w.end();
+    } finally {
+      await tb.stop();
+    }
+  });
+
+  it('a throw while publishing a will from the socket close handler is contained; the broker carries on', async () => {
+    let thrown!: () => void;
+    const threw = new Promise<void>((r) => (thrown = r));
+    const tb = await startTestBroker({
+      hooks: {
+        authorizeRead: (_s, topic) => {
+          if (topic === 'will/boom') {
+            thrown();
+            throw new TypeError('hook bug in the close path');
+          }
+          return true;
+        },
+      },
+    });
+    try {
+      const w = await RawClient.connect(tb.port, 5);
+      await w.handshake();
+      w.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 0 }] } as never);
+      await w.next('suback');
+      const dying = await RawClient.connect(tb.port, 4);
+      await dying.handshake({ will: { topic: 'will/boom', payload: Buffer.from('w'), qos: 0, retain: false } } as never);
+      dying.end();
+      await dying.waitClosed();
+      // the broker's close handler publishes the will, and the hook throws there
+      await threw;
+      const p = await RawClient.connect(tb.port, 4);
+      await p.handshake();
+      p.send({ cmd: 'publish', topic: 'will/after', payload: Buffer.from('after'), qos: 0, retain: false, dup: false } as never);
+      expect((await w.next('publish')).payload.toString()).toBe('after');
+      p.end();
+      w.end();
+    } finally {
+      await tb.stop();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
 import type { Properties, ProtocolVersion, QoS } from '../../client/config.js';
+import { ConnectionState } from '../../core/connection/connection.js';
 import { encodePacket } from '../../core/protocol/codec.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName } from '../../core/topic/validate.js';
@@ -114,7 +115,8 @@ interface ConnectFacts {
 /** The rest of CONNECT once authentication has answered. */
 function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, facts: ConnectFacts): void {
   const broker = client.broker;
-  if (client.state !== ClientState.AwaitingConnect) return; // closed while authenticating
+  // closed while authenticating, or closing: a packet held behind this CONNECT was malformed
+  if (client.state !== ClientState.AwaitingConnect || client.conn.state !== ConnectionState.Open) return;
   if (authCode !== 0) return refuse(client, authCode, 'not authorised');
   const { clientId, assigned, clean, will, props } = facts;
   const version = client.protocolVersion;
