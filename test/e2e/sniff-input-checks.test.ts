@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -7,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { runCmd, runMqtt, type RunResult } from '../helpers/cli.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { captureDir } from '../helpers/sniff-files.js';
+import { describeIfLiveCapture } from '../helpers/live-capture.js';
 import { FIXTURE_DIR } from '../helpers/sniff-run.js';
 import { rowText, sniffRows, tsharkRows } from '../helpers/sniff-rows.js';
 import { readCaptureStream } from '../../src/sniff/capture-file.js';
@@ -165,20 +165,8 @@ describe('gzip-compressed captures, detected by their magic bytes', () => {
   });
 });
 
-/** Live capture with a filter needs root and the cap binding; tcpdump is the reference. */
-function liveBlocker(): string | null {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  try {
-    createRequire(import.meta.url)('cap');
-    return null;
-  } catch (err) {
-    return `cap does not load (${(err as Error).message.split('\n')[0]})`;
-  }
-}
-const blocker = liveBlocker();
-if (blocker) process.stderr.write(`\n*** SKIPPING "sniff capture-filter errors": ${blocker} ***\n\n`);
-
-describe.skipIf(blocker !== null)('a capture filter libpcap rejects exits 1, as tcpdump does', () => {
+// live capture with a filter needs root and the cap binding; tcpdump is the reference
+describeIfLiveCapture('a capture filter libpcap rejects exits 1, as tcpdump does', () => {
   // libpcap words these differently: only the first mentions the filter
   it.each(['tcp and', 'port nosuchservice', 'host nosuchhost.invalid', 'ether proto nosuch'])('%s', async (filter) => {
     const r = await runMqtt(['sniff', '-i', 'lo', '-q', filter], { timeoutMs: 10_000 });

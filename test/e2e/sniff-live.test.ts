@@ -1,40 +1,16 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MQTT_BIN, runCmd, runMqtt, spawnCmd, spawnMqtt, type Running } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool, hasTool } from '../helpers/peers.js';
 import { captureDir } from '../helpers/sniff-files.js';
-
-/** Why live capture cannot be tested here, or null when it can. */
-function liveCaptureBlocker(): string | null {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  try {
-    createRequire(import.meta.url)('cap');
-    return null;
-  } catch (err) {
-    return `cap does not load (${(err as Error).message.split('\n')[0]})`;
-  }
-}
-
-const blocker = liveCaptureBlocker();
-if (blocker) {
-  if (process.env.MQTT_REQUIRE_PEERS === '1') {
-    describe('sniff live capture', () => {
-      it('needs root and cap', () => {
-        throw new Error(`live capture required but ${blocker} (MQTT_REQUIRE_PEERS=1)`);
-      });
-    });
-  } else {
-    process.stderr.write(`\n*** SKIPPING "sniff live capture": ${blocker} ***\n\n`);
-  }
-}
+import { describeIfLiveCapture } from '../helpers/live-capture.js';
 
 const jsonRows = (out: Buffer) => out.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 const conversation = (rows: Array<Record<string, unknown>>) => rows.map((r) => `${r.dir} ${r.type}`);
 const QOS1_SESSION = ['c2s CONNECT', 's2c CONNACK', 'c2s PUBLISH', 's2c PUBACK', 'c2s DISCONNECT'];
 
-if (!blocker) {
+describeIfLiveCapture('sniff live capture', () => {
   describeIfTool(['mosquitto', 'mosquitto_pub'], 'sniff live capture on lo', () => {
     let broker: Mosquitto;
     const saved = captureDir();
@@ -118,4 +94,4 @@ if (!blocker) {
       expect(conversation(jsonRows(Buffer.from(out)))).toEqual(QOS1_SESSION);
     });
   });
-}
+});
