@@ -24,6 +24,8 @@ export async function startMosquitto(extra = []) {
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error', 'log_type information', 'persistence false', ...extra].join('\n') + '\n');
   const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // watched from the start: a Mosquitto that already died must not leave stop() waiting for 'exit'
+  const exited = new Promise((r) => proc.once('exit', r));
   let log = '';
   await new Promise((resolve, reject) => {
     proc.stderr.on('data', (d) => {
@@ -36,7 +38,7 @@ export async function startMosquitto(extra = []) {
     port,
     stop: async () => {
       proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
+      await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
