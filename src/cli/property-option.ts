@@ -3,6 +3,7 @@
  * end of client_config_load(): the same accepted commands, the same check order, atol() number
  * parsing, and the same error texts.
  */
+import { orderedUserProperties } from '../core/protocol/user-properties.js';
 import type { PacketProperties, Properties } from '../client/config.js';
 import { UsageError } from './errors.js';
 import { asciiLower, propertyByName, PROPERTIES, type PropertyInfo, type PropertyPacket } from '../core/protocol/properties.js';
@@ -140,17 +141,17 @@ function checkAll(entries: readonly PropertyOptionEntry[]): number {
 
 function toMqttPacket(entries: readonly PropertyOptionEntry[]): Properties {
   const props: Properties = {};
+  const users: Array<readonly [string, string]> = [];
   for (const { info, value } of entries) {
     if (info.type === 'string-pair') {
-      const [k, v] = value as readonly [string, string];
-      // a null-prototype record, as mqtt-packet's parser builds, so a key like "__proto__" is data
-      const users = (props.userProperties ??= Object.create(null)) as Record<string, string | string[]>;
-      const prev = users[k];
-      users[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    } else {
-      props[info.key] = info.boolean ? value !== 0 : value;
-    }
+      // the key takes its place now: mqtt-packet writes properties in key order
+      props.userProperties ??= null;
+      users.push(value as readonly [string, string]);
+    } else props[info.key] = info.boolean ? value !== 0 : value;
   }
+  // a null-prototype record (a key like "__proto__" is data) that goes out in -D order, as
+  // mosquitto sends it, a repeated key included
+  if (users.length > 0) props.userProperties = orderedUserProperties(users);
   return props;
 }
 

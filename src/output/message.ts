@@ -1,3 +1,5 @@
+import { userPropertyList } from '../core/protocol/user-properties.js';
+
 /** One PUBLISH as the subscriber received it: what `sub`, `sniff` and `bench` print. */
 export interface ReceivedMessage {
   topic: string;
@@ -23,18 +25,10 @@ export interface ReceivedMessage {
   receivedAt: { epochMs: number; nanos: number /* 0..999999999 within the second */ };
 }
 
-/** The user properties in the order they should be printed. */
+/** The user properties in the order they should be printed: wire order when the decoder kept it. */
 export function userPropertyPairs(msg: ReceivedMessage): Array<readonly [string, string]> {
   if (msg.userPropertyList) return [...msg.userPropertyList];
-  const up = msg.properties?.userProperties as Record<string, string | string[]> | undefined;
-  const pairs: Array<readonly [string, string]> = [];
-  if (!up) return pairs;
-  for (const key of Object.keys(up)) {
-    const v = up[key];
-    if (Array.isArray(v)) for (const item of v) pairs.push([key, String(item)]);
-    else pairs.push([key, String(v)]);
-  }
-  return pairs;
+  return userPropertyList(msg.properties?.userProperties);
 }
 
 /** Whole seconds since the epoch of the receive time (floor, also before 1970). */

@@ -264,20 +264,13 @@ describeIfTool(MOSQUITTO_PEERS, 'pub/sub round trips through Mosquitto, mqtt nex
     expect(r.mqtt.seen[0]!.stdout.toString()).toMatch(/^k:v k2:v 2\|text\/plain; charset=utf-8\|3600\|reply\/here\|corr-1\|1\|\|with props\|\{"tst"/);
   });
 
-  // BUG, src/cli/property-option.ts (toMqttPacket): -D user properties are gathered in a record keyed by
-  // name, so a repeated key goes out next to its first occurrence ("k:v k:again k2:v 2") instead of in
-  // -D order as mosquitto_pub sends them ("k:v k2:v 2 k:again"). mqtt-packet writes `userProperties`
-  // given as an array of one-pair records in array order: produce that (or keep an ordered list).
-  it.fails('-D user properties with a repeated key go out in -D order', async () => {
+  // [MQTT-3.3.2-18] user properties keep their order, a repeated key included (src/core/protocol/user-properties.ts)
+  it('-D user properties with a repeated key go out in -D order', async () => {
     const r = await pubParity([...INTERLEAVED, '-m', 'x'], [['-V', '5', '-C', '1', '-F', '%P']]);
     expect(r.seen[0]!.stdout.toString()).toBe('k:v k2:v 2 k:again\n');
   });
 
-  // BUG, src/core/protocol/codec.ts (PUBLISH with properties goes through mqtt-packet's parser): received
-  // user properties become a record, so %P and %j print a repeated key's values together instead of in
-  // wire order as mosquitto_sub does. Needs the decoder to keep the ordered pairs; sub-run's toReceived
-  // then fills ReceivedMessage.userPropertyList (src/output already prints from it).
-  it.fails('mqtt sub prints user properties with a repeated key in wire order (%P)', async () => {
+  it('mqtt sub prints user properties with a repeated key in wire order (%P)', async () => {
     const t = `rt/${uniqueId('subprops')}`;
     const r = await subsSideBySide(broker, ['-V', '5', '-t', t, '-C', '1', '-F', '%P'], () => publish(broker, ['-t', t, ...INTERLEAVED, '-m', 'x']));
     expect(r.mosquitto.stdout.toString()).toBe('k:v k2:v 2 k:again\n');

@@ -1,6 +1,7 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { ProtocolVersion } from '../../client/config.js';
 import { MALFORMED_PACKET, PACKET_TOO_LARGE, ProtocolError } from './errors.js';
+import { keepUserPropertyOrder, packetForEncoding } from './user-properties.js';
 import { validateUtf8 } from '../topic/validate.js';
 import { checkClientFrame } from './frame-check.js';
 
@@ -35,7 +36,7 @@ export function encodePacket(packet: Packet, protocolVersion: ProtocolVersion): 
     if (fast) return fast;
   }
   try {
-    return mqttPacket.generate(packet, { protocolVersion });
+    return mqttPacket.generate(packetForEncoding(packet), { protocolVersion });
   } catch (err) {
     throw new ProtocolError(`cannot encode ${packet.cmd.toUpperCase()}: ${(err as Error).message}`, MALFORMED_PACKET);
   }
@@ -125,6 +126,7 @@ const shared: { parser: MqttParser | undefined; packet: Packet | undefined; erro
 function sharedParser(): MqttParser {
   if (shared.parser) return shared.parser;
   const parser = mqttPacket.parser({}) as MqttParser;
+  keepUserPropertyOrder(parser);
   parser.on('packet', (packet: Packet) => (shared.packet = packet));
   parser.on('error', (err: Error) => (shared.error ??= err));
   return (shared.parser = parser);
