@@ -4,6 +4,7 @@ import { Connection, ConnectionState, type ConnectionOwner } from '../core/conne
 import { ProtocolError } from '../core/protocol/errors.js';
 import type { Broker } from './broker.js';
 import { handlePacket } from './handlers/dispatch.js';
+import { receivedLines, sentLine } from './packet-log.js';
 import type { BrokerMessage } from './message.js';
 import type { Session } from './session.js';
 
@@ -91,6 +92,10 @@ export class BrokerClient implements ConnectionOwner {
     try {
       const ok = this.conn.send(packet);
       this.broker.stats.messagesSent++;
+      if (this.broker.log.debugOn) {
+        const line = sentLine(this, packet);
+        if (line) this.broker.log.debug(line);
+      }
       return ok;
     } catch (err) {
       // an unencodable packet is our bug, not the client's: close this connection only
@@ -159,6 +164,7 @@ export class BrokerClient implements ConnectionOwner {
     }
     this.lastActivity = Date.now();
     this.broker.stats.messagesReceived++;
+    if (this.broker.log.debugOn) for (const line of receivedLines(this, packet)) this.broker.log.debug(line);
     try {
       handlePacket(this, packet);
     } catch (err) {

@@ -6,6 +6,7 @@ import { BrokerClient, ClientState, type ConnectionInfo } from './broker-client.
 import { allowAll, type BrokerHooks } from './hooks.js';
 import { FlowControl } from './flow-control.js';
 import { BrokerLog } from './log.js';
+import { publishLine } from './packet-log.js';
 import { frameFor, type BrokerMessage } from './message.js';
 import { RetainedStore } from './retained-store.js';
 import { Session, SessionState, type Delivery, type Subscription } from './session.js';
@@ -355,6 +356,9 @@ export class Broker extends EventEmitter {
       return;
     }
     client.sendRaw(qos === 0 ? frame.bytes : withPacketId(frame, packetId, dup));
+    if (this.log.debugOn) {
+      this.log.debug(publishLine('Sending', client, { dup, qos, retain, messageId: packetId, topic: message.topic, bytes: message.payload.length }));
+    }
     this.stats.publishSent++;
     this.stats.publishBytesSent += message.payload.length;
   }

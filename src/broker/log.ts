@@ -85,6 +85,8 @@ export class BrokerLog {
   private readonly timestamp: boolean;
   private readonly timestampFormat?: string;
   readonly connectionMessages: boolean;
+  /** log_type debug is on: packet lines are wanted (checked on every packet, so a field) */
+  readonly debugOn: boolean;
 
   constructor(opts: BrokerLogOptions = {}) {
     this.types = new Set(opts.types ?? ['error', 'warning']);
@@ -92,6 +94,7 @@ export class BrokerLog {
     this.timestamp = opts.timestamp ?? true;
     this.timestampFormat = opts.timestampFormat;
     this.connectionMessages = opts.connectionMessages ?? true;
+    this.debugOn = this.enabled('debug');
   }
 
   static verbose(): BrokerLog {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMqtt, spawnCmd, spawnMqtt, type Running } from '../helpers/cli.js';
+import { runCmd, runMqtt, spawnCmd, spawnMqtt, type Running } from '../helpers/cli.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
@@ -193,5 +193,50 @@ describeIfTool(['python3', 'logger'], 'log_dest syslog with a syslog socket', ()
     expect(text).toMatch(new RegExp(`<149>.* mqtt\\[${b.proc.pid}\\]: \\d+: mqtt broker version \\S+ running`));
     await stop(b);
     receiver.proc.kill('SIGTERM');
+  });
+});
+
+/** The packet lines (log_type debug) of a log, time stamps dropped, sorted. */
+function packetLines(log: string): string[] {
+  return log
+    .split('\n')
+    .map((l) => l.replace(/^\d+: /, ''))
+    .filter((l) => /^(Received|Sending) [A-Z]+ |^\t|^Will message|^No will/.test(l))
+    .sort();
+}
+
+describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], '-v: packet lines in Mosquitto\'s words', () => {
+  it('subscribe, QoS 1 and 2 both ways, retain, a will, unsubscribe, disconnect: the same lines as mosquitto -v', async () => {
+    const scenario = async (port: number, logged: (line: string) => Promise<unknown>) => {
+      const p = String(port);
+      const sub = spawnCmd('mosquitto_sub', ['-p', p, '-t', 'd/#', '-q', '1', '-i', 'dsub', '-V', '5', '-C', '2']);
+      running.push(sub);
+      // the subscription is in place once the broker logs it (log_type subscribe)
+      await logged('dsub 1 d/#\n');
+      const q2 = await runCmd('mosquitto_pub', ['-p', p, '-t', 'd/1', '-m', 'hello', '-q', '2', '-i', 'dpub2', '--will-topic', 'w/x', '--will-payload', 'bye', '--will-qos', '1']);
+      expect(q2.code, q2.stderr).toBe(0);
+      const q1 = await runCmd('mosquitto_pub', ['-p', p, '-t', 'd/2', '-m', 'hi', '-q', '1', '-i', 'dpub1', '-V', '5']);
+      expect(q1.code, q1.stderr).toBe(0);
+      const r = await sub.done;
+      expect(r.code, r.stderr).toBe(0);
+      // a retained message ends the unsubscriber cleanly (-C 1), whatever the order of its packets
+      const retained = await runCmd('mosquitto_pub', ['-p', p, '-t', 'u', '-m', 'kept', '-r', '-i', 'upub']);
+      expect(retained.code, retained.stderr).toBe(0);
+      const unsub = await runCmd('mosquitto_sub', ['-p', p, '-t', 'u', '-U', 'u', '-i', 'unsub', '-C', '1']);
+      expect(unsub.code, unsub.stderr).toBe(0);
+    };
+    const mosq = await startMosquitto();
+    const { b, port } = await broker('verbose', ['log_type all']);
+    try {
+      await scenario(mosq.port, (line) => mosq.waitForLog(line));
+      await mosq.waitForLog('Received DISCONNECT from unsub');
+      await scenario(port, (line) => b.waitForStderr((s) => s.includes(line)));
+      await b.waitForStderr(/Received DISCONNECT from unsub\n/);
+      expect(packetLines(mosq.log()).length).toBeGreaterThan(20);
+      expect(packetLines(b.stderr)).toEqual(packetLines(mosq.log()));
+    } finally {
+      await mosq.stop();
+      await stop(b);
+    }
   });
 });
