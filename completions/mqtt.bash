@@ -6,7 +6,7 @@
 # _mqtt_command PATH: sets the subcommands, options and options taking a value of PATH
 _mqtt_command() {
     case $1 in
-        'mqtt') subcommands='pub sub rr passwd broker bench sniff completion help' options='--version --help' valued='' ;;
+        'mqtt') subcommands='pub sub rr passwd broker bench sniff ctrl completion help' options='--version --help' valued='' ;;
         'mqtt pub') subcommands='' options='--version -t --topic -m --message -f --file -s --stdin-file -l --stdin-line -n --null-message -r --retain -q --qos --repeat --repeat-delay --fail-on-reason -h --host -p --port --unix -L --url --ws-path -u --username -P --pw -i --id -I --id-prefix -k --keepalive -c --disable-clean-session -x -V --protocol-version -A --nodelay -M -d --debug --quiet -S --proxy --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --keyform --tls-use-os-certs --tls-version --ciphers --tls-alpn --insecure --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property --help' valued='-t --topic -m --message -f --file -q --qos --repeat --repeat-delay -h --host -p --port --unix -L --url --ws-path -u --username -i --id -I --id-prefix -k --keepalive -x -V --protocol-version -A -M --proxy --will-topic --will-payload --will-qos --cafile --capath --cert --key --keyform --tls-version --ciphers --tls-alpn --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property' ;;
         'mqtt sub') subcommands='' options='--version -t --topic -T --filter-out -U --unsubscribe -q --qos -C -W -E -R --retained-only --remove-retained --retain-as-published --random-filter --idle-timeout --no-local -v --verbose -N -F --pretty --json -h --host -p --port --unix -L --url --ws-path -u --username -P --pw -i --id -I --id-prefix -k --keepalive -c --disable-clean-session -x -V --protocol-version -A --nodelay -M -d --debug --quiet -S --proxy --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --keyform --tls-use-os-certs --tls-version --ciphers --tls-alpn --insecure --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property --help' valued='-t --topic -T --filter-out -U --unsubscribe -q --qos -C -W --random-filter --idle-timeout -F -h --host -p --port --unix -L --url --ws-path -u --username -i --id -I --id-prefix -k --keepalive -x -V --protocol-version -A -M --proxy --will-topic --will-payload --will-qos --cafile --capath --cert --key --keyform --tls-version --ciphers --tls-alpn --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property' ;;
         'mqtt rr') subcommands='' options='--version -t --topic -e -m --message -f --file -s --stdin-file -n --null-message -q --qos -W -R --retain-as-published --count -v --verbose -N -F --pretty --json -h --host -p --port --unix -L --url --ws-path -u --username -P --pw -i --id -I --id-prefix -k --keepalive -c --disable-clean-session -x -V --protocol-version -A --nodelay -M -d --debug --quiet -S --proxy --will-topic --will-payload --will-qos --will-retain --cafile --capath --cert --key --keyform --tls-use-os-certs --tls-version --ciphers --tls-alpn --insecure --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property --help' valued='-t --topic -e -m --message -f --file -q --qos -W --count -F -h --host -p --port --unix -L --url --ws-path -u --username -i --id -I --id-prefix -k --keepalive -x -V --protocol-version -A -M --proxy --will-topic --will-payload --will-qos --cafile --capath --cert --key --keyform --tls-version --ciphers --tls-alpn --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 -D --property' ;;
@@ -20,6 +20,7 @@ _mqtt_command() {
         'mqtt bench schema') subcommands='' options='--help' valued='' ;;
         'mqtt bench help') subcommands='' options='' valued='' ;;
         'mqtt sniff') subcommands='' options='-i --interface -r --read -w --write -p --port -V --mqtt-version -c --count --json --payload -v --verbose --show-passwords --check --summary --no-summary -q --quiet --no-packets --no-color --help' valued='-i --interface -r --read -w --write -p --port -V --mqtt-version -c --count' ;;
+        'mqtt ctrl') subcommands='' options='--version -q --qos -h --host -p --port --unix -L --url --ws-path -u --username -P --pw -i --id -I --id-prefix -k --keepalive -c --disable-clean-session -x -V --protocol-version -A --nodelay -M -d --debug --quiet -S --proxy --cafile --capath --cert --key --keyform --tls-use-os-certs --tls-version --ciphers --tls-alpn --insecure --psk --psk-identity --tls-engine --tls-engine-kpass-sha1 --help' valued='-q --qos -h --host -p --port --unix -L --url --ws-path -u --username -i --id -I --id-prefix -k --keepalive -x -V --protocol-version -A -M --proxy --cafile --capath --cert --key --keyform --tls-version --ciphers --tls-alpn --psk --psk-identity --tls-engine --tls-engine-kpass-sha1' ;;
         'mqtt completion') subcommands='' options='--help' valued='' ;;
         'mqtt help') subcommands='' options='' valued='' ;;
         *) subcommands='' options='' valued='' ;;
@@ -43,17 +44,17 @@ _mqtt_interfaces() {
 # _mqtt_value PATH OPTION: completes the value of OPTION, or with OPTION empty a positional argument
 _mqtt_value() {
     case "$1 $2" in
-        'mqtt pub -f' | 'mqtt pub --file' | 'mqtt pub --unix' | 'mqtt pub --cafile' | 'mqtt pub --cert' | 'mqtt pub --key' | 'mqtt sub --unix' | 'mqtt sub --cafile' | 'mqtt sub --cert' | 'mqtt sub --key' | 'mqtt rr -f' | 'mqtt rr --file' | 'mqtt rr --unix' | 'mqtt rr --cafile' | 'mqtt rr --cert' | 'mqtt rr --key' | 'mqtt passwd ' | 'mqtt broker -c' | 'mqtt broker --config-file' | 'mqtt bench conn --cafile' | 'mqtt bench conn --cert' | 'mqtt bench conn --key' | 'mqtt bench pub --cafile' | 'mqtt bench pub --cert' | 'mqtt bench pub --key' | 'mqtt bench sub --cafile' | 'mqtt bench sub --cert' | 'mqtt bench sub --key' | 'mqtt bench pubsub --cafile' | 'mqtt bench pubsub --cert' | 'mqtt bench pubsub --key' | 'mqtt sniff -r' | 'mqtt sniff --read' | 'mqtt sniff -w' | 'mqtt sniff --write')
+        'mqtt pub -f' | 'mqtt pub --file' | 'mqtt pub --unix' | 'mqtt pub --cafile' | 'mqtt pub --cert' | 'mqtt pub --key' | 'mqtt sub --unix' | 'mqtt sub --cafile' | 'mqtt sub --cert' | 'mqtt sub --key' | 'mqtt rr -f' | 'mqtt rr --file' | 'mqtt rr --unix' | 'mqtt rr --cafile' | 'mqtt rr --cert' | 'mqtt rr --key' | 'mqtt passwd ' | 'mqtt broker -c' | 'mqtt broker --config-file' | 'mqtt bench conn --cafile' | 'mqtt bench conn --cert' | 'mqtt bench conn --key' | 'mqtt bench pub --cafile' | 'mqtt bench pub --cert' | 'mqtt bench pub --key' | 'mqtt bench sub --cafile' | 'mqtt bench sub --cert' | 'mqtt bench sub --key' | 'mqtt bench pubsub --cafile' | 'mqtt bench pubsub --cert' | 'mqtt bench pubsub --key' | 'mqtt sniff -r' | 'mqtt sniff --read' | 'mqtt sniff -w' | 'mqtt sniff --write' | 'mqtt ctrl --unix' | 'mqtt ctrl --cafile' | 'mqtt ctrl --cert' | 'mqtt ctrl --key')
             _mqtt_files -f ;;
-        'mqtt pub -q' | 'mqtt pub --qos' | 'mqtt pub --will-qos' | 'mqtt sub -q' | 'mqtt sub --qos' | 'mqtt sub --will-qos' | 'mqtt rr -q' | 'mqtt rr --qos' | 'mqtt rr --will-qos' | 'mqtt bench pub -q' | 'mqtt bench pub --qos' | 'mqtt bench sub -q' | 'mqtt bench sub --qos' | 'mqtt bench pubsub --sub-qos' | 'mqtt bench pubsub -q' | 'mqtt bench pubsub --qos')
+        'mqtt pub -q' | 'mqtt pub --qos' | 'mqtt pub --will-qos' | 'mqtt sub -q' | 'mqtt sub --qos' | 'mqtt sub --will-qos' | 'mqtt rr -q' | 'mqtt rr --qos' | 'mqtt rr --will-qos' | 'mqtt bench pub -q' | 'mqtt bench pub --qos' | 'mqtt bench sub -q' | 'mqtt bench sub --qos' | 'mqtt bench pubsub --sub-qos' | 'mqtt bench pubsub -q' | 'mqtt bench pubsub --qos' | 'mqtt ctrl -q' | 'mqtt ctrl --qos')
             _mqtt_words '0 1 2' ;;
-        'mqtt pub -V' | 'mqtt pub --protocol-version' | 'mqtt sub -V' | 'mqtt sub --protocol-version' | 'mqtt rr -V' | 'mqtt rr --protocol-version' | 'mqtt bench conn -V' | 'mqtt bench conn --protocol-version' | 'mqtt bench pub -V' | 'mqtt bench pub --protocol-version' | 'mqtt bench sub -V' | 'mqtt bench sub --protocol-version' | 'mqtt bench pubsub -V' | 'mqtt bench pubsub --protocol-version')
+        'mqtt pub -V' | 'mqtt pub --protocol-version' | 'mqtt sub -V' | 'mqtt sub --protocol-version' | 'mqtt rr -V' | 'mqtt rr --protocol-version' | 'mqtt bench conn -V' | 'mqtt bench conn --protocol-version' | 'mqtt bench pub -V' | 'mqtt bench pub --protocol-version' | 'mqtt bench sub -V' | 'mqtt bench sub --protocol-version' | 'mqtt bench pubsub -V' | 'mqtt bench pubsub --protocol-version' | 'mqtt ctrl -V' | 'mqtt ctrl --protocol-version')
             _mqtt_words '31 311 5 mqttv31 mqttv311 mqttv5' ;;
-        'mqtt pub --capath' | 'mqtt sub --capath' | 'mqtt rr --capath')
+        'mqtt pub --capath' | 'mqtt sub --capath' | 'mqtt rr --capath' | 'mqtt ctrl --capath')
             _mqtt_files -d ;;
-        'mqtt pub --keyform' | 'mqtt sub --keyform' | 'mqtt rr --keyform')
+        'mqtt pub --keyform' | 'mqtt sub --keyform' | 'mqtt rr --keyform' | 'mqtt ctrl --keyform')
             _mqtt_words 'pem' ;;
-        'mqtt pub --tls-version' | 'mqtt sub --tls-version' | 'mqtt rr --tls-version')
+        'mqtt pub --tls-version' | 'mqtt sub --tls-version' | 'mqtt rr --tls-version' | 'mqtt ctrl --tls-version')
             _mqtt_words 'tlsv1.3 tlsv1.2 tlsv1.1' ;;
         'mqtt passwd -H')
             _mqtt_words 'sha512-pbkdf2 argon2id sha512' ;;
@@ -70,7 +71,7 @@ _mqtt_value() {
         'mqtt completion ')
             _mqtt_words 'bash zsh fish' ;;
         'mqtt help ')
-            _mqtt_words 'pub sub rr passwd broker bench sniff completion' ;;
+            _mqtt_words 'pub sub rr passwd broker bench sniff ctrl completion' ;;
     esac
 }
 

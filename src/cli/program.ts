@@ -7,6 +7,7 @@ import { brokerCommand } from '../commands/broker.js';
 import { benchCommand } from '../commands/bench.js';
 import { sniffCommand } from '../commands/sniff.js';
 import { completionCommand } from '../commands/completion.js';
+import { ctrlCommand } from '../commands/ctrl.js';
 import { CliError, UsageError } from './errors.js';
 
 declare const __MQTT_VERSION__: string;
@@ -21,6 +22,7 @@ const SUBCOMMANDS: Record<string, () => Command> = {
   broker: brokerCommand,
   bench: benchCommand,
   sniff: sniffCommand,
+  ctrl: ctrlCommand,
   completion: completionCommand,
 };
 

@@ -14,7 +14,7 @@ import { runCmd, runMqtt } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
-import { dynsecPlugin } from '../helpers/dynsec.js';
+import { DYNSEC_SCRIPT as SCRIPT, dynsecPlugin } from '../helpers/dynsec.js';
 
 const PLUGIN = dynsecPlugin();
 const scratch = mkdtempSync(path.join(tmpdir(), 'mqtt-dynsec-'));
@@ -54,37 +54,6 @@ async function initFile(name: string): Promise<string> {
 
 const brokerWith = (file: string): Promise<BrokerProcess> =>
   startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, `plugin ${PLUGIN ?? '/usr/lib/mosquitto_dynamic_security.so'}`, `plugin_opt_config_file ${file}`]);
-
-/** The same conversation as mosquitto_ctrl commands; outputs are compared between brokers. */
-const SCRIPT: string[][] = [
-  ['createClient', 'alice', '-p', 'secret', '-c', 'alice-id'],
-  ['createClient', 'bob', '-p', 'bobpw'],
-  ['createRole', 'reader'],
-  ['addRoleACL', 'reader', 'subscribePattern', 'sensors/#', 'allow'],
-  ['addRoleACL', 'reader', 'publishClientReceive', 'sensors/#', 'allow', '5'],
-  ['addRoleACL', 'reader', 'publishClientReceive', 'sensors/secret', 'deny', '10'],
-  ['createRole', 'writer'],
-  ['addRoleACL', 'writer', 'publishClientSend', 'sensors/+', 'allow'],
-  ['createGroup', 'staff'],
-  ['addGroupRole', 'staff', 'reader', '3'],
-  ['addGroupClient', 'staff', 'alice'],
-  ['addClientRole', 'bob', 'writer'],
-  ['addClientRole', 'bob', 'writer'],
-  ['createClient', 'alice', '-p', 'again'],
-  ['removeRoleACL', 'reader', 'subscribeLiteral', 'nothing'],
-  ['setDefaultACLAccess', 'subscribe', 'deny'],
-  ['listClients'],
-  ['listGroups'],
-  ['listRoles'],
-  ['getClient', 'alice'],
-  ['getClient', 'bob'],
-  ['getGroup', 'staff'],
-  ['getRole', 'reader'],
-  ['getDefaultACLAccess'],
-  ['getAnonymousGroup'],
-  ['getClient', 'nobody'],
-  ['deleteRole', 'nobody'],
-];
 
 describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'dynamic security: mqtt broker with mosquitto_ctrl', () => {
   let broker: BrokerProcess;

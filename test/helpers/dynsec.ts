@@ -17,3 +17,38 @@ export function dynsecPlugin(): string | undefined {
     .map((dir) => path.join(dir, 'mosquitto_dynamic_security.so'))
     .find((file) => existsSync(file));
 }
+
+/**
+ * One conversation as mosquitto_ctrl command words (admin must exist): its outputs are compared
+ * between brokers and between mosquitto_ctrl and mqtt ctrl.
+ */
+export const DYNSEC_SCRIPT: string[][] = [
+  ['createClient', 'alice', '-p', 'secret', '-c', 'alice-id'],
+  ['createClient', 'bob', '-p', 'bobpw'],
+  ['createRole', 'reader'],
+  ['addRoleACL', 'reader', 'subscribePattern', 'sensors/#', 'allow'],
+  ['addRoleACL', 'reader', 'publishClientReceive', 'sensors/#', 'allow', '5'],
+  ['addRoleACL', 'reader', 'publishClientReceive', 'sensors/secret', 'deny', '10'],
+  ['createRole', 'writer'],
+  ['addRoleACL', 'writer', 'publishClientSend', 'sensors/+', 'allow'],
+  ['createGroup', 'staff'],
+  ['addGroupRole', 'staff', 'reader', '3'],
+  ['addGroupClient', 'staff', 'alice'],
+  ['addClientRole', 'bob', 'writer'],
+  ['addClientRole', 'bob', 'writer'],
+  ['createClient', 'alice', '-p', 'again'],
+  ['removeRoleACL', 'reader', 'subscribeLiteral', 'nothing'],
+  ['setDefaultACLAccess', 'subscribe', 'deny'],
+  ['listClients'],
+  ['listGroups'],
+  ['listRoles'],
+  ['getClient', 'alice'],
+  ['getClient', 'bob'],
+  ['getGroup', 'staff'],
+  ['getRole', 'reader'],
+  ['getDefaultACLAccess'],
+  ['getAnonymousGroup'],
+  ['getClient', 'nobody'],
+  ['deleteRole', 'nobody'],
+];
+

@@ -26,6 +26,13 @@ const EXIT_STATUS: Record<CommandKind, string[]> = {
     '  7    the connection was lost',
     '  27   -W: no response in time',
   ],
+  ctrl: [
+    '  0    the command was carried out (and what it asked for printed)',
+    '  1    [extra] the broker answered with an error, refused the connection, or did not answer',
+    '       within 10 s (mosquitto_ctrl exits 0 then), or bad connection options',
+    '  3    bad command arguments (mosquitto_ctrl\'s MOSQ_ERR_INVAL)',
+    '  13   unknown command (MOSQ_ERR_UNKNOWN)',
+  ],
 };
 
 /** The --help text after the options: defaults file, environment, -D names, exit status. */
@@ -46,8 +53,8 @@ export function commandHelpFooter(kind: CommandKind): string {
     'Environment:',
     '  MQTT_PASSWORD  [extra] password used with -u (or a -L user) when -P is not given.',
     '',
-    'MQTT v5 properties for -D:',
-    ...PROPERTY_OPTION_HELP.slice(2).map((line) => `  ${line}`),
+    // ctrl sends no properties of its own choosing
+    ...(kind === 'ctrl' ? [] : ['MQTT v5 properties for -D:', ...PROPERTY_OPTION_HELP.slice(2).map((line) => `  ${line}`)]),
     ...(kind === 'rr'
       ? [
           '',

@@ -1,7 +1,7 @@
 import type { ProtocolVersion, PubConfig, QoS, SubConfig } from '../../client/config.js';
 import type { PropertyOptionEntry } from '../property-option.js';
 
-export type CommandKind = 'pub' | 'sub' | 'rr';
+export type CommandKind = 'pub' | 'sub' | 'rr' | 'ctrl';
 export type MessageMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
 
 /**
@@ -74,8 +74,8 @@ export function initialState(kind: CommandKind): OptionState {
       passwordPrompt: false,
       keepalive: 60,
       cleanSession: true,
-      // mosquitto_rr defaults to MQTT v5 (init_config)
-      protocolVersion: kind === 'rr' ? 5 : 4,
+      // mosquitto_rr and mosquitto_ctrl default to MQTT v5 (init_config)
+      protocolVersion: kind === 'rr' || kind === 'ctrl' ? 5 : 4,
       maxInflight: 20,
       nodelay: false,
       debug: false,
@@ -85,7 +85,8 @@ export function initialState(kind: CommandKind): OptionState {
     will: { qos: 0, retain: false },
     propertyEntries: [],
     topics: [],
-    qos: 0,
+    // mosquitto_ctrl's requests and response subscription are QoS 1
+    qos: kind === 'ctrl' ? 1 : 0,
     pub: { retain: false, repeat: 1, repeatDelay: 0, failOnReason: false },
     sub: {
       filterOut: [],
