@@ -4,7 +4,7 @@
  * and 5) against `mqtt broker` and a real Mosquitto, each on a free loopback port, and a count of
  * how their reactions compare. The class that matters is "we carry on where Mosquitto closes".
  *
- *   node scripts/fuzz/differential.mjs [--count N] [--seed S] [--jobs J] [--timeout MS] [--examples K] [--json]
+ *   node scripts/fuzz/differential.mjs [--count N] [--seed S] [--jobs J] [--timeout MS] [--examples K] [--json] [--mqtt PATH]
  *
  *   --count N     cases (default 4000)          --seed S     PRNG seed (default 1)
  *   --jobs J      cases at once (default 16)    --timeout MS per-case deadline (default 1500)
@@ -31,7 +31,10 @@ function parseArgs(argv) {
   const o = { count: 4000, seed: 1, jobs: 16, timeout: 1500, examples: 3, json: false, mqtt: path.join(root, 'bin/mqtt') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--json') o.json = true;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith(' *')).map((l) => l.slice(3)).join('\n') + '\n');
+      process.exit(0);
+    } else if (a === '--json') o.json = true;
     else if (a === '--mqtt') o.mqtt = path.resolve(argv[++i] ?? usage('--mqtt needs a path'));
     else if (['--count', '--seed', '--jobs', '--timeout', '--examples'].includes(a)) {
       const v = Number(argv[++i]);
