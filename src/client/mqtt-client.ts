@@ -220,6 +220,20 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     });
   }
 
+  /**
+   * Publishes QoS 0 messages to one topic from frames made by a Qos0PublishBatcher: one write, no
+   * packet object or promise per message (`pub -l`). The caller keeps to what the batcher
+   * encodes (no v5 properties, no topic alias) and to the slow path while debugging, whose
+   * per-message lines this skips. Returns false when the caller should wait for capacity.
+   */
+  publishQos0Frames(frames: Buffer, count: number): boolean {
+    if (!this.conn) return false;
+    // QoS 0 messages still take a number, as libmosquitto's do (-d lines count them)
+    for (let i = 0; i < count; i++) this.ids.skip();
+    this.lastSent = Date.now();
+    return this.conn.sendRaw(frames);
+  }
+
   /** Whether another message may be sent now without waiting (socket not backed up, a free slot). */
   hasCapacity(): boolean {
     return !!this.conn && !this.conn.needsDrain() && this.outgoing.size < this.maxInflight();

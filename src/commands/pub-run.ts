@@ -5,6 +5,7 @@ import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 import { createCliClient, EXIT_CONNECTION_LOST, reportConnectError, reportError } from './connect-report.js';
 import { readStdin, stdinLineBatches } from './stdin.js';
+import { Qos0PublishBatcher } from '../core/protocol/publish-batch.js';
 
 /** Runs a configured publish session and resolves to the exit code. */
 export async function runPub(cfg: PubConfig): Promise<number> {
@@ -108,7 +109,18 @@ async function publishLines(client: MqttClient, cfg: PubConfig, outcome: Outcome
   const props = cfg.client.properties.publish;
   const pending = new Set<Promise<void>>();
   let mid = 0;
+  // QoS 0 without properties or -d: a chunk's lines leave as one buffer of frames
+  const batcher =
+    cfg.qos === 0 && !cfg.client.debug && (!props || Object.keys(props).length === 0)
+      ? new Qos0PublishBatcher(cfg.topic, cfg.retain, cfg.client.protocolVersion)
+      : undefined;
   for await (const lines of stdinLineBatches()) {
+    if (batcher && lines.every((line) => batcher.fits(line))) {
+      if (!client.hasCapacity()) await Promise.race([client.waitForCapacity(), lost]);
+      client.publishQos0Frames(batcher.encode(lines), lines.length);
+      mid += lines.length;
+      continue;
+    }
     for (const line of lines) {
       if (!client.hasCapacity()) await Promise.race([client.waitForCapacity(), lost]);
       const thisMid = ++mid;
