@@ -136,3 +136,33 @@ describe('control payloads', () => {
     expect(kicks).toEqual(['u']);
   });
 });
+
+describe('Mosquitto 2.0.21 fixes, kept', () => {
+  const runOn = (state: DynsecState, commands: object[]) =>
+    JSON.parse(
+      runControl(
+        { state, admin: { clientId: 'c', username: 'admin' }, save: () => {}, kick: () => {}, log: () => {}, hashPassword: (p) => hashDynsecPassword(p) },
+        Buffer.from(JSON.stringify({ commands })),
+      ),
+    ).responses;
+
+  it('modifyClient and modifyGroup check everything before changing anything', () => {
+    const state = load({ clients: [{ username: 'u', textname: 'old' }], groups: [{ groupname: 'g' }], roles: [] });
+    expect(runOn(state, [{ command: 'modifyClient', username: 'u', textname: 'new', groups: [{ groupname: 'nope' }] }])).toEqual([
+      { command: 'modifyClient', error: "'groups' contains an object with a 'groupname' that does not exist" },
+    ]);
+    expect(state.clients.get('u')!.textName).toBe('old');
+    expect(runOn(state, [{ command: 'modifyGroup', groupname: 'g', textname: 'x', clients: [{ username: 5 }] }])).toEqual([
+      { command: 'modifyGroup', error: "'clients' contains an object with an invalid 'username'" },
+    ]);
+    expect(state.groups.get('g')!.textName).toBeUndefined();
+  });
+
+  it('the anonymous group cannot be deleted', () => {
+    const state = load({ groups: [{ groupname: 'anon' }], anonymousGroup: 'anon' });
+    expect(runOn(state, [{ command: 'deleteGroup', groupname: 'anon', correlationData: '1' }])).toEqual([
+      { command: 'deleteGroup', error: 'Deleting the anonymous group is forbidden', correlationData: '1' },
+    ]);
+    expect(state.anonymousGroup?.name).toBe('anon');
+  });
+});

@@ -165,28 +165,31 @@ const modifyClient: CommandHandler = (ctx, command, cd) => {
   const { state } = ctx;
   const client = state.clients.get(username);
   if (!client) return reply(ctx, name, 'Client not found', cd);
-  // each field present as a string is applied as it comes, as in the plugin
-  const clientId = stringField(command, 'clientid', false);
-  if (clientId.ok && clientId.value !== undefined) client.clientId = clientId.value ? clientId.value : undefined;
+  // everything is checked before anything changes, as Mosquitto 2.0.21 does (2.0.11 applied the
+  // fields before a bad role list and left the client half modified)
+  const roles = roleListFrom(state, command);
+  if (roles === 'not-found') return reply(ctx, name, 'Role not found', cd);
+  if (roles === 'invalid') return reply(ctx, name, "'roles' not an array or missing/invalid rolename", cd);
+  const groups = arrayItems(item(command, 'groups'));
+  for (const g of groups ?? []) {
+    if (g.kind !== 'object') continue;
+    const groupname = text(item(g, 'groupname'));
+    if (groupname === undefined) return reply(ctx, name, "'groups' contains an object with an invalid 'groupname'", cd);
+    if (!state.groups.has(groupname)) return reply(ctx, name, "'groups' contains an object with a 'groupname' that does not exist", cd);
+  }
+  if (groups) {
+    state.leaveAllGroups(username);
+    joinGroups(state, username, command, false);
+  }
   const password = stringField(command, 'password', false);
   if (password.ok && password.value) client.password = ctx.hashPassword(password.value);
+  const clientId = stringField(command, 'clientid', false);
+  if (clientId.ok && clientId.value !== undefined) client.clientId = clientId.value ? clientId.value : undefined;
   const textName = stringField(command, 'textname', false);
   if (textName.ok && textName.value !== undefined) client.textName = textName.value;
   const textDescription = stringField(command, 'textdescription', false);
   if (textDescription.ok && textDescription.value !== undefined) client.textDescription = textDescription.value;
-
-  const roles = roleListFrom(state, command);
-  if (roles === 'not-found' || roles === 'invalid') {
-    state.changed();
-    reply(ctx, name, roles === 'not-found' ? 'Role not found' : "'roles' not an array or missing/invalid rolename", cd);
-    ctx.kick(username);
-    return;
-  }
   if (roles !== 'absent') client.roles = roles.roles;
-  if (arrayItems(item(command, 'groups'))) {
-    state.leaveAllGroups(username);
-    joinGroups(state, username, command, false);
-  }
   state.changed();
   ctx.save();
   reply(ctx, name, undefined, cd);

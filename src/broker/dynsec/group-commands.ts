@@ -54,9 +54,10 @@ const deleteGroup: CommandHandler = (ctx, command, cd) => {
   const { state } = ctx;
   const group = state.groups.get(groupname);
   if (!group) return reply(ctx, name, 'Group not found', cd);
+  // Mosquitto 2.0.21's answer (2.0.11 deleted it and kept using the freed group)
+  if (state.anonymousGroup === group) return reply(ctx, name, 'Deleting the anonymous group is forbidden', cd);
   kickGroup(ctx, group);
   state.groups.delete(groupname);
-  if (state.anonymousGroup === group) state.anonymousGroup = undefined;
   state.changed();
   ctx.save();
   reply(ctx, name, undefined, cd);
@@ -157,19 +158,25 @@ const modifyGroup: CommandHandler = (ctx, command, cd) => {
   const { state } = ctx;
   const group = state.groups.get(groupname);
   if (!group) return reply(ctx, name, 'Group not found', cd);
+  // everything is checked before anything changes, as Mosquitto 2.0.21 does
+  const roles = roleListFrom(state, command);
+  if (roles === 'not-found') return reply(ctx, name, 'Role not found', cd);
+  if (roles === 'invalid') return reply(ctx, name, "'roles' not an array or missing/invalid rolename", cd);
+  const clients = arrayItems(item(command, 'clients'));
+  for (const c of clients ?? []) {
+    if (c.kind !== 'object') continue;
+    const username = text(item(c, 'username'));
+    if (username === undefined) return reply(ctx, name, "'clients' contains an object with an invalid 'username'", cd);
+    if (!state.clients.has(username)) return reply(ctx, name, "'clients' contains an object with a 'username' that does not exist", cd);
+  }
   const textName = stringField(command, 'textname', false);
   if (textName.ok && textName.value !== undefined) group.textName = textName.value;
   const textDescription = stringField(command, 'textdescription', false);
   if (textDescription.ok && textDescription.value !== undefined) group.textDescription = textDescription.value;
-  const roles = roleListFrom(state, command);
-  if (roles === 'not-found' || roles === 'invalid') {
-    reply(ctx, name, roles === 'not-found' ? 'Role not found' : "'roles' not an array or missing/invalid rolename", cd);
-    kickGroup(ctx, group);
-    return;
-  }
   if (roles !== 'absent') group.roles = roles.roles;
-  const clients = arrayItems(item(command, 'clients'));
   if (clients) {
+    // the members leaving are disconnected too, not only those who stay or join
+    kickGroup(ctx, group);
     group.clients.clear();
     for (const c of clients) {
       if (c.kind !== 'object') continue;
