@@ -22,6 +22,11 @@ export interface TargetOptions {
   cert?: string;
   key?: string;
   insecure?: boolean;
+  ciphers?: string;
+  tlsVersion?: string;
+  psk?: string;
+  pskIdentity?: string;
+  tlsKeylog?: string;
   connectTimeout?: string;
 }
 
@@ -39,6 +44,11 @@ export const TARGET_FLAGS: Array<[flags: string, description: string]> = [
   ['--cert <file>', 'client certificate (PEM)'],
   ['--key <file>', 'client private key (PEM)'],
   ['--insecure', "don't check the broker certificate's host name"],
+  ['--ciphers <ciphers>', 'OpenSSL cipher list (TLS 1.3 suites by their TLS_ names)'],
+  ['--tls-version <version>', 'minimum TLS version: tlsv1.3, tlsv1.2 or tlsv1.1'],
+  ['--psk <hex-key>', 'TLS-PSK key in hexadecimal; turns on TLS, needs --psk-identity'],
+  ['--psk-identity <identity>', 'TLS-PSK identity'],
+  ['--tls-keylog <file>', 'append TLS secrets in NSS key log format (SSLKEYLOGFILE), for tshark or mqtt sniff --tls-keylog'],
   ['--connect-timeout <seconds>', 'give up on a connection handshake after this long (default: 10)'],
 ];
 
@@ -86,16 +96,44 @@ function parseUrl(text: string): { endpoint: Endpoint; username?: string; passwo
   };
 }
 
+const TLS_VERSIONS = ['tlsv1.1', 'tlsv1.2', 'tlsv1.3'] as const;
+
+/** The TLS settings the options give, or undefined when they give none. */
+function benchTls(o: TargetOptions): TlsConfig | undefined {
+  if (o.psk !== undefined && !/^[0-9a-fA-F]+$/.test(o.psk)) throw new UsageError('--psk must be a hexadecimal key (no leading 0x).');
+  if ((o.psk === undefined) !== (o.pskIdentity === undefined)) throw new UsageError('--psk and --psk-identity must be given together.');
+  if (o.psk !== undefined && o.cafile !== undefined) throw new UsageError('Only one of --psk or --cafile may be used at once.');
+  let version: TlsConfig['version'];
+  if (o.tlsVersion !== undefined) {
+    version = TLS_VERSIONS.find((v) => v === o.tlsVersion!.toLowerCase());
+    if (!version) throw new UsageError(`Invalid --tls-version '${o.tlsVersion}' (tlsv1.3, tlsv1.2 or tlsv1.1).`);
+  }
+  const tls: TlsConfig = {
+    ...(o.cafile !== undefined && { caFile: o.cafile }),
+    ...(o.cert !== undefined && { certFile: o.cert }),
+    ...(o.key !== undefined && { keyFile: o.key }),
+    ...(o.insecure && { insecure: true }),
+    ...(o.ciphers !== undefined && { ciphers: o.ciphers }),
+    ...(version && { version }),
+    ...(o.psk !== undefined && { psk: { identity: o.pskIdentity!, keyHex: o.psk } }),
+    ...(o.tlsKeylog !== undefined && { keylogFile: o.tlsKeylog }),
+  };
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
 export function resolveTarget(o: TargetOptions): BenchTarget {
   const fromUrl = o.url !== undefined ? parseUrl(o.url) : undefined;
-  const tls: TlsConfig | undefined =
-    o.cafile || o.cert || o.key || o.insecure ? { caFile: o.cafile, certFile: o.cert, keyFile: o.key, insecure: o.insecure } : undefined;
+  const tls = benchTls(o);
   if ((o.cert === undefined) !== (o.key === undefined)) throw new UsageError('--cert and --key must be given together.');
-  const endpoint: Endpoint = fromUrl?.endpoint ?? { scheme: o.cafile ? 'mqtts' : 'mqtt', host: 'localhost', port: 0 };
+  const endpoint: Endpoint = fromUrl?.endpoint ?? { scheme: o.cafile || o.psk ? 'mqtts' : 'mqtt', host: 'localhost', port: 0 };
   if (o.host !== undefined) endpoint.host = o.host;
   if (o.port !== undefined) endpoint.port = intOption(o.port, '--port', 0, 1, 65535);
   if (endpoint.scheme !== 'unix' && endpoint.port === 0) endpoint.port = DEFAULT_PORTS[endpoint.scheme];
-  if (endpoint.scheme === 'mqtt' && tls?.caFile) endpoint.scheme = 'mqtts';
+  if (endpoint.scheme === 'mqtt' && (tls?.caFile || tls?.psk)) endpoint.scheme = 'mqtts';
+  const tlsOnly = ([['keylogFile', '--tls-keylog'], ['ciphers', '--ciphers'], ['version', '--tls-version']] as const).find(([k]) => tls?.[k] !== undefined);
+  if (tlsOnly && endpoint.scheme !== 'mqtts' && endpoint.scheme !== 'wss') {
+    throw new UsageError(`${tlsOnly[1]} needs a TLS connection (--cafile, --psk, or an mqtts:// or wss:// URL).`);
+  }
   let protocolVersion: ProtocolVersion = 4;
   if (o.protocolVersion !== undefined) {
     const v = VERSIONS[o.protocolVersion];
@@ -105,9 +143,10 @@ export function resolveTarget(o: TargetOptions): BenchTarget {
   const password = o.pw ?? fromUrl?.password;
   const username = o.username ?? fromUrl?.username;
   if (password !== undefined && username === undefined) throw new UsageError('A password needs a username (-u).');
+  const secure = endpoint.scheme === 'mqtts' || endpoint.scheme === 'wss';
   return {
     endpoint,
-    tls: tls ?? (endpoint.scheme === 'mqtts' || endpoint.scheme === 'wss' ? { useOsCerts: true } : undefined),
+    tls: secure ? { ...(tls?.caFile || tls?.psk ? {} : { useOsCerts: true }), ...tls } : tls,
     protocolVersion,
     username,
     password,

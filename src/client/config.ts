@@ -27,6 +27,8 @@ export interface TlsConfig {
   ciphers?: string;
   alpn?: string;
   psk?: { identity: string; keyHex: string };
+  /** append the TLS secrets in NSS key log format (Mosquitto 2.1 --tls-keylog) */
+  keylogFile?: string;
 }
 
 export interface WillConfig {

@@ -49,6 +49,7 @@ export interface OptionState {
     useOsCerts: boolean;
     psk?: string;
     pskIdentity?: string;
+    keylog?: string;
   };
   will: { topic?: string; payload?: string; qos: QoS; retain: boolean };
   /** -D groups, parsed as they come; checked together at the end */

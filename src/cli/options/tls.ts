@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import type { TlsConfig } from '../../client/config.js';
+import { checkKeylogFile } from '../../core/transport/tls-keylog.js';
 import { CliError, UsageError } from '../errors.js';
 import type { OptionGroup } from './option-command.js';
 import type { OptionState } from './state.js';
@@ -59,6 +60,12 @@ export const tlsGroup: OptionGroup = {
       description: 'OpenSSL cipher list',
       missing: '--ciphers argument given but no ciphers specified.',
       apply: (s, v) => void (s.tls.ciphers = v!),
+    },
+    {
+      flags: '--tls-keylog <file>',
+      description: "append the connection's TLS secrets to this file in NSS key log format (as SSLKEYLOGFILE), so Wireshark, tshark or mqtt sniff --tls-keylog can decrypt a capture; file mode 0600",
+      missing: '--tls-keylog argument given but no file specified.',
+      apply: (s, v) => void (s.tls.keylog = v!),
     },
     {
       flags: '--tls-alpn <protocol>',
@@ -134,7 +141,10 @@ export function resolveTls(state: OptionState): TlsConfig | undefined {
     if (!version) fail('Error: Problem setting TLS options, check the options are valid.');
   }
   const on = hasTlsMaterial(state) || t.useOsCerts || state.conn.port === 8883;
-  if (!on) return undefined;
+  if (!on) {
+    if (t.keylog !== undefined) fail('Error: --tls-keylog needs a TLS connection (--cafile, --capath, --psk, --tls-use-os-certs, -p 8883 or an mqtts:// or wss:// URL).');
+    return undefined;
+  }
   for (const file of [t.caFile, t.certFile, t.keyFile]) {
     if (file !== undefined && !readableFile(file)) fail('Error: Problem setting TLS options: File not found.');
   }
@@ -155,7 +165,18 @@ export function resolveTls(state: OptionState): TlsConfig | undefined {
     ciphers: t.ciphers,
     alpn: t.alpn,
     psk: t.psk !== undefined ? { identity: t.pskIdentity!, keyHex: t.psk } : undefined,
+    ...(t.keylog !== undefined && { keylogFile: keylogFile(t.keylog, fail) }),
   };
+}
+
+/** The key log file, opened now so that a path it cannot write is an error before connecting. */
+function keylogFile(file: string, fail: (message: string) => never): string {
+  try {
+    checkKeylogFile(file);
+  } catch (err) {
+    fail(`Error: Unable to open TLS key log file ${file}: ${(err as Error).message}.`);
+  }
+  return file;
 }
 
 function readableFile(file: string): boolean {

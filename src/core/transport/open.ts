@@ -44,7 +44,9 @@ export async function openTransport(opts: OpenOptions): Promise<Duplex> {
       const tlsOptions = buildTlsOptions(opts.tls ?? {}, endpoint.host);
       // tls.connect passes net options such as localAddress through to the socket it opens
       const connectOptions = { ...tlsOptions, host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress };
-      return connectSocket(tls.connect(connectOptions), 'secureConnect');
+      const socket = tls.connect(connectOptions);
+      if (opts.tls?.keylogFile) (await import('./tls-keylog.js')).attachKeylog(socket, opts.tls.keylogFile);
+      return connectSocket(socket, 'secureConnect');
     }
     case 'ws':
     case 'wss': {

@@ -1,5 +1,7 @@
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import WebSocket, { createWebSocketStream } from 'ws';
+import { attachKeylog } from './tls-keylog.js';
 import type { OpenOptions } from './open.js';
 import { buildTlsOptions } from './tls-options.js';
 import { describeSocketError, TransportError } from './open.js';
@@ -12,9 +14,17 @@ export function openWebSocket(opts: OpenOptions): Promise<Duplex> {
   const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
   const url = `${secure ? 'wss' : 'ws'}://${host}:${endpoint.port}${wsPath.startsWith('/') ? '' : '/'}${wsPath}`;
   const ws = new WebSocket(url, 'mqtt', {
-    ...(secure ? buildTlsOptions(opts.tls ?? {}, endpoint.host) : {}),
+    ...(secure ? (buildTlsOptions(opts.tls ?? {}, endpoint.host) as WebSocket.ClientOptions) : {}),
     localAddress: opts.bindAddress,
     perMessageDeflate: false,
+    // wss with --tls-keylog: the TLS socket is ours to watch from its first byte
+    ...(secure && opts.tls?.keylogFile && {
+      createConnection: ((options: tls.ConnectionOptions) => {
+        const socket = tls.connect(options);
+        attachKeylog(socket, opts.tls!.keylogFile!);
+        return socket;
+      }) as unknown as WebSocket.ClientOptions['createConnection'],
+    }),
   });
   return new Promise((resolve, reject) => {
     ws.once('error', (err: NodeJS.ErrnoException) => reject(describeSocketError(err)));
