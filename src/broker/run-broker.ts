@@ -103,7 +103,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
 
   const sys = new SysTopics(broker, version);
   sys.start(config.sysInterval);
-  log.notice(`mqtt broker version ${version} running`);
+  // information, as Mosquitto logs "mosquitto version … running" and "… terminating"
+  log.info(`mqtt broker version ${version} running`);
 
   return {
     broker,
@@ -122,6 +123,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
       await recheckClients(broker, security);
     },
     async close() {
+      log.info(`mqtt broker version ${version} terminating`);
       sys.stop();
       // a listener's close waits for its open connections: stop accepting, then send the wills,
       // flush and end the connections (within a deadline)

@@ -189,8 +189,8 @@ describeIfTool(['python3', 'logger'], 'log_dest syslog with a syslog socket', ()
     await receiver.waitForStdout(/ready/);
     const { b } = await broker('syslog', ['log_dest syslog', 'log_facility 2'], { MQTT_SYSLOG_SOCKET: socket });
     const text = await receiver.waitForStdout(/running/);
-    // local2 = 18, notice = 5: 18 * 8 + 5
-    expect(text).toMatch(new RegExp(`<149>.* mqtt\\[${b.proc.pid}\\]: \\d+: mqtt broker version \\S+ running`));
+    // local2 = 18, information = 6: 18 * 8 + 6
+    expect(text).toMatch(new RegExp(`<150>.* mqtt\\[${b.proc.pid}\\]: \\d+: mqtt broker version \\S+ running`));
     await stop(b);
     receiver.proc.kill('SIGTERM');
   });
