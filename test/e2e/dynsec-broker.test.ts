@@ -53,7 +53,12 @@ async function initFile(name: string): Promise<string> {
 }
 
 const brokerWith = (file: string): Promise<BrokerProcess> =>
-  startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, `plugin ${PLUGIN ?? '/usr/lib/mosquitto_dynamic_security.so'}`, `plugin_opt_config_file ${file}`]);
+  startBrokerProcess((_dir, port) => [
+    `listener ${port} 127.0.0.1`,
+    `plugin ${PLUGIN ?? '/usr/lib/mosquitto_dynamic_security.so'}`,
+    `plugin_opt_config_file ${file}`,
+    'log_type notice',
+  ]);
 
 describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'dynamic security: mqtt broker with mosquitto_ctrl', () => {
   let broker: BrokerProcess;
@@ -171,6 +176,17 @@ describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'dynamic security: mqtt broker w
     bob.end();
   });
 
+  it('a reload (SIGHUP) keeps the plugin and its clients: no password file re-check throws them out', async () => {
+    const alice = await RawClient.connect(broker.port, 5);
+    expect((await alice.handshake({ clientId: 'alice-id', username: 'alice', password: Buffer.from('secret') })).reasonCode).toBe(0);
+    broker.proc.kill('SIGHUP');
+    await broker.proc.waitForStderr(/Reloaded password and ACL files/);
+    alice.send({ cmd: 'pingreq' } as never);
+    await alice.next('pingresp');
+    expect(alice.closed).toBe(false);
+    alice.end();
+  });
+
   it('bad control payloads get error responses and the broker carries on', async () => {
     const admin = await RawClient.connect(broker.port, 4);
     await admin.handshake({ username: 'admin', password: Buffer.from('adminpw') });
@@ -219,17 +235,20 @@ describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'dynamic security: mqtt broker w
 
 describeIfTool(['mosquitto_ctrl'], 'dynamic security: a file the broker cannot use stops it, naming the file', () => {
   it.each([
-    ['missing', undefined, /Unable to open dynamic security file ".*missing\.json": no such file/],
-    ['bad JSON', '{"clients": [', /Dynamic security file ".*bad-json\.json" is not valid JSON/],
+    ['missing', undefined, /^Error: Unable to open dynamic security file ".*missing\.json": no such file/],
+    ['bad JSON', '{"clients": [', /^Error: Dynamic security file ".*bad-JSON\.json" is not valid JSON/],
     ['clients not an array', '{"clients": {}}', /"clients" is not an array/],
+    ['writable by others', '{}', /is world writable, so anyone could change who may connect: refusing to load it/],
   ])('%s', async (what, content, message) => {
-    const file = path.join(scratch, `${what === 'missing' ? 'missing' : what === 'bad JSON' ? 'bad-json' : 'not-array'}.json`);
-    if (content !== undefined) writeFileSync(file, content);
+    const file = path.join(scratch, `${what.replace(/ /g, '-')}.json`);
+    if (content !== undefined) writeFileSync(file, content, { mode: what === 'writable by others' ? 0o666 : 0o600 });
+    if (what === 'writable by others') chmodSync(file, 0o666);
     const conf = path.join(scratch, `${path.basename(file)}.conf`);
     const port = await freePort();
     writeFileSync(conf, `listener ${port} 127.0.0.1\nplugin /opt/mosquitto_dynamic_security.so\nplugin_opt_config_file ${file}\n`);
     const r = await runMqtt(['broker', '-c', conf]);
-    expect(r.code).toBe(1);
+    // a configuration error, as an unreadable password or ACL file is (exit 3)
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(message);
   });
 

@@ -1,9 +1,9 @@
 import { pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../auth/atomic-write.js';
 import { checkAcl, type AclAccess, type Verdict } from './acl-check.js';
 import { runControl } from './control.js';
-import { DynsecFileError, parseDynsecFile, serializeDynsec } from './dynsec-file.js';
+import { readSecretFile } from '../auth/secret-file.js';
+import { parseDynsecFile, serializeDynsec } from './dynsec-file.js';
 import type { DynsecPassword, DynsecState } from './model.js';
 
 /** Mosquitto 2.0's choices for new passwords; its plugin reads no other salt length. */
@@ -51,16 +51,17 @@ export class DynamicSecurity {
     private readonly host: DynsecHost,
   ) {}
 
-  /** Reads the file; DynsecFileError naming the file when it is missing, unreadable or not usable. */
+  /**
+   * Reads the file; a ConfigFileError naming the file when it is missing, unreadable, writable by
+   * other users (it decides who may connect) or not usable. Readable by others: Mosquitto 2.1's
+   * warning.
+   */
   static async load(file: string, host: DynsecHost): Promise<DynamicSecurity> {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
+    const { data, warnings } = await readSecretFile(file, (e) => {
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message;
-      throw new DynsecFileError(`Unable to open dynamic security file "${file}": ${why} (create one with: mqtt ctrl dynsec init ${file} admin).`);
-    }
+      return `Error: Unable to open dynamic security file "${file}": ${why} (create one with: mqtt ctrl dynsec init ${file} admin).`;
+    });
+    warnings.forEach((w) => host.warning(w));
     const state = parseDynsecFile(data, file, (w) => host.warning(w));
     return new DynamicSecurity(file, state, host);
   }

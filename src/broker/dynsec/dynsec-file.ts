@@ -1,3 +1,4 @@
+import { ConfigFileError } from '../config/config-error.js';
 import type { CJson } from '../../output/cjson.js';
 import { parseCJson } from '../../output/cjson.js';
 import { arrayItems, boolField, cInt, intField, isObject, item, printPretty, text, type Out } from './json.js';
@@ -17,8 +18,16 @@ import {
   type RoleRef,
 } from './model.js';
 
-/** A dynamic security file that cannot be used; the message names the file. */
-export class DynsecFileError extends Error {}
+/**
+ * A dynamic security file that cannot be used: a configuration error like an unreadable
+ * password or ACL file (exit 3), its message naming the file.
+ */
+export class DynsecFileError extends ConfigFileError {
+  constructor(reason: string, file: string) {
+    super(`Error: ${reason}`, { file, line: 0 });
+    this.name = 'DynsecFileError';
+  }
+}
 
 const HASH_BYTES = 64;
 
@@ -66,7 +75,7 @@ function optionalText(obj: CJson, name: string): string | undefined {
  */
 export function parseDynsecFile(data: Buffer, file: string, warn: (message: string) => void): DynsecState {
   const tree = parseCJson(data);
-  if (!isObject(tree)) throw new DynsecFileError(`Dynamic security file "${file}" is not valid JSON.`);
+  if (!isObject(tree)) throw new DynsecFileError(`Dynamic security file "${file}" is not valid JSON.`, file);
   const state = new DynsecState();
 
   const defaults = item(tree, 'defaultACLAccess');
@@ -80,7 +89,7 @@ export function parseDynsecFile(data: Buffer, file: string, warn: (message: stri
     const v = item(tree, name);
     if (v === undefined) return [];
     const items = arrayItems(v);
-    if (!items) throw new DynsecFileError(`Dynamic security file "${file}": "${name}" is not an array.`);
+    if (!items) throw new DynsecFileError(`Dynamic security file "${file}": "${name}" is not an array.`, file);
     return items.filter(isObject);
   };
 
