@@ -79,7 +79,9 @@ export type MessageSource =
   | { kind: 'file'; path: string }
   | { kind: 'stdin-file' }
   | { kind: 'stdin-line' }
-  | { kind: 'null' };
+  | { kind: 'null' }
+  /** extra: NDJSON records as `sub --json` writes them, one message each */
+  | { kind: 'json-lines' };
 
 export interface PubConfig {
   client: ClientConfig;
@@ -92,6 +94,8 @@ export interface PubConfig {
   repeatDelay: number;
   /** extra: exit non-zero when a v5 PUBACK/PUBREC carries a failure reason code */
   failOnReason: boolean;
+  /** extra, with json-lines: keep the records' time gaps, divided by `speed` */
+  replay?: { speed: number };
 }
 
 export interface SubConfig {

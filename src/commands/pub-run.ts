@@ -3,6 +3,7 @@ import type { PubConfig } from '../client/config.js';
 import { ConnectionLostError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
+import { publishJsonLines } from './pub-replay.js';
 import { createCliClient, EXIT_CONNECTION_LOST, reportConnectError, reportError } from './connect-report.js';
 import { readStdin, stdinLineBatches } from './stdin.js';
 import { Qos0PublishBatcher } from '../core/protocol/publish-batch.js';
@@ -32,6 +33,7 @@ export async function runPub(cfg: PubConfig): Promise<number> {
   const outcome = new Outcome(cfg);
   try {
     if (payload === 'lines') await publishLines(client, cfg, outcome, lostPromise);
+    else if (payload === 'json-lines') outcome.exitCode ||= await publishJsonLines(client, cfg, lostPromise, (mid, r) => outcome.record(mid, r));
     else await publishRepeated(client, cfg, payload, outcome, lostPromise);
   } catch (err) {
     if (!(err instanceof ConnectionLostError)) throw err;
@@ -59,7 +61,7 @@ class Outcome {
 }
 
 /** The payload for single-message modes, 'lines' for -l, or an exit code after an error. */
-async function loadPayload(cfg: PubConfig): Promise<Buffer | 'lines' | number> {
+async function loadPayload(cfg: PubConfig): Promise<Buffer | 'lines' | 'json-lines' | number> {
   const src = cfg.source;
   switch (src.kind) {
     case 'message':
@@ -68,6 +70,8 @@ async function loadPayload(cfg: PubConfig): Promise<Buffer | 'lines' | number> {
       return Buffer.alloc(0);
     case 'stdin-line':
       return 'lines';
+    case 'json-lines':
+      return 'json-lines';
     case 'file':
       try {
         // fs.promises loads on first use; importing node:fs/promises would load it at every start-up

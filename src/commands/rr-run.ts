@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { promises as fsPromises } from 'node:fs';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Properties, RrConfig } from '../client/config.js';
 import { ConnectError, type ConnectionLostError } from '../client/errors.js';
@@ -168,7 +168,7 @@ async function loadRequest(cfg: RrConfig): Promise<Buffer | number> {
       return src.payload;
     case 'file':
       try {
-        return await readFile(src.path);
+        return await fsPromises.readFile(src.path);
       } catch (err) {
         reportError(cfg.client, `Error: Unable to read file "${src.path}": ${(err as NodeJS.ErrnoException).message}.`);
         return 1;

@@ -61,6 +61,12 @@ export const messageSpecs: OptionSpec[] = [
     description: 'send a zero-length message (with -r: clears the retained message)',
     apply: (s) => setMode(s, 'null'),
   },
+  {
+    flags: '--json-lines',
+    description:
+      '[extra] read stdin as the JSON lines `mqtt sub --json` writes and publish each message as it was: topic, payload bytes, QoS, retain, MQTT v5 properties (-t, if given, replaces every topic)',
+    apply: (s) => setMode(s, 'json-lines'),
+  },
 ];
 
 export const publishGroup: OptionGroup = {
@@ -83,7 +89,10 @@ export const publishGroup: OptionGroup = {
       flags: '--repeat <count>',
       description: 'publish the message (-m, -f, -s, -n) this many times (default: 1)',
       missing: '--repeat argument given but no count specified.',
-      apply: (s, v) => void (s.pub.repeat = intArg(v!, 1, Infinity, () => '--repeat argument must be >0.')),
+      apply: (s, v) => {
+        s.pub.repeat = intArg(v!, 1, Infinity, () => '--repeat argument must be >0.');
+        s.pub.repeatGiven = true;
+      },
     },
     {
       flags: '--repeat-delay <seconds>',
@@ -94,6 +103,21 @@ export const publishGroup: OptionGroup = {
         // mosquitto lets nan through to undefined behaviour; refuse it with the same words
         if (!(seconds >= 0) || seconds === Infinity) throw new UsageError('--repeat-delay argument must be >=0.0.');
         s.pub.repeatDelay = seconds;
+      },
+    },
+    {
+      flags: '--replay-timing',
+      description: '[extra] with --json-lines: keep the time between the messages, from their "time" fields',
+      apply: (s) => void (s.pub.replayTiming = true),
+    },
+    {
+      flags: '--speed <factor>',
+      description: '[extra] with --replay-timing: play that many times faster (0.5 is half speed; default: 1)',
+      missing: '--speed argument given but no factor specified.',
+      apply: (s, v) => {
+        const factor = /^\d+(\.\d+)?$|^\.\d+$/.test(v!) ? Number(v) : NaN;
+        if (!(factor > 0) || !Number.isFinite(factor)) throw new UsageError(`Invalid --speed "${v}", it must be a number above 0.`);
+        s.pub.speed = factor;
       },
     },
     {
@@ -108,9 +132,12 @@ export const publishGroup: OptionGroup = {
 /** What to publish, checked the way mosquitto_pub checks it before connecting. */
 export function resolvePublish(state: OptionState): Omit<PubConfig, 'client'> {
   const source = messageSource(state);
-  if (state.topics.length === 0 || source === undefined) throw new UsageError('Both topic and message must be supplied.');
+  const replay = checkReplay(state);
+  // --json-lines takes each topic from its record
+  if ((state.topics.length === 0 && source?.kind !== 'json-lines') || source === undefined) throw new UsageError('Both topic and message must be supplied.');
   return {
-    topic: state.topics[0],
+    ...(replay && { replay }),
+    topic: state.topics[0] ?? '',
     source,
     qos: state.qos,
     retain: state.pub.retain,
@@ -118,6 +145,19 @@ export function resolvePublish(state: OptionState): Omit<PubConfig, 'client'> {
     repeatDelay: state.pub.repeatDelay,
     failOnReason: state.pub.failOnReason,
   };
+}
+
+/** --replay-timing / --speed go with --json-lines, which takes no --repeat. */
+function checkReplay(state: OptionState): PubConfig['replay'] {
+  const { pub } = state;
+  const timed = pub.replayTiming === true || pub.speed !== undefined;
+  if (pub.mode !== 'json-lines') {
+    if (timed) throw new UsageError('--replay-timing and --speed need --json-lines.');
+    return undefined;
+  }
+  if (pub.repeatGiven) throw new UsageError('--repeat cannot be used with --json-lines.');
+  if (pub.speed !== undefined && !pub.replayTiming) throw new UsageError('--speed needs --replay-timing.');
+  return timed ? { speed: pub.speed ?? 1 } : undefined;
 }
 
 export function messageSource(state: OptionState): MessageSource | undefined {
@@ -133,6 +173,8 @@ export function messageSource(state: OptionState): MessageSource | undefined {
       return { kind: 'stdin-line' };
     case 'null':
       return { kind: 'null' };
+    case 'json-lines':
+      return { kind: 'json-lines' };
     case undefined:
       return undefined;
   }

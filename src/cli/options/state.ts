@@ -2,7 +2,7 @@ import type { ProtocolVersion, PubConfig, QoS, SubConfig } from '../../client/co
 import type { PropertyOptionEntry } from '../property-option.js';
 
 export type CommandKind = 'pub' | 'sub' | 'rr' | 'ctrl';
-export type MessageMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null';
+export type MessageMode = 'message' | 'file' | 'stdin-file' | 'stdin-line' | 'null' | 'json-lines';
 
 /**
  * Everything the option groups write while the options are replayed in order, like mosquitto's
@@ -57,7 +57,15 @@ export interface OptionState {
   /** pub and rr: at most one (the last -t wins); sub: every -t and -L topic in order */
   topics: string[];
   qos: QoS;
-  pub: Pick<PubConfig, 'retain' | 'repeat' | 'repeatDelay' | 'failOnReason'> & { mode?: MessageMode; message?: string; file?: string };
+  pub: Pick<PubConfig, 'retain' | 'repeat' | 'repeatDelay' | 'failOnReason'> & {
+    mode?: MessageMode;
+    message?: string;
+    file?: string;
+    /** --replay-timing, --speed (with --json-lines) */
+    replayTiming?: boolean;
+    speed?: number;
+    repeatGiven?: boolean;
+  };
   /** already in SubConfig's shape: the options map one to one (rr uses the output and -W/-R ones) */
   sub: Omit<SubConfig, 'client' | 'topics' | 'qos'>;
   /** rr: -e, and [extra] --count */
