@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runMqtt } from '../helpers/cli.js';
+import { runMqtt, spawnMqtt } from '../helpers/cli.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { H6 } from '../helpers/passwd-files.js';
 import { freePort } from '../helpers/ports.js';
@@ -59,6 +59,26 @@ describe('mqtt broker: permissions of password and ACL files', () => {
     const file = which === 'password_file' ? pw : acl;
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`Error: File ${file} is world writable, so anyone could change who may connect: refusing to load it.`);
+  });
+
+  it('the dynamic security file too: a warning when others may read it, refused when they may write it', async () => {
+    const file = path.join(dir, 'dynsec.json');
+    expect((await runMqtt(['ctrl', 'dynsec', 'init', file, 'admin', 'admin-pw'])).code).toBe(0);
+    const conf = path.join(dir, 'broker.conf');
+    writeFileSync(conf, [`listener ${await freePort()} 127.0.0.1`, 'plugin /usr/lib/mosquitto_dynamic_security.so', `plugin_opt_config_file ${file}`].join('\n') + '\n');
+    chmodSync(file, 0o644);
+    const broker = spawnMqtt(['broker', '-c', conf]);
+    try {
+      await broker.waitForStderr(/ running\n/);
+      expect(broker.stderr).toContain(`: ${readable(file)}\n`);
+    } finally {
+      broker.kill('SIGTERM');
+      await broker.done;
+    }
+    chmodSync(file, 0o646);
+    const refused = await runMqtt(['broker', '-c', conf]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`File ${file} is world writable, so anyone could change who may connect: refusing to load it.`);
   });
 
   it('keeps the users it had when a reload finds the password file world-writable', async () => {
