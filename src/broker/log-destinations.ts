@@ -23,26 +23,41 @@ const LOG_MESSAGE_EXPIRY = 20;
 /**
  * `log_dest topic`: each line (time stamp included) published as Mosquitto does, QoS 2, not
  * retained, expiring after 20 s; never debug or internal lines, which would describe their own
- * delivery. A line logged while one is being published is not published (it would recurse).
+ * delivery. Lines are published once the code that logged them has run (a microtask later), as
+ * Mosquitto queues them: a line logged in the middle of routing a message does not route another
+ * one inside it. A line logged while the pending ones are published is not published (it could
+ * recurse).
  */
 export class TopicSink implements LogSink {
   broker?: Broker;
-  private busy = false;
+  private pending: Array<[LogType, string]> = [];
+  private publishing = false;
 
   write(type: LogType, line: string): void {
-    if (!this.broker || this.busy || type === 'debug' || type === 'internal') return;
-    this.busy = true;
+    if (!this.broker || this.publishing || type === 'debug' || type === 'internal') return;
+    if (this.pending.push([type, line]) === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const lines = this.pending;
+    this.pending = [];
+    this.publishing = true;
     try {
-      this.broker.publish({
-        topic: LOG_TOPICS[type],
-        payload: Buffer.from(line),
-        qos: 2,
-        retain: false,
-        expiresAt: Date.now() + LOG_MESSAGE_EXPIRY * 1000,
-        properties: { messageExpiryInterval: LOG_MESSAGE_EXPIRY },
-      });
+      for (const [type, line] of lines) {
+        this.broker!.publish({
+          topic: LOG_TOPICS[type],
+          payload: Buffer.from(line),
+          qos: 2,
+          retain: false,
+          expiresAt: Date.now() + LOG_MESSAGE_EXPIRY * 1000,
+          properties: { messageExpiryInterval: LOG_MESSAGE_EXPIRY },
+        });
+      }
+    } catch (err) {
+      // a log line must never take the broker down
+      process.stderr.write(`Error: log_dest topic: ${(err as Error).message}\n`);
     } finally {
-      this.busy = false;
+      this.publishing = false;
     }
   }
 }

@@ -202,6 +202,8 @@ function packetLines(log: string): string[] {
     .split('\n')
     .map((l) => l.replace(/^\d+: /, ''))
     .filter((l) => /^(Received|Sending) [A-Z]+ |^\t|^Will message|^No will/.test(l))
+    // mosquitto_sub -C 1 -U may close before its DISCONNECT is written (a race in the client)
+    .filter((l) => l !== 'Received DISCONNECT from unsub')
     .sort();
 }
 
@@ -229,9 +231,9 @@ describeIfTool(['mosquitto', 'mosquitto_sub', 'mosquitto_pub'], '-v: packet line
     const { b, port } = await broker('verbose', ['log_type all']);
     try {
       await scenario(mosq.port, (line) => mosq.waitForLog(line));
-      await mosq.waitForLog('Received DISCONNECT from unsub');
+      await mosq.waitForLog('Sending UNSUBACK to unsub');
       await scenario(port, (line) => b.waitForStderr((s) => s.includes(line)));
-      await b.waitForStderr(/Received DISCONNECT from unsub\n/);
+      await b.waitForStderr(/Sending UNSUBACK to unsub\n/);
       expect(packetLines(mosq.log()).length).toBeGreaterThan(20);
       expect(packetLines(b.stderr)).toEqual(packetLines(mosq.log()));
     } finally {
