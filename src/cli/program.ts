@@ -13,6 +13,9 @@ import { CliError, UsageError } from './errors.js';
 declare const __MQTT_VERSION__: string;
 export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ : '0.0.0-dev';
 
+/** The commands that read `mqtt --profile NAME` (their option groups have --profile). */
+const PROFILE_COMMANDS = ['pub', 'sub', 'rr'];
+
 /** Each subcommand by its name, made on demand. */
 const SUBCOMMANDS: Record<string, () => Command> = {
   pub: pubCommand,
@@ -36,6 +39,7 @@ export function buildProgram(only?: string): Command {
     .description('MQTT toolkit: publish, subscribe, request/response, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('--help', 'show help')
+    .option('--profile <name>', 'options for pub, sub and rr from $XDG_CONFIG_HOME/mqtt/profiles/<name> (see mqtt pub --help)')
     .showHelpAfterError(false)
     // options after a subcommand belong to it (`mqtt pub --version`, `-m --version`)
     .enablePositionalOptions();
@@ -43,6 +47,11 @@ export function buildProgram(only?: string): Command {
   const alone = only !== undefined && only !== 'completion' && Object.hasOwn(SUBCOMMANDS, only);
   const make = alone ? [SUBCOMMANDS[only]] : Object.values(SUBCOMMANDS);
   for (const command of make) program.addCommand(command());
+  program.hook('preSubcommand', (_root, sub) => {
+    if (program.getOptionValue('profile') !== undefined && !PROFILE_COMMANDS.includes(sub.name())) {
+      throw new CliError(`Error: --profile is for ${PROFILE_COMMANDS.join(', ')}, not ${sub.name()}.`, 1);
+    }
+  });
   configureErrors(program);
   return program;
 }

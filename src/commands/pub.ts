@@ -3,7 +3,8 @@ import type { PubConfig } from '../client/config.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
 import { clientCommand } from '../cli/options/client-command.js';
 import { connectionGroup } from '../cli/options/connection.js';
-import type { OptionEvent } from '../cli/options/option-command.js';
+import type { OptionEvent, OptionGroup } from '../cli/options/option-command.js';
+import { optionsFileGroup } from '../cli/options/options-file.js';
 import { collectOptions, parseArgv } from '../cli/options/pipeline.js';
 import { propertiesGroup } from '../cli/options/properties.js';
 import { publishGroup, resolvePublish } from '../cli/options/publish.js';
@@ -11,7 +12,9 @@ import { tlsGroup } from '../cli/options/tls.js';
 import { willGroup } from '../cli/options/will.js';
 import { runPub } from './pub-run.js';
 
-const PUB_GROUPS = [publishGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
+const PUB_GROUPS: OptionGroup[] = [publishGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
+// -o and --profile read files of these same options (and may name more files)
+PUB_GROUPS.push(optionsFileGroup(() => PUB_GROUPS));
 
 export function pubCommand(): Command {
   return clientCommand({

@@ -3,7 +3,8 @@ import type { SubConfig } from '../client/config.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
 import { clientCommand } from '../cli/options/client-command.js';
 import { connectionGroup } from '../cli/options/connection.js';
-import type { OptionEvent } from '../cli/options/option-command.js';
+import type { OptionEvent, OptionGroup } from '../cli/options/option-command.js';
+import { optionsFileGroup } from '../cli/options/options-file.js';
 import { outputGroup } from '../cli/options/output.js';
 import { collectOptions, parseArgv } from '../cli/options/pipeline.js';
 import { propertiesGroup } from '../cli/options/properties.js';
@@ -12,7 +13,9 @@ import { tlsGroup } from '../cli/options/tls.js';
 import { willGroup } from '../cli/options/will.js';
 import { runSub } from './sub-run.js';
 
-const SUB_GROUPS = [subscribeGroup, outputGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
+const SUB_GROUPS: OptionGroup[] = [subscribeGroup, outputGroup, connectionGroup, willGroup, tlsGroup, propertiesGroup];
+// -o and --profile read files of these same options (and may name more files)
+SUB_GROUPS.push(optionsFileGroup(() => SUB_GROUPS));
 
 export function subCommand(): Command {
   return clientCommand({

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { action, VERSION } from '../program.js';
 import { commandHelpFooter } from './help-footer.js';
 import { OptionCommand, type OptionEvent, type OptionGroup } from './option-command.js';
+import { profileSpec } from './options-file.js';
 import type { CommandKind } from './state.js';
 
 export interface ClientCommandSpec {
@@ -26,7 +27,10 @@ export function clientCommand(spec: ClientCommandSpec): Command {
   cmd.action(
     action(async () => {
       cmd.checkNoOperands();
-      return spec.run(cmd.events);
+      // `mqtt --profile NAME pub …`: the profile comes first, before the command's own options
+      const profile = cmd.parent?.getOptionValue('profile') as string | undefined;
+      const first = profile === undefined ? undefined : profileSpec(spec.groups);
+      return spec.run(first ? [{ spec: first, value: profile }, ...cmd.events] : cmd.events);
     }),
   );
   return cmd;
