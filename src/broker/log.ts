@@ -27,6 +27,9 @@ export interface BrokerLogOptions {
   connectionMessages?: boolean;
 }
 
+/** Longest log line, as Mosquitto's. */
+const LOG_LINE_MAX = 999;
+
 /** stderr, the default destination; writes to a file or pipe are synchronous, so nothing is lost at exit. */
 export const stderrSink: LogSink = { write: (_type, line) => process.stderr.write(`${line}\n`) };
 export const stdoutSink: LogSink = { write: (_type, line) => process.stdout.write(`${line}\n`) };
@@ -108,7 +111,12 @@ export class BrokerLog {
 
   log(type: LogType, message: string): void {
     if (!this.enabled(type)) return;
-    const line = this.timestamp ? `${this.stamp()}: ${message}` : message;
+    // a line is cut at Mosquitto's 999 characters (its char log_line[1000]): a client's 65,535-byte
+    // client id would otherwise make lines that fill a stderr pipe nobody reads yet, and a
+    // synchronous write to a full pipe stops the whole broker (Mosquitto's 01-connect-575314)
+    if (message.length > LOG_LINE_MAX) message = message.slice(0, LOG_LINE_MAX);
+    let line = this.timestamp ? `${this.stamp()}: ${message}` : message;
+    if (line.length > LOG_LINE_MAX) line = line.slice(0, LOG_LINE_MAX);
     for (const sink of this.sinks) sink.write(type, line, message);
   }
 
