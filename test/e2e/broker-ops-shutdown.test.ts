@@ -100,3 +100,41 @@ describeIfTool(['mosquitto'], 'shutdown: the same wills as Mosquitto', () => {
     expect(ours).toEqual(theirs);
   });
 });
+
+/** A will waiting out its delay (its client gone) when the broker stops: sent at shutdown, as Mosquitto does. */
+async function delayedWillAtShutdown(port: number, stop: () => void, logged: (text: string) => Promise<unknown>): Promise<string[]> {
+  const watcher = await RawClient.connect(port, 5);
+  await watcher.handshake({ clientId: 'watcher' });
+  watcher.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 1 }], properties: {} } as Packet);
+  await watcher.next('suback');
+  const gone = await RawClient.connect(port, 5);
+  await gone.handshake({
+    clientId: 'gone',
+    properties: { sessionExpiryInterval: 120 },
+    will: { topic: 'will/delayed', payload: Buffer.from('late'), qos: 1, retain: false, properties: { willDelayInterval: 60 } },
+  });
+  gone.end();
+  // its will now waits out the delay
+  await logged('Client gone closed its connection.');
+  expect(watcher.packets.filter((p) => p.cmd === 'publish')).toEqual([]);
+  stop();
+  await watcher.waitClosed(10_000);
+  return watcher.packets.filter((p) => p.cmd === 'publish').map((p) => (p as { topic: string }).topic);
+}
+
+it('a will still waiting out its delay goes out at shutdown', async () => {
+  const b = await startBrokerProcess();
+  const wills = await delayedWillAtShutdown(b.port, () => b.proc.proc.kill('SIGTERM'), (text) => b.proc.waitForStderr((s) => s.includes(text)));
+  expect(wills).toEqual(['will/delayed']);
+  expect((await b.proc.done).code).toBe(0);
+  await b.stop();
+});
+
+describeIfTool(['mosquitto'], 'shutdown: a delayed will, as Mosquitto', () => {
+  it('sent by both', async () => {
+    const mosq = await startMosquitto();
+    const theirs = await delayedWillAtShutdown(mosq.port, () => mosq.proc.kill('SIGTERM'), (text) => mosq.waitForLog(text));
+    await mosq.stop();
+    expect(theirs).toEqual(['will/delayed']);
+  });
+});
