@@ -1,20 +1,8 @@
 import { open } from 'node:fs/promises';
+import { OTHERS_ANY, OTHERS_WRITE, worldReadableWarning, worldWritableError } from '../../auth/file-permissions.js';
 import { ConfigFileError } from '../config/config-error.js';
 
-const OTHERS_ANY = 0o007;
-const OTHERS_WRITE = 0o002;
-
-/**
- * Mosquitto 2.1's warning for a password, ACL or dynamic-security file that other users may
- * read (libcommon mosquitto_fopen with restrict_read: any of the S_IRWXO bits), word for word.
- */
-export function worldReadableWarning(file: string): string {
-  return `Warning: File ${file} has world readable permissions. Future versions will refuse to load this file.\nTo fix this, use \`chmod 0700 ${file}\`.`;
-}
-
-export function worldWritableError(file: string): string {
-  return `Error: File ${file} is world writable, so anyone could change who may connect: refusing to load it. To fix this, use \`chmod 0700 ${file}\`.`;
-}
+export { worldReadableWarning, worldWritableError };
 
 /**
  * A file that decides who may do what (password_file, acl_file, a dynamic-security file): its
