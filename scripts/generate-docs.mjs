@@ -25,7 +25,7 @@ await build({
 });
 try {
   const { generatedFiles } = createRequire(import.meta.url)(bundle);
-  const files = generatedFiles(root);
+  const files = await generatedFiles(root);
   const dirs = new Set([...files.keys()].map((f) => path.dirname(f)));
   for (const dir of dirs) {
     mkdirSync(path.join(root, dir), { recursive: true });

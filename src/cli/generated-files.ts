@@ -19,7 +19,8 @@ export const MAN_SECTIONS_DIR = 'scripts/man-sections';
  * Every file `npm run gen` writes, by path from the repository root: the completion scripts
  * and the man pages. The drift tests compare the checked-in files with this.
  */
-export function generatedFiles(root: string, program: Command = buildProgram()): Map<string, string> {
+export async function generatedFiles(root: string, program?: Command): Promise<Map<string, string>> {
+  program ??= await buildProgram();
   const files = new Map<string, string>();
   for (const shell of SHELLS) files.set(`completions/${COMPLETION_FILES[shell]}`, completionScript(program, shell));
 

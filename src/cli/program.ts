@@ -1,13 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { pubCommand } from '../commands/pub.js';
-import { subCommand } from '../commands/sub.js';
-import { rrCommand } from '../commands/rr.js';
-import { passwdCommand } from '../commands/passwd.js';
-import { brokerCommand } from '../commands/broker.js';
-import { benchCommand } from '../commands/bench.js';
-import { sniffCommand } from '../commands/sniff.js';
-import { completionCommand } from '../commands/completion.js';
-import { ctrlCommand } from '../commands/ctrl.js';
 import { CliError, UsageError } from './errors.js';
 
 declare const __MQTT_VERSION__: string;
@@ -16,25 +7,28 @@ export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ :
 /** The commands that read `mqtt --profile NAME` (their option groups have --profile). */
 const PROFILE_COMMANDS = ['pub', 'sub', 'rr'];
 
-/** Each subcommand by its name, made on demand. */
-const SUBCOMMANDS: Record<string, () => Command> = {
-  pub: pubCommand,
-  sub: subCommand,
-  rr: rrCommand,
-  passwd: passwdCommand,
-  broker: brokerCommand,
-  bench: benchCommand,
-  sniff: sniffCommand,
-  ctrl: ctrlCommand,
-  completion: completionCommand,
+/**
+ * Each subcommand's factory by its name, its module loaded on demand: a one-shot `mqtt pub` then
+ * neither loads nor initialises the broker's security, passwd's hashing or ctrl's dynsec client.
+ */
+const SUBCOMMANDS: Record<string, () => Promise<() => Command>> = {
+  pub: async () => (await import('../commands/pub.js')).pubCommand,
+  sub: async () => (await import('../commands/sub.js')).subCommand,
+  rr: async () => (await import('../commands/rr.js')).rrCommand,
+  passwd: async () => (await import('../commands/passwd.js')).passwdCommand,
+  broker: async () => (await import('../commands/broker.js')).brokerCommand,
+  bench: async () => (await import('../commands/bench.js')).benchCommand,
+  sniff: async () => (await import('../commands/sniff.js')).sniffCommand,
+  ctrl: async () => (await import('../commands/ctrl.js')).ctrlCommand,
+  completion: async () => (await import('../commands/completion.js')).completionCommand,
 };
 
 /**
  * The command tree: used to run, and to generate completions and man pages. With `only`, just
- * that subcommand is added: a one-shot `mqtt pub` does not build every other command's options
- * (a tenth of its start-up); help, version and unknown words get the whole tree.
+ * that subcommand is added: a one-shot `mqtt pub` does not load or build every other command
+ * (most of its start-up); help, version and unknown words get the whole tree.
  */
-export function buildProgram(only?: string): Command {
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('mqtt')
     .description('MQTT toolkit: publish, subscribe, request/response, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
@@ -45,8 +39,8 @@ export function buildProgram(only?: string): Command {
     .enablePositionalOptions();
   // `completion` prints the whole tree, so it always gets it
   const alone = only !== undefined && only !== 'completion' && Object.hasOwn(SUBCOMMANDS, only);
-  const make = alone ? [SUBCOMMANDS[only]] : Object.values(SUBCOMMANDS);
-  for (const command of make) program.addCommand(command());
+  const loaders = alone ? [SUBCOMMANDS[only]!] : Object.values(SUBCOMMANDS);
+  for (const make of await Promise.all(loaders.map((load) => load()))) program.addCommand(make());
   program.hook('preSubcommand', (_root, sub) => {
     if (program.getOptionValue('profile') !== undefined && !PROFILE_COMMANDS.includes(sub.name())) {
       throw new CliError(`Error: --profile is for ${PROFILE_COMMANDS.join(', ')}, not ${sub.name()}.`, 1);

@@ -2,8 +2,6 @@ import { Command, Option } from 'commander';
 import { CliError, UsageError } from '../cli/errors.js';
 import type { BenchMode } from '../bench/plan.js';
 import { TARGET_FLAGS } from '../bench/target-options.js';
-// side effect: makes this bundle usable as a bench worker thread (see bench/lane-port.ts)
-import '../bench/worker-entry.js';
 
 type Flags = Array<[flags: string, description: string]>;
 

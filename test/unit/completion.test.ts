@@ -9,7 +9,7 @@ import { resolvePubArgs } from '../../src/commands/pub.js';
 import { ROOT } from '../helpers/cli.js';
 import { testContext } from './options-fixtures.js';
 
-const tree = commandTree(buildProgram());
+const tree = commandTree(await buildProgram());
 const command = (p: string): TreeCommand => {
   const found = allCommands(tree).find((c) => c.path.join(' ') === p);
   if (!found) throw new Error(`no command ${p}`);
@@ -21,8 +21,9 @@ const option = (p: string, name: string) => {
   return found;
 };
 
+const files = await generatedFiles(ROOT);
+
 describe('completion scripts', () => {
-  const files = generatedFiles(ROOT);
 
   it.each(SHELLS)('completions/ holds what the generator prints now for %s (else: npm run gen)', (shell) => {
     const file = `completions/${COMPLETION_FILES[shell]}`;

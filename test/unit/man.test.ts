@@ -9,7 +9,7 @@ import { buildProgram } from '../../src/cli/program.js';
 import { ROOT } from '../helpers/cli.js';
 import { describeIfTool } from '../helpers/peers.js';
 
-const files = generatedFiles(ROOT);
+const files = await generatedFiles(ROOT);
 const manFiles = [...files.keys()].filter((f) => f.startsWith('man/'));
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
@@ -44,8 +44,8 @@ describe('man pages', () => {
     expect([...documented].sort()).toEqual(handlers.sort());
   });
 
-  it("every exit code in a command's --help is in its page's EXIT STATUS", () => {
-    const program = buildProgram();
+  it("every exit code in a command's --help is in its page's EXIT STATUS", async () => {
+    const program = await buildProgram();
     for (const cmd of program.commands) {
       const page = files.get(`man/mqtt-${cmd.name()}.1`);
       if (!page) continue;
