@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { optionsFileGroup } from '../cli/options/options-file.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
 import { connectionGroup } from '../cli/options/connection.js';
 import { CliError } from '../cli/errors.js';
@@ -19,6 +20,11 @@ const ctrlGroup: OptionGroup = {
   heading: 'Control:',
   specs: [
     {
+      flags: '-v, --verbose',
+      description: 'accepted, as by mosquitto_ctrl, where it changes nothing either',
+      apply: () => {},
+    },
+    {
       flags: '-q, --qos <qos>',
       description: 'QoS of the request and of the response subscription, 0..2 (default: 1)',
       missing: '-q argument given but no QoS specified.',
@@ -27,7 +33,7 @@ const ctrlGroup: OptionGroup = {
   ],
 };
 
-const CTRL_GROUPS = [ctrlGroup, connectionGroup, tlsGroup];
+const CTRL_GROUPS: OptionGroup[] = [ctrlGroup, connectionGroup, tlsGroup, optionsFileGroup(() => CTRL_GROUPS)];
 
 const GENERAL_USAGE = `mqtt ctrl is a tool for administering certain Mosquitto features (and mqtt broker's).
 mqtt ctrl version ${VERSION}.

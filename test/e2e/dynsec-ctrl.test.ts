@@ -3,7 +3,7 @@
  * the same output as mosquitto_ctrl for the same words, an init file Mosquitto loads, and
  * mosquitto_ctrl's argument errors.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -90,6 +90,14 @@ describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'mqtt ctrl and mosquitto_ctrl', 
       );
       const list = await ours([...at(broker.port), 'dynsec', 'listClients']);
       expect(list.stdout.toString()).toBe('admin\ncarol\n');
+      // -o: options from a file, applied where -o stands (the -p after it wins)
+      const options = path.join(scratch, 'ctrl-options');
+      writeFileSync(options, `-h 127.0.0.1\n-p 1\n-u admin\n-P adminpw\n`);
+      const viaFile = await ours(['-o', options, '-p', String(broker.port), 'dynsec', 'getClient', 'carol']);
+      // empty role and group lists print nothing, as in mosquitto_ctrl
+      expect(viaFile.stdout.toString()).toBe('Username: carol\nClientid:\n');
+      const noFile = await ours(['-o', path.join(scratch, 'nope'), 'dynsec', 'listClients']);
+      expect([noFile.code, noFile.stderr]).toEqual([1, `Error: Unable to open options file "${path.join(scratch, 'nope')}": no such file.\n`]);
       const login = await runMqtt(['pub', '-h', '127.0.0.1', '-p', String(broker.port), '-u', 'carol', '-P', 'carolpw', '-t', 't', '-m', 'x', '-V', '5']);
       // carol logs in; with no ACL her publish is refused by the default access, not her password
       expect(login.stderr).not.toMatch(/Connection error/);
