@@ -4,6 +4,7 @@ import { CliError } from '../cli/errors.js';
 import type { ProtocolVersion } from '../client/config.js';
 import { noteJson, packetJson } from '../output/sniff-json.js';
 import { noteLine, packetLine } from '../output/sniff-line.js';
+import { publishJson, publishLine } from '../output/sniff-publish-bytes.js';
 import { ReadProgress } from '../output/sniff-progress.js';
 import { SniffOutput } from '../output/sniff-sink.js';
 import { summaryText } from '../output/sniff-summary.js';
@@ -120,7 +121,12 @@ export async function runSniff(plan: SniffPlan): Promise<number> {
     summary.add(ev);
     if (ev.kind === 'packet') {
       packets++;
-      if (plan.packets) out.write(plan.json ? packetJson(ev, jsonOpts) : packetLine(ev, lineOpts));
+      if (plan.packets) {
+        // a PUBLISH goes into the output buffer as bytes; everything else as a string
+        if (plan.json) {
+          if (!publishJson(out, ev, jsonOpts)) out.write(packetJson(ev, jsonOpts));
+        } else if (!publishLine(out, ev, lineOpts)) out.write(packetLine(ev, lineOpts));
+      }
     } else if (noteShown(ev, plan)) {
       out.write(plan.json ? noteJson(ev) : noteLine(ev, lineOpts));
     }

@@ -14,7 +14,7 @@ export interface LineOptions {
 }
 
 /** Payload bytes shown on a line without -v. */
-const PREVIEW_BYTES = 40;
+export const PREVIEW_BYTES = 40;
 
 const VERSION_NAMES: Record<number, string> = { 3: 'v3.1', 4: 'v3.1.1', 5: 'v5' };
 
@@ -38,7 +38,7 @@ export function clockTime(t: Timestamp): string {
   return `${clockText}.${String(t.nsec).padStart(9, '0').slice(0, t.precision)}`;
 }
 
-function endpoints(ev: PacketEvent | NoteEvent): string {
+export function endpoints(ev: PacketEvent | NoteEvent): string {
   const c = ev.conn;
   if (!c) return '';
   if (ev.fromClient === undefined) return `${c.client} - ${c.server}`;
@@ -51,7 +51,7 @@ const labels = new WeakMap<object, { id: string; label: string }>();
  * "[id] ": bare when that is unambiguous, JSON-quoted otherwise (spaces, brackets, controls, empty);
  * made once per connection and id, not per packet.
  */
-function clientLabel(conn: NonNullable<PacketEvent['conn']>): string {
+export function clientLabel(conn: NonNullable<PacketEvent['conn']>): string {
   const id = conn.clientId;
   if (id === undefined) return '';
   const known = labels.get(conn);
@@ -62,7 +62,7 @@ function clientLabel(conn: NonNullable<PacketEvent['conn']>): string {
 }
 
 /** Each packet type its colour, so a conversation reads at a glance; only on a terminal. */
-function typeColour(c: ChalkInstance, type: string): ChalkInstance {
+export function typeColour(c: ChalkInstance, type: string): ChalkInstance {
   switch (type) {
     case 'CONNECT':
     case 'CONNACK':
