@@ -36,7 +36,8 @@
  * Without tests, lists or --expected: every test of groups 01-07, 09, 10 and 12-14, those listed
  * in the suite's excluded.txt reported as SKIP with the reason given there.
  *
- * Exit codes: 0 all run tests passed, 1 a test failed, 2 usage, 3 the suite could not be fetched
+ * Exit codes: 0 all run tests passed, 1 a test failed (or the suite fetched is not the version its
+ * lists were written for), 2 usage, 3 the suite could not be fetched
  * (no network, no apt-get): callers may skip on 3.
  * Environment: MQTT_CONFORMANCE_CACHE overrides the cache directory
  * (default node_modules/.cache/mqtt-conformance; each suite caches in a subdirectory of its own).
