@@ -91,7 +91,7 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   info.port = port;
-  broker.log.notice(`Opening ${spec.protocol === 'websockets' ? 'websockets ' : ''}listen socket on ${spec.socketPath ?? `${spec.host ?? '*'}:${port}`}.`);
+  broker.log.info(`Opening ${spec.protocol === 'websockets' ? 'websockets ' : ''}listen socket on ${spec.socketPath ?? `${spec.host ?? '*'}:${port}`}.`);
   return {
     spec,
     port,

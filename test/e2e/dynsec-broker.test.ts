@@ -58,6 +58,8 @@ const brokerWith = (file: string): Promise<BrokerProcess> =>
     `plugin ${PLUGIN ?? '/usr/lib/mosquitto_dynamic_security.so'}`,
     `plugin_opt_config_file ${file}`,
     'log_type notice',
+    // "running", which startBrokerProcess waits for, is an information line (as in Mosquitto)
+    'log_type information',
   ]);
 
 describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'dynamic security: mqtt broker with mosquitto_ctrl', () => {
