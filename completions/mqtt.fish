@@ -39,7 +39,7 @@ complete -c mqtt -n '__mqtt_is \'mqtt\'' -f -a ctrl -d 'Administer Mosquitto\'s 
 complete -c mqtt -n '__mqtt_is \'mqtt\'' -f -a completion -d 'print the shell completion script for bash, zsh or fish'
 complete -c mqtt -n '__mqtt_is \'mqtt\'' -f -a help -d 'display help for command'
 complete -c mqtt -n '__mqtt_is \'mqtt\'' -l version -d 'print the version and exit'
-complete -c mqtt -n '__mqtt_is \'mqtt\'' -l profile -x -d 'options for pub, sub and rr from $XDG_CONFIG_HOME/mqtt/profiles/<name>'
+complete -c mqtt -n '__mqtt_is \'mqtt\'' -l profile -x -d 'options for pub, sub, rr and ctrl from...'
 complete -c mqtt -n '__mqtt_is \'mqtt\'' -l help -d 'show help'
 complete -c mqtt -n '__mqtt_is \'mqtt pub\'' -l version -d 'print the version and exit'
 complete -c mqtt -n '__mqtt_is \'mqtt pub\'' -s t -l topic -x -d 'topic to publish to'

@@ -5,7 +5,7 @@ declare const __MQTT_VERSION__: string;
 export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ : '0.0.0-dev';
 
 /** The commands that read `mqtt --profile NAME` (their option groups have --profile). */
-const PROFILE_COMMANDS = ['pub', 'sub', 'rr'];
+const PROFILE_COMMANDS = ['pub', 'sub', 'rr', 'ctrl'];
 
 /**
  * Each subcommand's factory by its name, its module loaded on demand: a one-shot `mqtt pub` then
@@ -33,7 +33,7 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description('MQTT toolkit: publish, subscribe, request/response, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('--help', 'show help')
-    .option('--profile <name>', 'options for pub, sub and rr from $XDG_CONFIG_HOME/mqtt/profiles/<name> (see mqtt pub --help)')
+    .option('--profile <name>', 'options for pub, sub, rr and ctrl from $XDG_CONFIG_HOME/mqtt/profiles/<name> (see mqtt pub --help)')
     .showHelpAfterError(false)
     // options after a subcommand belong to it (`mqtt pub --version`, `-m --version`)
     .enablePositionalOptions();

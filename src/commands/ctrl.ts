@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { optionsFileGroup } from '../cli/options/options-file.js';
+import { optionsFileGroup, profileSpec } from '../cli/options/options-file.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
 import { connectionGroup } from '../cli/options/connection.js';
 import { CliError } from '../cli/errors.js';
@@ -60,7 +60,11 @@ export function ctrlCommand(): Command {
     action(async () => {
       const reader = new Prompter();
       try {
-        return await runCtrl(cmd.args, cmd.events, processContext(), reader);
+        // `mqtt --profile NAME ctrl …`: the profile comes first, before the command's own options
+        const profile = cmd.parent?.getOptionValue('profile') as string | undefined;
+        const first = profile === undefined ? undefined : profileSpec(CTRL_GROUPS);
+        const events = first ? [{ spec: first, value: profile }, ...cmd.events] : cmd.events;
+        return await runCtrl(cmd.args, events, processContext(), reader);
       } catch (err) {
         // Ctrl-C at a password prompt
         if (err instanceof PromptInterrupted) return 1;

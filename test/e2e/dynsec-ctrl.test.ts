@@ -3,7 +3,7 @@
  * the same output as mosquitto_ctrl for the same words, an init file Mosquitto loads, and
  * mosquitto_ctrl's argument errors.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -96,6 +96,11 @@ describeIfTool(['mosquitto', 'mosquitto_ctrl'], 'mqtt ctrl and mosquitto_ctrl', 
       const viaFile = await ours(['-o', options, '-p', String(broker.port), 'dynsec', 'getClient', 'carol']);
       // empty role and group lists print nothing, as in mosquitto_ctrl
       expect(viaFile.stdout.toString()).toBe('Username: carol\nClientid:\n');
+      // [extra] mqtt --profile NAME ctrl: $XDG_CONFIG_HOME/mqtt/profiles/NAME, private since it holds a password
+      mkdirSync(path.join(scratch, 'mqtt', 'profiles'), { recursive: true });
+      writeFileSync(path.join(scratch, 'mqtt', 'profiles', 'lab'), `-h 127.0.0.1\n-p ${broker.port}\n-u admin\n-P adminpw\n`, { mode: 0o600 });
+      const viaProfile = await runMqtt(['--profile', 'lab', 'ctrl', 'dynsec', 'listClients'], { env: ENV });
+      expect(viaProfile.stdout.toString()).toBe('admin\ncarol\n');
       const noFile = await ours(['-o', path.join(scratch, 'nope'), 'dynsec', 'listClients']);
       expect([noFile.code, noFile.stderr]).toEqual([1, `Error: Unable to open options file "${path.join(scratch, 'nope')}": no such file.\n`]);
       const login = await runMqtt(['pub', '-h', '127.0.0.1', '-p', String(broker.port), '-u', 'carol', '-P', 'carolpw', '-t', 't', '-m', 'x', '-V', '5']);
