@@ -15,6 +15,7 @@ const SUBCOMMANDS: Record<string, () => Promise<() => Command>> = {
   pub: async () => (await import('../commands/pub.js')).pubCommand,
   sub: async () => (await import('../commands/sub.js')).subCommand,
   rr: async () => (await import('../commands/rr.js')).rrCommand,
+  test: async () => (await import('../commands/test.js')).testCommand,
   passwd: async () => (await import('../commands/passwd.js')).passwdCommand,
   broker: async () => (await import('../commands/broker.js')).brokerCommand,
   bench: async () => (await import('../commands/bench.js')).benchCommand,
@@ -30,7 +31,7 @@ const SUBCOMMANDS: Record<string, () => Promise<() => Command>> = {
  */
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('mqtt')
-    .description('MQTT toolkit: publish, subscribe, request/response, broker, password files, benchmark, sniffer')
+    .description('MQTT toolkit: publish, subscribe, request/response, broker test, broker, password files, benchmark, sniffer')
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('--help', 'show help')
     .option('--profile <name>', 'options for pub, sub, rr and ctrl from $XDG_CONFIG_HOME/mqtt/profiles/<name> (see mqtt pub --help)')

@@ -31,9 +31,9 @@ describe('completion scripts', () => {
   });
 
   it('the tree has every command, nested ones and commander\'s help included', () => {
-    expect(tree.commands.map((c) => c.name)).toEqual(['pub', 'sub', 'rr', 'passwd', 'broker', 'bench', 'sniff', 'ctrl', 'completion', 'help']);
+    expect(tree.commands.map((c) => c.name)).toEqual(['pub', 'sub', 'rr', 'test', 'passwd', 'broker', 'bench', 'sniff', 'ctrl', 'completion', 'help']);
     expect(command('mqtt bench').commands.map((c) => c.name)).toEqual(['conn', 'pub', 'sub', 'pubsub', 'schema', 'help']);
-    expect(command('mqtt help').arguments[0]!.value).toEqual({ kind: 'command', values: ['pub', 'sub', 'rr', 'passwd', 'broker', 'bench', 'sniff', 'ctrl', 'completion'] });
+    expect(command('mqtt help').arguments[0]!.value).toEqual({ kind: 'command', values: ['pub', 'sub', 'rr', 'test', 'passwd', 'broker', 'bench', 'sniff', 'ctrl', 'completion'] });
   });
 
   it('fixed values: QoS, protocol versions, shells, hash types', () => {

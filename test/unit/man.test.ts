@@ -26,7 +26,7 @@ describe('man pages', () => {
 
   it('a page per command, and one for the configuration file', () => {
     expect(manFiles.sort()).toEqual(
-      ['mqtt.1', 'mqtt-pub.1', 'mqtt-sub.1', 'mqtt-rr.1', 'mqtt-broker.1', 'mqtt-passwd.1', 'mqtt-bench.1', 'mqtt-sniff.1', 'mqtt-ctrl.1', 'mqtt-broker.conf.5'].map((f) => `man/${f}`).sort(),
+      ['mqtt.1', 'mqtt-pub.1', 'mqtt-sub.1', 'mqtt-rr.1', 'mqtt-test.1', 'mqtt-broker.1', 'mqtt-passwd.1', 'mqtt-bench.1', 'mqtt-sniff.1', 'mqtt-ctrl.1', 'mqtt-broker.conf.5'].map((f) => `man/${f}`).sort(),
     );
   });
 
