@@ -121,7 +121,7 @@ export class BrokerClient implements ConnectionOwner {
       // the reason code only: our internal wording is for the log, not the wire (as Mosquitto)
       this.send({ cmd: 'disconnect', reasonCode });
     }
-    this.broker.log.notice(`Client ${this.clientId || '<unknown>'} disconnected: ${reasonString ?? `reason 0x${reasonCode.toString(16)}`}.`);
+    this.broker.log.connection(`Client ${this.clientId || '<unknown>'} disconnected: ${reasonString ?? `reason 0x${reasonCode.toString(16)}`}.`);
     void this.conn.end();
   }
 

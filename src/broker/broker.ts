@@ -529,7 +529,7 @@ export class Broker extends EventEmitter {
         // (a publisher paused by flow control is not read: its silence is ours)
         // [MQTT-3.1.2-24] one and a half keep alive periods without a packet
         if (now - client.lastActivity > client.keepalive * 1500) {
-          this.log.notice(`Client ${client.clientId} has exceeded timeout, disconnecting.`);
+          this.log.connection(`Client ${client.clientId} has exceeded timeout, disconnecting.`);
           client.disconnect(0x8d, 'Keep alive timeout');
           client.close();
         }
