@@ -12,7 +12,7 @@ const CAPACITY = 2 * CHUNK;
  * (sniff-publish-bytes.ts) writes its bytes into `buf` directly through reserve() and commit().
  */
 export class SniffOutput {
-  /** where the next bytes go, from `pos`; a fresh buffer after each write (the stream may keep the old one) */
+  /** where the next bytes go, from `pos`; a fresh one after a write the stream still holds */
   buf = Buffer.allocUnsafe(CAPACITY);
   pos = 0;
   private blocked = false;
@@ -67,7 +67,9 @@ export class SniffOutput {
   flush(): void {
     if (this.pos === 0 || this.failed) return;
     const ok = this.stream.write(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(CAPACITY);
+    // nothing left queued (a file, /dev/null, a pipe with room): the stream is done with the bytes
+    // and the buffer is ours again; otherwise it may still hold them
+    if ((this.stream as { writableLength?: number }).writableLength !== 0) this.buf = Buffer.allocUnsafe(CAPACITY);
     this.pos = 0;
     if (!ok) this.blocked = true;
   }

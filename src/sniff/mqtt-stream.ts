@@ -28,7 +28,9 @@ export class MqttStreamDecoder implements StreamSink {
   private inSync: boolean;
   /** why the stream is out of sync, for the skipped-bytes report */
   private lostReason = 'capture started inside the stream: looking for a packet boundary';
-  private current: { packet: Packet | null; error: string | null } = { packet: null, error: null };
+  /** what the decoder's callbacks said about the frame being decoded (fields, not an object per packet) */
+  private currentPacket: Packet | null = null;
+  private currentError: string | null = null;
 
   constructor(
     private readonly events: MqttStreamEvents,
@@ -95,26 +97,29 @@ export class MqttStreamDecoder implements StreamSink {
     return new PacketDecoder({
       protocolVersion: this.version,
       onPacket: (packet) => {
-        this.current.packet = packet;
+        this.currentPacket = packet;
       },
       onError: (err) => {
-        this.current.error = err.message;
+        this.currentError = err.message;
       },
     });
   }
 
-  /** Decodes one whole frame; a failed decoder is replaced, since PacketDecoder stops for good. */
-  private decodeFrame(frame: Buffer): { packet: Packet | null; error: string | null } {
-    this.current = { packet: null, error: null };
+  /**
+   * Decodes one whole frame into currentPacket/currentError (currentError set whenever currentPacket
+   * is null); a failed decoder is replaced, since PacketDecoder stops for good.
+   */
+  private decodeFrame(frame: Buffer): void {
+    this.currentPacket = null;
+    this.currentError = null;
     this.decoder.push(frame);
-    const result = this.current;
-    if (result.error !== null || result.packet === null) {
-      if (result.error === null) result.error = 'packet not fully decoded';
+    const packet = this.currentPacket as Packet | null;
+    if (this.currentError !== null || packet === null) {
+      this.currentError ??= 'packet not fully decoded';
       this.decoder = this.newDecoder();
-    } else if (result.packet.cmd === 'connect' && this.version === undefined) {
-      this.version = (result.packet as { protocolVersion?: ProtocolVersion }).protocolVersion;
+    } else if (packet.cmd === 'connect' && this.version === undefined) {
+      this.version = (packet as { protocolVersion?: ProtocolVersion }).protocolVersion;
     }
-    return result;
   }
 
   private consume(buf: Buffer, at: Timestamp): void {
@@ -131,8 +136,8 @@ export class MqttStreamDecoder implements StreamSink {
         break;
       }
       const frame = buf.subarray(offset, offset + size);
-      const { packet, error } = this.decodeFrame(frame);
-      this.events.packet(frame, packet, error, at);
+      this.decodeFrame(frame);
+      this.events.packet(frame, this.currentPacket, this.currentError, at);
       offset += size;
     }
     if (offset < buf.length) {
@@ -171,9 +176,9 @@ export class MqttStreamDecoder implements StreamSink {
     // decode all before reporting any, so a candidate that fails leaves no invented packets
     const packets: Packet[] = [];
     for (const f of frames) {
-      const { packet } = this.decodeFrame(f);
-      if (packet === null) return this.skip(bytes.length, at);
-      packets.push(packet);
+      this.decodeFrame(f);
+      if (this.currentPacket === null) return this.skip(bytes.length, at);
+      packets.push(this.currentPacket);
     }
     this.inSync = true;
     frames.forEach((f, i) => this.events.packet(f, packets[i]!, null, at));

@@ -37,9 +37,15 @@ export class SniffSummary {
   /** bytes of all MQTT packets, fixed headers included */
   mqttBytes = 0;
   malformed = 0;
+  /** rows in the order the types were first seen */
   readonly byType = new Map<string, { c2s: number; s2c: number }>();
+  /** the same rows by type number: no name and no hashing per packet */
+  private readonly typeRows: ({ c2s: number; s2c: number } | undefined)[] = [];
   readonly clients = new Set<string>();
-  readonly topics = new Map<string, number>();
+  private readonly topicCounts = new Map<string, number>();
+  /** PUBLISHes of the same topic come in runs: counted here, added to the map when the topic changes */
+  private runTopic: string | undefined;
+  private runCount = 0;
   readonly violations = new Map<string, number>();
   readonly latency = { puback: new LatencyStats(), pubcomp: new LatencyStats() };
   skippedBytes = 0;
@@ -57,10 +63,14 @@ export class SniffSummary {
     }
     this.packets++;
     this.mqttBytes += ev.raw.length;
-    const type = packetTypeName(ev.raw[0]!);
-    let row = this.byType.get(type);
-    if (!row) this.byType.set(type, (row = { c2s: 0, s2c: 0 }));
-    row[ev.fromClient ? 'c2s' : 's2c']++;
+    const typeNumber = ev.raw[0]! >> 4;
+    let row = this.typeRows[typeNumber];
+    if (!row) {
+      this.typeRows[typeNumber] = row = { c2s: 0, s2c: 0 };
+      this.byType.set(packetTypeName(ev.raw[0]!), row);
+    }
+    if (ev.fromClient) row.c2s++;
+    else row.s2c++;
     const p = ev.packet;
     if (!p) {
       this.malformed++;
@@ -68,11 +78,31 @@ export class SniffSummary {
     }
     if (p.cmd === 'connect') this.clients.add(p.clientId);
     else if (p.cmd === 'publish') {
-      this.topics.set(p.topic, (this.topics.get(p.topic) ?? 0) + 1);
+      if (p.topic === this.runTopic) this.runCount++;
+      else {
+        this.endRun();
+        // a new topic takes its place in the map now: ties among the busiest keep first-seen order
+        if (!this.topicCounts.has(p.topic)) this.topicCounts.set(p.topic, 0);
+        this.runTopic = p.topic;
+        this.runCount = 1;
+      }
       this.payloadBytes += p.payload.length;
     } else if (ev.latencyMs !== undefined && (p.cmd === 'puback' || p.cmd === 'pubcomp')) {
       this.latency[p.cmd].record(ev.latencyMs);
     }
+  }
+
+  /** PUBLISH count per topic, in first-seen order. */
+  get topics(): ReadonlyMap<string, number> {
+    this.endRun();
+    return this.topicCounts;
+  }
+
+  private endRun(): void {
+    if (this.runTopic === undefined) return;
+    this.topicCounts.set(this.runTopic, this.topicCounts.get(this.runTopic)! + this.runCount);
+    this.runTopic = undefined;
+    this.runCount = 0;
   }
 
   violationCount(): number {
