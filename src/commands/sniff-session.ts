@@ -26,6 +26,8 @@ export interface SniffPlan {
   saveTo?: string;
   mqttPorts: number[];
   defaultVersion: ProtocolVersion;
+  /** --tls-keylog */
+  tlsKeyLogFile?: string;
   limit: number;
   json: boolean;
   payload: boolean;
@@ -141,7 +143,7 @@ export async function runSniff(plan: SniffPlan): Promise<number> {
       checker?.observe(ev);
       if (ev.kind === 'packet' && packets >= plan.limit) stop();
     },
-    { mqttPorts: plan.mqttPorts, defaultVersion: plan.defaultVersion },
+    { mqttPorts: plan.mqttPorts, defaultVersion: plan.defaultVersion, ...(plan.tlsKeyLogFile !== undefined && { tlsKeyLogFile: plan.tlsKeyLogFile }) },
   );
   const onFrame = saver
     ? (frame: CapturedFrame) => {

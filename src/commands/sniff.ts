@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { action } from '../cli/program.js';
-import { UsageError } from '../cli/errors.js';
+import { accessSync, constants } from 'node:fs';
+import { CliError, UsageError } from '../cli/errors.js';
 import type { ProtocolVersion } from '../client/config.js';
 import { SNIFF_HELP } from './sniff-help.js';
 import type { SniffPlan } from './sniff-session.js';
@@ -11,6 +12,7 @@ interface SniffOptions {
   interface: string;
   filter?: string;
   port?: string[];
+  tlsKeylog?: string;
   mqttVersion?: string;
   protocolVersion?: string;
   count?: string;
@@ -41,11 +43,21 @@ function colourAllowed(opts: SniffOptions): boolean {
   return opts.color && (process.env.NO_COLOR ?? '') === '';
 }
 
-function ports(values: string[] | undefined): number[] {
-  // --port adds to 1883: MQTT's own port is always watched
+function ports(values: string[] | undefined, tls: boolean): number[] {
+  // --port adds to 1883 (and 8883 with a key log): MQTT's own ports are always watched
   const extra = (values ?? []).flatMap((v) => v.split(',')).map((p) => positiveInt(p.trim(), 'port'));
   if (extra.some((p) => p > 65535)) throw new UsageError('port must be at most 65535');
-  return [...new Set([1883, ...extra])];
+  return [...new Set([1883, ...(tls ? [8883] : []), ...extra])];
+}
+
+/** The key log must be readable now; it is read again as TLS sessions start (clients append). */
+function keylogFile(file: string): string {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (err) {
+    throw new CliError(`Error: cannot read the TLS key log ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 1);
+  }
+  return file;
 }
 
 function plan(filterWords: string[], opts: SniffOptions, interfaceGiven: boolean): SniffPlan {
@@ -64,8 +76,9 @@ function plan(filterWords: string[], opts: SniffOptions, interfaceGiven: boolean
   return {
     source: opts.read !== undefined ? { file: opts.read } : { live: { device: opts.interface, filter: filter ?? 'tcp' } },
     saveTo: opts.write,
-    mqttPorts: ports(opts.port),
+    mqttPorts: ports(opts.port, opts.tlsKeylog !== undefined),
     defaultVersion: version,
+    ...(opts.tlsKeylog !== undefined && { tlsKeyLogFile: keylogFile(opts.tlsKeylog) }),
     limit: opts.count === undefined ? Infinity : positiveInt(opts.count, 'count'),
     json: opts.json ?? false,
     payload: opts.payload ?? false,
@@ -91,6 +104,7 @@ export function sniffCommand(): Command {
     .option('-V, --mqtt-version <version>', 'MQTT version assumed where the CONNECT was not captured: 3.1, 3.1.1 or 5 (default: 3.1.1)')
     .addOption(new Option('--protocol-version <version>', 'old name of --mqtt-version').hideHelp())
     .addOption(new Option('-f, --filter <bpf>', 'the capture filter as one option').hideHelp())
+    .option('--tls-keylog <file>', '[extra] decrypt MQTT over TLS (on 8883 and the --port ports) with this NSS key log, as written by --tls-keylog of pub/sub or SSLKEYLOGFILE')
     .option('-c, --count <n>', 'stop after n MQTT packets')
     .option('--json', 'one JSON object per line (schema below)')
     .option('--payload', 'with --json: include PUBLISH payloads (base64)')

@@ -3,6 +3,7 @@ import type { CapturedFrame, Timestamp } from './frame.js';
 import { linkTypeSupported, linkTypeText, supportedLinkTypesText } from './link-types.js';
 import type { SniffEvent } from './sniff-events.js';
 import { TcpConnection } from './tcp-connection.js';
+import { readKeyLog, type KeyLog } from './tls-keylog.js';
 import { decodeTcpSegment, TCP_SYN, type SkipReason } from './tcp-segment.js';
 
 /** Connections tracked before closed ones are forgotten (bounds memory on long live captures). */
@@ -13,6 +14,8 @@ export interface SnifferOptions {
   mqttPorts?: Iterable<number>;
   /** protocol level assumed for connections whose CONNECT was not captured (default 4) */
   defaultVersion?: ProtocolVersion;
+  /** decrypt TLS on MQTT ports with this NSS key log (re-read for each new TLS session) */
+  tlsKeyLogFile?: string;
 }
 
 export interface CaptureCounters {
@@ -68,6 +71,7 @@ export class Sniffer {
     this.config = {
       mqttPorts: new Set(options.mqttPorts ?? [1883]),
       defaultVersion: options.defaultVersion ?? 4,
+      ...(options.tlsKeyLogFile !== undefined && { tlsKeyLog: keyLogReader(options.tlsKeyLogFile) }),
       emit,
     };
   }
@@ -148,4 +152,24 @@ export class Sniffer {
   private forgetClosed(): void {
     for (const [key, conn] of this.connections) if (conn.closed) this.connections.delete(key);
   }
+}
+
+/**
+ * The key log as it is now: a live capture's clients keep appending to it, so it is read again
+ * when a TLS session starts (at most once a second).
+ */
+function keyLogReader(file: string): () => KeyLog {
+  let log: KeyLog = new Map();
+  let readAt = -Infinity;
+  return () => {
+    if (Date.now() - readAt >= 1000) {
+      readAt = Date.now();
+      try {
+        log = readKeyLog(file);
+      } catch {
+        // unreadable now: the session says it has no secrets
+      }
+    }
+    return log;
+  };
 }

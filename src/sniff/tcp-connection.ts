@@ -10,12 +10,16 @@ import type { ConnectionInfo, NoteEvent, SniffEvent } from './sniff-events.js';
 import { DirectionReassembler, type StreamSink } from './tcp-reassembly.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from './tcp-segment.js';
 import { WebSocketStreamDecoder } from './websocket-stream.js';
+import type { KeyLog } from './tls-keylog.js';
+import { TlsSessionDecoder } from './tls-decrypt.js';
 
 export interface ConnectionConfig {
   /** ports where MQTT is assumed even when the CONNECT was not captured */
   readonly mqttPorts: ReadonlySet<number>;
   /** version assumed until a CONNECT says otherwise */
   readonly defaultVersion: ProtocolVersion;
+  /** the NSS key log to decrypt TLS with (--tls-keylog), read when a session needs it */
+  readonly tlsKeyLog?: () => KeyLog;
   emit(event: SniffEvent): void;
 }
 
@@ -190,6 +194,7 @@ export class TcpConnection {
       return;
     }
     if (kind === 'mqtt' || kind === 'websocket') return this.start(kind, client, at);
+    if (kind === 'tls' && onMqttPort && this.config.tlsKeyLog && this.synSeen && !this.gapWhileDetecting[client]) return this.start('tls', client, at);
     if (kind === 'tls' && onMqttPort) {
       this.state = 'ignored';
       this.info = this.connectionInfo(client, 'tcp');
@@ -200,9 +205,9 @@ export class TcpConnection {
     this.state = 'ignored';
   }
 
-  private start(kind: 'mqtt' | 'websocket', client: 0 | 1, at: Timestamp): void {
+  private start(kind: 'mqtt' | 'websocket' | 'tls', client: 0 | 1, at: Timestamp): void {
     this.clientSide = client;
-    this.state = kind;
+    this.state = kind === 'tls' ? 'mqtt' : kind;
     const server = (1 - client) as 0 | 1;
     this.info = this.connectionInfo(client, kind === 'websocket' ? 'websocket' : 'tcp');
     for (const side of [client, server] as const) {
@@ -226,7 +231,15 @@ export class TcpConnection {
             })
           : mqtt;
     }
-    this.note('connection', kind === 'websocket' ? 'MQTT over WebSocket connection' : 'MQTT connection', at);
+    if (kind === 'tls') {
+      // MQTT inside TLS, decrypted with the key log: the TLS layer sits under both MQTT decoders
+      const tls = new TlsSessionDecoder(this.config.tlsKeyLog!, this.mqtt[client]!, this.mqtt[server]!, {
+        note: (message, t) => this.note('tls', message, t),
+      });
+      this.decoders[client] = tls.client;
+      this.decoders[server] = tls.server;
+    }
+    this.note('connection', kind === 'websocket' ? 'MQTT over WebSocket connection' : kind === 'tls' ? 'MQTT over TLS connection, decrypted with the key log' : 'MQTT connection', at);
     for (const side of [client, server] as const) {
       const held = this.held[side];
       this.held[side] = [];

@@ -5,7 +5,7 @@ import { runCmd, runMqtt, spawnCmd } from '../helpers/cli.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { freePort } from '../helpers/ports.js';
 import { describeIfTool } from '../helpers/peers.js';
-import { makePki, type Pki } from '../helpers/tls-pki.js';
+import { makePki, mqttTlsConnect, type Pki } from '../helpers/tls-pki.js';
 
 const KEY = '00112233445566778899aabbccddeeff';
 /** NSS key log lines: a label, the client random, the secret (hex) */
@@ -99,6 +99,46 @@ describeIfTool(['openssl'], '--tls-keylog (pub, sub, bench): NSS key log lines',
       // and without the key log, nothing of MQTT is visible
       const blind = await runCmd('tshark', ['-r', pcap, ...asMqtt, '-Y', 'mqtt', '-T', 'fields', '-e', 'mqtt.topic']);
       expect(blind.stdout.toString().trim()).toBe('');
+    });
+
+    it('mqtt sniff --tls-keylog [extra] decodes the same packets as tshark, TLS 1.3 and TLS 1.2 (AES-GCM, ChaCha20)', async () => {
+      const pcap = file('sniff.pcap');
+      const log = file('sniff.keys');
+      const dump = spawnCmd('tcpdump', ['-i', 'lo', '-U', '--immediate-mode', '-w', pcap, 'tcp', 'port', String(broker.port)]);
+      try {
+        await dump.waitForStderr(/listening on lo/);
+        const pub = await runMqtt(['pub', '-h', 'localhost', '-p', String(broker.port), '--cafile', pki.caCert, '-t', 'tls13/t', '-m', 'one', '-q', '1', '--tls-keylog', log]);
+        expect(pub.code).toBe(0);
+        for (const ciphers of ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305']) {
+          const c = await mqttTlsConnect(broker.port, { ca: readFileSync(pki.caCert), maxVersion: 'TLSv1.2', ciphers, keylog: log }, `tls12-${ciphers}`);
+          expect([c.connack, c.protocol]).toEqual([0, 'TLSv1.2']);
+          await c.ping();
+          c.socket.end();
+          await c.closed;
+        }
+      } finally {
+        dump.kill('SIGINT');
+        await dump.done;
+      }
+      const asMqtt = ['-d', `tcp.port==${broker.port},tls`, '-d', `tls.port==${broker.port},mqtt`];
+      const theirs = await runCmd('tshark', ['-r', pcap, '-o', `tls.keylog_file:${log}`, ...asMqtt, '-Y', 'mqtt', '-T', 'fields', '-e', 'tcp.stream', '-e', 'mqtt.msgtype']);
+      const tsharkTypes = theirs.stdout.toString().trim().split('\n').flatMap((l) => {
+        const [stream, types] = l.split('\t');
+        return types!.split(',').map((t) => `${stream}:${t}`);
+      });
+      const ours = await runMqtt(['sniff', '-r', pcap, '--tls-keylog', log, '-p', String(broker.port), '--json', '-q']);
+      expect(ours.code).toBe(0);
+      const rows = ours.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { type: string; connection?: number; conn?: number });
+      const TYPES: Record<string, number> = { CONNECT: 1, CONNACK: 2, PUBLISH: 3, PUBACK: 4, PINGREQ: 12, PINGRESP: 13, DISCONNECT: 14 };
+      const oursTypes = rows.map((r) => TYPES[r.type]);
+      expect(oursTypes).toEqual(tsharkTypes.map((t) => Number(t.split(':')[1])));
+      expect(oursTypes.filter((t) => t === 1)).toHaveLength(4); // four connections, all decrypted
+      // a key log without these sessions: each connection says so, and no packet is made up
+      writeFileSync(file('other.keys'), '# nothing for these sessions\n');
+      const blind = await runMqtt(['sniff', '-r', pcap, '--tls-keylog', file('other.keys'), '-p', String(broker.port), '-q']);
+      expect(blind.code).toBe(0);
+      expect(blind.stdout.toString().match(/no secrets for this TLS session in the key log/g)).toHaveLength(4);
+      expect(blind.stdout.toString()).not.toMatch(/CONNECT/);
     });
   });
 });

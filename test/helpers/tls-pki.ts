@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { makeTestCerts, type TestCerts } from './certs.js';
@@ -88,9 +88,10 @@ function connectPacket(clientId: string, username?: string): Buffer {
  * Connects with Node's TLS client and sends CONNECT; rejects with the TLS error or when the
  * server closes before CONNACK. Every wait has a deadline.
  */
-export function mqttTlsConnect(port: number, options: tls.ConnectionOptions, clientId = 'tls-test', timeoutMs = 10_000): Promise<MqttTlsClient> {
+export function mqttTlsConnect(port: number, options: tls.ConnectionOptions & { keylog?: string }, clientId = 'tls-test', timeoutMs = 10_000): Promise<MqttTlsClient> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ...options });
+    if (options.keylog) socket.on('keylog', (line) => appendFileSync(options.keylog!, line));
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no CONNACK within ${timeoutMs} ms`));
