@@ -121,6 +121,27 @@ describeIfTool(['mosquitto', 'mosquitto_rr', 'mosquitto_pub'], 'mqtt rr against 
     expect(r.mqtt).toEqual(r.mosquitto);
   });
 
+  it('the broker goes away while waiting: "Error: The connection was lost.", exit 7', async () => {
+    const gone = await startMosquitto();
+    const ids = { mosquitto: uniqueId('rrlost-m'), mqtt: uniqueId('rrlost-q') };
+    const args = (id: string) => ['-h', '127.0.0.1', '-p', String(gone.port), '-i', id, '-t', `nobody/${id}`, '-e', `rs/${id}`, '-m', 'ping'];
+    const running = {
+      mosquitto: spawnCmd('mosquitto_rr', args(ids.mosquitto), { env: CLEAN_ENV }),
+      mqtt: spawnMqtt(['rr', ...args(ids.mqtt)], { env: CLEAN_ENV }),
+    };
+    try {
+      // both subscribed and their requests out: Mosquitto has logged the PUBLISH of each
+      await gone.waitForLog(`Received PUBLISH from ${ids.mosquitto}`);
+      await gone.waitForLog(`Received PUBLISH from ${ids.mqtt}`);
+    } finally {
+      await gone.stop();
+    }
+    const mosquitto = seen(await running.mosquitto.done);
+    const mqtt = seen(await running.mqtt.done);
+    expect(mosquitto).toEqual({ code: 7, signal: null, stdout: '', stderr: 'Error: The connection was lost.\n' });
+    expect(mqtt).toEqual(mosquitto);
+  });
+
   describe('a broker that refuses the connection', () => {
     let closed: Mosquitto;
     beforeAll(async () => {
