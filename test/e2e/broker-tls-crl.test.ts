@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCmd } from '../helpers/cli.js';
@@ -72,6 +72,21 @@ describeIfTool(['openssl'], 'TLS listener: crlfile, revocation at reload, capath
       await staying.ping();
       await expect(mqttTlsConnect(broker.port, withCert(pki, later))).rejects.toThrow();
       staying.socket.destroy();
+    });
+
+    it('a CRL that no longer reads at SIGHUP is logged, and the listener keeps the one it had', async () => {
+      const good13 = readFileSync(crl);
+      writeFileSync(crl, 'not a CRL\n');
+      try {
+        broker.proc.kill('SIGHUP');
+        await broker.proc.waitForStderr(/Error: TLS reload of listener .* failed: Unable to load CRL file ".*crl\.pem": no PEM "X509 CRL" in it\./);
+        const c = await mqttTlsConnect(broker.port, withCert(pki, good));
+        expect(c.connack).toBe(0);
+        c.socket.destroy();
+        await expect(mqttTlsConnect(broker.port, withCert(pki, revoked))).rejects.toThrow();
+      } finally {
+        writeFileSync(crl, good13);
+      }
     });
   });
 
