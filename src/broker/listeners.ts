@@ -46,6 +46,7 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
     broker.handle(stream, connInfo);
   };
 
+  const limit = spec.maxConnections !== undefined && spec.maxConnections >= 0 ? connectionLimit(spec.maxConnections, broker) : undefined;
   let server: net.Server;
   let closeWs: (() => void) | undefined;
   if (spec.protocol === 'websockets') {
@@ -76,10 +77,10 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
     const watch = watchTlsFailures(tlsServer, broker.log, () => info.port, !!spec.tls.requireCertificate);
     server = tlsServer;
   } else {
-    server = net.createServer({ noDelay: true }, (socket) => accept(socket, socket));
+    server = net.createServer({ noDelay: true }, (socket) => (limit ? limit(socket, () => accept(socket, socket)) : accept(socket, socket)));
   }
-  // the kernel-level accept limit: Node closes sockets beyond it at once, as Mosquitto does
-  if (spec.maxConnections !== undefined && spec.maxConnections >= 0) server.maxConnections = spec.maxConnections;
+  // TLS and WebSocket listeners are limited on the raw socket, long before their handshake ends
+  if (limit && server instanceof net.Server && (spec.tls || spec.protocol === 'websockets')) server.prependListener('connection', (socket: net.Socket) => limit(socket, () => {}));
   server.on('error', (err) => broker.log.error(`Listener on ${spec.socketPath ?? spec.port}: ${err.message}`));
 
   if (spec.socketPath && existsSync(spec.socketPath)) unlinkSync(spec.socketPath);
@@ -100,5 +101,29 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
         closeWs?.();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A listener's max_connections. Sockets count until their close has been processed, so a client
+ * that closes ten connections and opens ten more at once (Mosquitto's 01-connect-max-connections)
+ * would find the old ones still counted (as with Node's server.maxConnections): beyond the limit,
+ * the decision waits until the events already read have run, and counts only sockets whose peer
+ * has not closed them. `then` runs for an admitted socket.
+ */
+function connectionLimit(max: number, broker: Broker): (socket: net.Socket, then: () => void) => void {
+  const open = new Set<net.Socket>();
+  return (socket, then) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    if (open.size <= max) return then();
+    setImmediate(() => {
+      if (socket.destroyed) return;
+      let live = 0;
+      for (const s of open) if (s !== socket && !s.destroyed && !s.readableEnded) live++;
+      if (live < max) return then();
+      broker.log.notice(`Client connection from ${socket.remoteAddress ?? 'unknown'} denied: max_connections exceeded.`);
+      socket.destroy();
+    });
   };
 }
