@@ -78,7 +78,7 @@ describeIfTool(MOSQUITTO_PEERS, 'options files and profiles', () => {
       [['--profile', 'absent', 'sub', '-t', 'a'], `Error: Unable to open profile "${path.join(home, 'mqtt/profiles/absent')}": no such file.\n`],
       [['pub', '--profile', '../x', '-t', 'a', '-m', 'x'], "Error: Invalid profile name '../x'.\nUse 'mqtt pub --help' to see usage.\n"],
       [['pub', '-o', loop], `Error: Options files nested more than 8 deep (does "${loop}" include itself?).\nUse 'mqtt pub --help' to see usage.\n`],
-      [['--profile', 'lab', 'passwd', '-b', 'x', 'u', 'p'], 'Error: --profile is for pub, sub, rr, not passwd.\n'],
+      [['--profile', 'lab', 'passwd', '-b', 'x', 'u', 'p'], 'Error: --profile is for pub, sub, rr, ctrl, not passwd.\n'],
     ] as const) {
       const r = await runMqtt([...args], { env });
       expect(r.code, args.join(' ')).toBe(1);
