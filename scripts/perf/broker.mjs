@@ -504,6 +504,37 @@ async function fanOut(broker) {
   return result;
 }
 
+const STUCK_MESSAGES = Number(process.env.PERF_BROKER_STUCK_MESSAGES ?? 300_000);
+
+/**
+ * QoS 0 to a subscriber that never reads (issue 10): one publisher writes STUCK_MESSAGES 1 KB
+ * messages as fast as its socket takes them; what the broker keeps for the subscriber is its
+ * peak resident memory. Mosquitto drops QoS 0 for a client whose outgoing queue is full.
+ */
+async function stuckSubscriber(broker) {
+  const topic = 'perf/stuck';
+  const [subClient] = await connectAll(broker.port, 1);
+  await subClient.subscribe(topic, 0);
+  subClient.socket.pause();
+  const [pubClient] = await connectAll(broker.port, 1);
+  const rss0 = rssKb(broker.pid);
+  const frame = mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.alloc(1024, 0x78), qos: 0, retain: false, dup: false });
+  const batch = Buffer.concat(Array.from({ length: 100 }, () => frame));
+  const t0 = performance.now();
+  for (let sent = 0; sent < STUCK_MESSAGES; sent += 100) {
+    if (!pubClient.socket.write(batch)) await new Promise((r) => pubClient.socket.once('drain', r));
+  }
+  // every PUBLISH has been handled once the PINGRESP behind them comes back
+  await new Promise((resolve) => {
+    pubClient.onPacket = (type) => type === 13 && resolve();
+    pubClient.socket.write(Buffer.from([0xc0, 0x00]));
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const result = { rate: STUCK_MESSAGES / seconds, peakRssMb: rssKb(broker.pid, 'VmHWM') / 1024, growthMb: (rssKb(broker.pid) - rss0) / 1024 };
+  for (const c of [subClient, pubClient]) c.close();
+  return result;
+}
+
 /**
  * 5,000 connections, 100 handshakes in flight; then idle. CPU per 1,000 connects from the start
  * of the first to the last CONNACK; resident memory per connection from the growth of VmRSS once
@@ -558,6 +589,12 @@ const SCENARIOS = [
     run: (b) => fanIn(b, { qos: 1 }),
   },
   { key: 'latency', title: `fan-in QoS 0 at ${FIXED_RATE.toLocaleString('en-US')} msgs/s`, run: (b) => fanIn(b, { qos: 0, rate: FIXED_RATE }) },
+  {
+    key: 'stuck-qos0',
+    title: `QoS 0 to a subscriber that never reads, ${STUCK_MESSAGES.toLocaleString('en-US')} x 1 KB, default limits`,
+    limits: [],
+    run: (b) => stuckSubscriber(b),
+  },
   { key: 'idle', title: `${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections`, run: (b) => idleConnections(b) },
 ];
 
@@ -604,6 +641,12 @@ const row = (metric, key, field, digits, target, format = (v) => fmt(v, digits))
 const noneLost = (key) => sum(key, 'ours', 'lost') === 0;
 for (const s of SCENARIOS) {
   if (!has(s.key)) continue;
+  if (s.key === 'stuck-qos0') {
+    row(`${s.title}: broker peak RSS MB`, s.key, 'peakRssMb', 1);
+    row(`${s.title}: RSS growth MB`, s.key, 'growthMb', 1);
+    row(`${s.title}: publisher msgs/s`, s.key, 'rate', 0);
+    continue;
+  }
   if (s.key === 'idle') {
     row(`${s.title}: KB RSS per connection`, s.key, 'kbPerConnection', 2, (ours) => ours <= 4);
     row(`${s.title}: broker CPU ms per 1,000 connects`, s.key, 'cpuPer1000Ms', 1, (_, ratio) => !(ratio > 2));

@@ -12,6 +12,7 @@ import { RetainedStore } from './retained-store.js';
 import { Session, SessionState, type Delivery, type Subscription } from './session.js';
 import { withPacketId, type PublishFrame } from '../core/protocol/publish-encoder.js';
 import { setLongTimeout, type LongTimeout } from '../core/timers/long-timeout.js';
+import { collectGarbage } from '../core/memory/full-gc.js';
 
 export interface BrokerLimits {
   /** largest packet accepted from clients (bytes); undefined = the protocol's own limit */
@@ -30,6 +31,11 @@ export interface BrokerLimits {
   connectTimeout: number;
   /** topic aliases we accept from v5 clients */
   topicAliasMaximum: number;
+  /**
+   * seconds after which a disconnected persistent session ends whatever its client asked for
+   * (mosquitto persistent_client_expiration); 0 = as the client asked
+   */
+  persistentClientExpiration: number;
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
@@ -41,6 +47,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   retainAvailable: true,
   connectTimeout: 10,
   topicAliasMaximum: 10,
+  persistentClientExpiration: 0,
 };
 
 export interface BrokerStats {
@@ -72,6 +79,14 @@ export const QOS0_BACKLOG_BYTES = 1024 * 1024;
  * anyway (see FlowControl), so that memory stays bounded while nothing is dropped.
  */
 export const UNLIMITED_QUEUE_BACKPRESSURE = 1000;
+
+/**
+ * Connections that must have gone (and at least half of the most there were) before a quiet broker
+ * collects their garbage at once: see releaseIdleMemory.
+ */
+const IDLE_GC_MIN_GONE = 1000;
+/** sweeps (seconds) between the two collections after a wave of disconnects */
+const IDLE_GC_SECOND_AFTER = 7;
 
 /** Topics whose routes are cached; past this the cache starts again (a broker with endless topics gains nothing from it). */
 const ROUTE_CACHE_SIZE = 10_000;
@@ -139,6 +154,11 @@ export class Broker extends EventEmitter {
     socketsAccepted: 0,
     clientsExpired: 0,
   };
+  /** the most connections since the last idle collection, and closes since the last sweep */
+  private connectionsPeak = 0;
+  private closedSinceSweep = 0;
+  /** sweeps until the second collection of a wave (0: none due) */
+  private secondCollectionIn = 0;
   /** bytes of connections already closed; live ones are summed on demand */
   private closedBytes = { received: 0, sent: 0 };
   private readonly shareCursor = new Map<string, number>();
@@ -176,6 +196,7 @@ export class Broker extends EventEmitter {
     const client = new BrokerClient(this, stream, info);
     this.clients.add(client);
     this.stats.socketsAccepted++;
+    if (this.clients.size > this.connectionsPeak) this.connectionsPeak = this.clients.size;
     this.log.connection(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
     return client;
   }
@@ -486,6 +507,7 @@ export class Broker extends EventEmitter {
   /** Called by a BrokerClient when its connection has closed. */
   clientClosed(client: BrokerClient, wasConnected: boolean): void {
     this.clients.delete(client);
+    this.closedSinceSweep++;
     this.closedBytes.received += client.conn.bytesIn;
     this.closedBytes.sent += client.conn.bytesOut;
     this.flow.forget(client);
@@ -507,18 +529,32 @@ export class Broker extends EventEmitter {
       return;
     }
     session.state = SessionState.Offline;
-    if (session.expiryInterval !== 0xffffffff) {
-      // up to 0xFFFFFFFE s (136 years): longer than setTimeout can wait
-      session.expiryTimer = setLongTimeout(() => {
-        this.stats.clientsExpired++;
-        this.endSession(session);
-      }, session.expiryInterval * 1000).unref();
-    }
+    const seconds = this.offlineLifetime(session.expiryInterval);
+    // up to 0xFFFFFFFE s (136 years): longer than setTimeout can wait
+    if (seconds !== undefined) session.expiryTimer = setLongTimeout(() => this.expireSession(session), seconds * 1000).unref();
+  }
+
+  private expireSession(session: Session): void {
+    this.log.notice(`Expiring client ${session.clientId} due to timeout.`);
+    this.stats.clientsExpired++;
+    this.endSession(session);
+  }
+
+  /**
+   * Seconds an offline session lasts, undefined for ever: what its client asked for
+   * (0xFFFFFFFF = never [MQTT-3.1.2-11 (v5)], as 3.1.1's clean session 0), capped by
+   * persistent_client_expiration as Mosquitto caps it.
+   */
+  private offlineLifetime(expiryInterval: number): number | undefined {
+    const cap = this.limits.persistentClientExpiration;
+    if (cap > 0 && cap < expiryInterval) return cap;
+    return expiryInterval === 0xffffffff ? undefined : expiryInterval;
   }
 
   private sweep(): void {
     const now = Date.now();
     this.flow.sweep();
+    this.releaseIdleMemory();
     for (const client of this.clients) {
       if (client.state === ClientState.AwaitingConnect) {
         if (now - client.connectedAt > this.limits.connectTimeout * 1000) {
@@ -535,6 +571,32 @@ export class Broker extends EventEmitter {
         }
       }
     }
+  }
+
+  /**
+   * Once a wave of disconnects is over (a sweep with no close) and most of the connections there
+   * were have gone, one full collection frees what they left: V8 collects when a process
+   * allocates, and a broker that has gone quiet does not, so it kept its peak RSS (172 MB after
+   * 20,000 clients, 75 MB with this; an idle broker is 56 MB). The pause is short because little
+   * is left alive; with most connections still there, nothing is done.
+   */
+  private releaseIdleMemory(): void {
+    const closed = this.closedSinceSweep;
+    this.closedSinceSweep = 0;
+    if (this.secondCollectionIn > 0) {
+      // the first one freed the objects; V8 shrinks the young generation (32 MB) only in a
+      // collection that sees a low allocation rate over its last 5 s, so a second one follows
+      if (--this.secondCollectionIn === 0) collectGarbage();
+      return;
+    }
+    const live = this.clients.size;
+    if (closed > 0 || this.connectionsPeak - live < IDLE_GC_MIN_GONE || live * 2 > this.connectionsPeak) return;
+    const gone = this.connectionsPeak - live;
+    this.connectionsPeak = live;
+    const t0 = performance.now();
+    if (!collectGarbage()) return;
+    this.secondCollectionIn = IDLE_GC_SECOND_AFTER;
+    this.log.debug(`Releasing the memory of ${gone} connections that have gone (full collection, ${Math.round(performance.now() - t0)} ms).`);
   }
 
   /** Closes every connection and stops timers; listeners are closed by their owner. */
@@ -570,15 +632,40 @@ export class Broker extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.stopTimers();
+    await Promise.all([...this.clients].map((c) => closed(c, () => c.close())));
+  }
+
+  /**
+   * Closes every connection after what was already written to it has gone out (held acks
+   * included), for a shutdown that loses nothing it has sent; a connection still open after
+   * `timeoutMs` (a peer that does not read) is destroyed. Queued messages stay in their sessions,
+   * and wills are not published here: a caller that sends them does so first and clears
+   * `client.will`.
+   */
+  async flushAndClose(timeoutMs = 2000): Promise<void> {
+    this.stopTimers();
+    this.flow.releaseAll();
+    const all = Promise.all([...this.clients].map((c) => closed(c, () => void c.conn.end())));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    await Promise.race([all, late]);
+    clearTimeout(timer);
+    for (const c of this.clients) c.close();
+    await all;
+  }
+
+  private stopTimers(): void {
     clearInterval(this.sweepTimer);
     for (const t of this.willTimers.values()) t.clear();
     this.willTimers.clear();
     this.delayedWills.clear();
     for (const s of this.sessions.values()) s.cancelExpiry();
-    const closing = [...this.clients].map((c) => {
-      c.close();
-      return new Promise<void>((r) => (c.state === ClientState.Closed ? r() : c.conn.once('close', () => r())));
-    });
-    await Promise.all(closing);
   }
+}
+
+/** Resolves once the client's connection has closed, after `closeIt` started closing it. */
+function closed(c: BrokerClient, closeIt: () => void): Promise<void> {
+  closeIt();
+  return new Promise<void>((r) => (c.state === ClientState.Closed ? r() : c.conn.once('close', () => r())));
 }

@@ -92,6 +92,11 @@ export class FlowControl {
     }
   }
 
+  /** Every publisher goes on (the broker is shutting down: held acks go out before the close). */
+  releaseAll(): void {
+    for (const session of [...this.congested]) this.release(session);
+  }
+
   /** The publisher's connection is gone: it waits on nothing, and its held acks have no one to go to. */
   forget(publisher: BrokerClient): void {
     const h = this.held.get(publisher);

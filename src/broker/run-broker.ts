@@ -25,6 +25,7 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
     maxQueuedMessages: config.maxQueuedMessages,
     maxKeepalive: config.maxKeepalive,
     retainAvailable: config.retainAvailable,
+    persistentClientExpiration: config.persistentClientExpiration,
   };
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient } from '../helpers/broker.js';
+import { BrokerLog } from '../../src/broker/log.js';
+import { RawClient, startTestBroker } from '../helpers/broker.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { runCmd } from '../helpers/cli.js';
 import { describeIfTool } from '../helpers/peers.js';
@@ -96,6 +97,52 @@ describe('long intervals from clients outlive setTimeout (issue 10)', () => {
       expectNoTimerWarning(b);
     });
   }
+
+  it('persistent_client_expiration 1y (longer than setTimeout can wait) keeps a 3.1.1 persistent session', async () => {
+    const b = (broker = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistent_client_expiration 1y'], ['-v']));
+    const clientId = `pce-${uid()}`;
+    const topic = `pce/${uid()}`;
+    const sub = await RawClient.connect(b.port, 4);
+    await sub.handshake({ clientId, clean: false });
+    sub.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 1 }] });
+    await sub.next('suback');
+    sub.send({ cmd: 'disconnect' });
+    await sub.waitClosed();
+    await b.proc.waitForStderr(new RegExp(`Client ${clientId} disconnected`));
+    const pub = await RawClient.connect(b.port, 4);
+    await pub.handshake();
+    pub.send({ cmd: 'publish', topic, payload: Buffer.from('kept'), qos: 1, retain: false, dup: false, messageId: 1 });
+    await pub.next('puback');
+    const back = await RawClient.connect(b.port, 4);
+    expect((await back.handshake({ clientId, clean: false })).sessionPresent).toBe(true);
+    expect((await back.next('publish')).payload.toString()).toBe('kept');
+    for (const x of [pub, back]) x.end();
+    expect(b.proc.stderr).not.toMatch(/Expiring client/);
+    expectNoTimerWarning(b);
+  });
+
+  it('persistent_client_expiration caps what a client asked for: a never-expiring session ends after it, as Mosquitto', async () => {
+    const lines: string[] = [];
+    let onLine = () => {};
+    const log = new BrokerLog({ types: ['notice'], sinks: [{ write: (_t, _l, m) => (lines.push(m), onLine()) }] });
+    const tb = await startTestBroker({ limits: { persistentClientExpiration: 1 }, log });
+    try {
+      const clientId = `pcecap-${uid()}`;
+      const c = await RawClient.connect(tb.port, 5);
+      await c.handshake({ clientId, clean: false, properties: { sessionExpiryInterval: 0xffffffff } });
+      c.send({ cmd: 'disconnect', reasonCode: 0 });
+      await c.waitClosed();
+      const expired = `Expiring client ${clientId} due to timeout.`;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${expired}" within 5 s; log: ${lines.join(' | ')}`)), 5000);
+        onLine = () => lines.includes(expired) && (clearTimeout(timer), resolve());
+        onLine();
+      });
+      expect(tb.broker.sessions.has(clientId)).toBe(false);
+    } finally {
+      await tb.stop();
+    }
+  });
 
   it('[MQTT-3.3.2-5] message expiry 0xFFFFFFFE s: a queued message is still delivered, with its interval counting down', async () => {
     const b = await start();

@@ -293,3 +293,22 @@ describe('QoS 1/2 overload: publishers are slowed down before anything acknowled
     expect(pub.packets.filter((p) => p.cmd === 'puback').map((p) => p.messageId)).toEqual(range(40).map(Number));
   });
 });
+
+describe('flushAndClose (for shutdown)', () => {
+  it('sends held acks and what was written before closing each connection', async () => {
+    tb = await startTestBroker({ limits: { maxQueuedMessages: 2 } });
+    const topic = `bye/${uid()}`;
+    const sub = await connect(4);
+    await subscribe(sub, topic, 1);
+    const pub = await connect(4);
+    for (let i = 1; i <= 30; i++) publish(pub, topic, String(i), 1, i);
+    await roundTrip(pub);
+    expect(pub.packets.filter((p) => p.cmd === 'puback').length).toBeLessThan(30);
+    await tb.broker.flushAndClose();
+    await pub.waitClosed();
+    await sub.waitClosed();
+    expect(pub.packets.filter((p) => p.cmd === 'puback').map((p) => p.messageId)).toEqual(range(30).map(Number));
+    // the 20 in flight (the default window) were written and arrive; the rest stay queued in the session
+    expect(sub.packets.filter((p) => p.cmd === 'publish')).toHaveLength(20);
+  });
+});
