@@ -22,12 +22,10 @@ const Q_DUP = bytes(' dup');
 const Q_ID = bytes(' id=');
 const OPEN_LEN = bytes(' (');
 const BYTES_CLOSE = bytes(' bytes)');
-const TRUE = bytes('true');
-const FALSE = bytes('false');
-const NULL = bytes('null');
-const J_RETAIN = bytes(',"retain":');
-const J_DUP = bytes(',"dup":');
-const J_PACKET_ID = bytes(',"packetId":');
+/** `,"retain":…,"dup":…,"packetId":` and, without an id, `null,"topic":`: by retain | dup << 1 | id << 2 */
+const J_FLAGS = Array.from({ length: 8 }, (_, i) =>
+  bytes(`,"retain":${(i & 1) !== 0},"dup":${(i & 2) !== 0},"packetId":${(i & 4) !== 0 ? '' : 'null,"topic":'}`),
+);
 const J_TOPIC = bytes(',"topic":');
 const J_PAYLOAD_LENGTH = bytes(',"payloadLength":');
 const J_END = bytes('}\n');
@@ -45,10 +43,16 @@ interface Heads {
   chalk: ChalkInstance | null;
   /** `${endpoints}${ws} ${client}PUBLISH ` */
   line: Buffer | null;
+  /** the time of `lineAt` and then `line`: one copy per packet for both */
+  lineAt: Timestamp | null;
+  lineStart: Buffer;
   /** `,"src":"…","dst":"…","type":"PUBLISH","qos":` */
   jsonHead: Buffer | null;
   /** `,"version":4,"clientId":…,"reasonCodes":null,"conn":0,"dir":"c2s","transport":"tcp","size":` */
   jsonTail: Buffer | null;
+  jsonAt: Timestamp | null;
+  /** the time of `jsonAt` and then `jsonHead` */
+  jsonStart: Buffer;
 }
 
 const heads = new WeakMap<ConnectionInfo, [Heads | undefined, Heads | undefined]>();
@@ -76,7 +80,8 @@ function headsFor(conn: ConnectionInfo, fromClient: boolean): Heads {
 }
 
 function emptyHeads(conn: ConnectionInfo): Heads {
-  return { clientId: conn.clientId, version: conn.protocolVersion, chalk: null, line: null, jsonHead: null, jsonTail: null };
+  const none = Buffer.alloc(0);
+  return { clientId: conn.clientId, version: conn.protocolVersion, chalk: null, line: null, lineAt: null, lineStart: none, jsonHead: null, jsonTail: null, jsonAt: null, jsonStart: none };
 }
 
 // the packets of one frame share its timestamp object: its text is made once per frame
@@ -87,8 +92,8 @@ let jsonAt: Timestamp | null = null;
 let jsonTime = Buffer.alloc(0);
 
 function put(b: Buffer, p: number, src: Buffer): number {
-  // a loop beats a native copy for a few bytes, not for the longer heads
-  if (src.length > 12) b.set(src, p);
+  // TypedArray set() is a memmove: a byte loop only wins for the shortest parts
+  if (src.length > 4) b.set(src, p);
   else for (let i = 0; i < src.length; i++) b[p + i] = src[i]!;
   return p + src.length;
 }
@@ -151,16 +156,20 @@ export function publishLine(out: SniffOutput, ev: PacketEvent, opts: LineOptions
     const ws = ev.conn.transport === 'websocket' ? ' ws' : '';
     h.line = Buffer.from(`${endpoints(ev)}${ws} ${clientLabel(ev.conn)}${typeColour(c, 'PUBLISH')('PUBLISH')} `);
     h.chalk = c;
+    h.lineAt = null;
   }
-  if (ev.at !== lineAt || c !== lineChalk) {
-    lineTime = Buffer.from(`${c.dim(clockTime(ev.at))} `);
-    lineAt = ev.at;
-    lineChalk = c;
+  if (ev.at !== h.lineAt) {
+    if (ev.at !== lineAt || c !== lineChalk) {
+      lineTime = Buffer.from(`${c.dim(clockTime(ev.at))} `);
+      lineAt = ev.at;
+      lineChalk = c;
+    }
+    h.lineStart = Buffer.concat([lineTime, h.line]);
+    h.lineAt = ev.at;
   }
-  if (!out.reserve(lineTime.length + h.line.length + topic.length * 6 + SLACK)) return false;
+  if (!out.reserve(h.lineStart.length + topic.length * 6 + SLACK)) return false;
   const b = out.buf;
-  let p = put(b, out.pos, lineTime);
-  p = put(b, p, h.line);
+  let p = put(b, out.pos, h.lineStart);
   b[p++] = 0x71; // q
   p = putUint(b, p, packet.qos);
   if (packet.retain) p = put(b, p, Q_RETAIN);
@@ -196,19 +205,21 @@ export function publishJson(out: SniffOutput, ev: PacketEvent, opts: JsonOptions
         `"conn":${conn.id},"dir":"${ev.fromClient ? 'c2s' : 's2c'}","transport":"${conn.transport}","size":`,
     );
   }
-  if (ev.at !== jsonAt) {
-    jsonTime = Buffer.from(`{"time":${epochString(ev.at)}`);
-    jsonAt = ev.at;
+  if (ev.at !== h.jsonAt) {
+    if (ev.at !== jsonAt) {
+      jsonTime = Buffer.from(`{"time":${epochString(ev.at)}`);
+      jsonAt = ev.at;
+    }
+    h.jsonStart = Buffer.concat([jsonTime, h.jsonHead]);
+    h.jsonAt = ev.at;
   }
-  if (!out.reserve(jsonTime.length + h.jsonHead.length + h.jsonTail.length + topic.length * 6 + SLACK)) return false;
+  if (!out.reserve(h.jsonStart.length + h.jsonTail.length + topic.length * 6 + SLACK)) return false;
   const b = out.buf;
-  let p = put(b, out.pos, jsonTime);
-  p = putUint(b, put(b, p, h.jsonHead), packet.qos);
-  p = put(b, put(b, p, J_RETAIN), packet.retain ? TRUE : FALSE);
-  p = put(b, put(b, p, J_DUP), packet.dup ? TRUE : FALSE);
-  p = put(b, p, J_PACKET_ID);
-  p = packet.qos !== 0 && packet.messageId !== undefined ? putUint(b, p, packet.messageId) : put(b, p, NULL);
-  p = putQuoted(b, put(b, p, J_TOPIC), topic);
+  let p = putUint(b, put(b, out.pos, h.jsonStart), packet.qos);
+  const id = packet.qos !== 0 ? packet.messageId : undefined;
+  p = put(b, p, J_FLAGS[(packet.retain ? 1 : 0) | (packet.dup ? 2 : 0) | (id !== undefined ? 4 : 0)]!);
+  if (id !== undefined) p = put(b, putUint(b, p, id), J_TOPIC);
+  p = putQuoted(b, p, topic);
   p = putUint(b, put(b, p, J_PAYLOAD_LENGTH), payload.length);
   p = putUint(b, put(b, p, h.jsonTail), ev.raw.length);
   p = put(b, p, J_END);

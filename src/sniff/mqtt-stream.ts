@@ -1,5 +1,5 @@
 import type { ProtocolVersion } from '../client/config.js';
-import { frameLength, PacketDecoder, type Packet } from '../core/protocol/codec.js';
+import { decodeFast, frameLength, PacketDecoder, type Packet } from '../core/protocol/codec.js';
 import type { Timestamp } from './frame.js';
 import { isPlausibleFirstByte, isPlausibleFrameSize } from './mqtt-header.js';
 import type { StreamSink } from './tcp-reassembly.js';
@@ -21,6 +21,8 @@ export interface MqttStreamEvents {
 export class MqttStreamDecoder implements StreamSink {
   private decoder: PacketDecoder;
   private version: ProtocolVersion | undefined;
+  /** whether `decoder` decodes as v5 now: it learns the version from every CONNECT it decodes */
+  private decoderIsV5 = false;
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** bytes needed before the buffered chunks are worth joining (0: unknown, join at once) */
@@ -50,6 +52,7 @@ export class MqttStreamDecoder implements StreamSink {
   setProtocolVersion(version: ProtocolVersion): void {
     this.version = version;
     this.decoder.setProtocolVersion(version);
+    this.decoderIsV5 = version === 5;
   }
 
   /** Bytes of an unfinished packet still waiting for the rest. */
@@ -94,6 +97,7 @@ export class MqttStreamDecoder implements StreamSink {
   }
 
   private newDecoder(): PacketDecoder {
+    this.decoderIsV5 = this.version === 5;
     return new PacketDecoder({
       protocolVersion: this.version,
       onPacket: (packet) => {
@@ -117,8 +121,10 @@ export class MqttStreamDecoder implements StreamSink {
     if (this.currentError !== null || packet === null) {
       this.currentError ??= 'packet not fully decoded';
       this.decoder = this.newDecoder();
-    } else if (packet.cmd === 'connect' && this.version === undefined) {
-      this.version = (packet as { protocolVersion?: ProtocolVersion }).protocolVersion;
+    } else if (packet.cmd === 'connect') {
+      const version = (packet as { protocolVersion?: ProtocolVersion }).protocolVersion;
+      this.decoderIsV5 = version === 5;
+      if (this.version === undefined) this.version = version;
     }
   }
 
@@ -136,8 +142,14 @@ export class MqttStreamDecoder implements StreamSink {
         break;
       }
       const frame = buf.subarray(offset, offset + size);
-      this.decodeFrame(frame);
-      this.events.packet(frame, this.currentPacket, this.currentError, at);
+      // PUBLISH and the 2-byte acks straight from the codec's fast decoder (what PacketDecoder
+      // would try first anyway), without a push and a callback per packet
+      const fast = decodeFast(buf, offset, size, this.decoderIsV5);
+      if (fast !== undefined) this.events.packet(frame, fast, null, at);
+      else {
+        this.decodeFrame(frame);
+        this.events.packet(frame, this.currentPacket, this.currentError, at);
+      }
       offset += size;
     }
     if (offset < buf.length) {
