@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { action, VERSION } from '../cli/program.js';
 import { CliError } from '../cli/errors.js';
 import { ConfigFileError } from '../broker/config/config-error.js';
+import { brokerNeedsChild, runBrokerInChild, stopWithLauncher } from './broker-heap.js';
 
 interface BrokerOptions {
   configFile?: string;
@@ -41,10 +42,16 @@ Examples:
 }
 
 async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
+  // the broker runs in a child with a small young generation (see broker-heap.ts); this process
+  // reads nothing itself, so warnings and errors are printed once, by the child
+  if (brokerNeedsChild()) {
+    const code = await runBrokerInChild();
+    if (code !== undefined) return code;
+  }
   // the broker is loaded only when asked for, so pub and sub start without it
   const { resolveBrokerConfig } = await import('../broker/config/resolve.js');
-  const { startBroker } = await import('../broker/run-broker.js');
   const config = await resolveBrokerConfig(opts);
+  const { startBroker } = await import('../broker/run-broker.js');
   // signals are handled before the first listener opens: a SIGTERM sent as soon as "running" is
   // logged (or before) still ends in a clean stop and exit 0
   let running: Awaited<ReturnType<typeof startBroker>> | undefined;
@@ -71,6 +78,7 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('SIGHUP', reload);
+  stopWithLauncher(() => void stop());
   try {
     running = await startBroker(config, VERSION);
   } catch (err) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cases, pool, probe, type Outcome } from '../../scripts/fuzz/fuzz-lib.js';
-import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { brokerWorkerPid, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { RawClient } from '../helpers/broker.js';
 
 /**
@@ -69,7 +69,7 @@ describe('broker fuzz: mutated packets of every type, 3.1.1 and 5', () => {
     expect(checks.length, context).toBeGreaterThan(0);
     expect(broker.proc.stderr, context).not.toMatch(/Internal error|Unable to encode|MaxListenersExceededWarning|TimeoutOverflowWarning/);
     // a mutated packet never makes the broker keep more than a few MB
-    expect(rssMB(broker.proc.proc.pid!), context).toBeLessThan(400);
+    expect(rssMB(brokerWorkerPid(broker.proc.proc.pid!)), context).toBeLessThan(400);
     // every mutated packet got one of the three reactions; most are refused, some carried on
     expect(outcomes.closed + outcomes.open + outcomes.silent).toBe(COUNT);
     expect(outcomes.closed, context).toBeGreaterThan(COUNT / 4);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { brokerWorkerPid, startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { RawClient } from '../helpers/broker.js';
 import { publishBytes } from '../helpers/frames.js';
 
@@ -19,7 +19,7 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-const pid = () => broker.proc.proc.pid!;
+const pid = () => brokerWorkerPid(broker.proc.proc.pid!);
 /** user + system CPU seconds of the broker process */
 function cpuSeconds(): number {
   const fields = readFileSync(`/proc/${pid()}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCmd, runMqtt, spawnCmd, spawnMqtt, type Running } from '../helpers/cli.js';
+import { brokerWorkerPid } from '../helpers/broker-process.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
@@ -190,7 +191,7 @@ describeIfTool(['python3', 'logger'], 'log_dest syslog with a syslog socket', ()
     const { b } = await broker('syslog', ['log_dest syslog', 'log_facility 2'], { MQTT_SYSLOG_SOCKET: socket });
     const text = await receiver.waitForStdout(/running/);
     // local2 = 18, information = 6: 18 * 8 + 6
-    expect(text).toMatch(new RegExp(`<150>.* mqtt\\[${b.proc.pid}\\]: \\d+: mqtt broker version \\S+ running`));
+    expect(text).toMatch(new RegExp(`<150>.* mqtt\\[${brokerWorkerPid(b.proc.pid!)}\\]: \\d+: mqtt broker version \\S+ running`));
     await stop(b);
     receiver.proc.kill('SIGTERM');
   });

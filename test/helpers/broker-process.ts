@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnMqtt, type Running } from './cli.js';
@@ -40,4 +40,19 @@ export async function startBrokerProcess(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The process that runs the broker of a `mqtt broker` started with this pid: `mqtt broker` starts
+ * it as its one child (src/commands/broker-heap.ts), unless it was opted out (MQTT_BROKER_HEAP).
+ * Its CPU, memory and syslog tag are the broker's.
+ */
+export function brokerWorkerPid(launcherPid: number): number {
+  try {
+    const children = readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (children.length === 1) return Number(children[0]);
+  } catch {
+    // gone, or no such file on this kernel: the launcher is all there is
+  }
+  return launcherPid;
 }
