@@ -50,7 +50,14 @@ export class BenchClient {
   closed = false;
   /** v5 CONNACK Receive Maximum: QoS 1/2 messages the broker lets us have unacknowledged */
   receiveMaximum = 65535;
-  private pending: Buffer | undefined;
+  /**
+   * The bytes of an unfinished frame, as they came: joined once the frame is whole, not with every
+   * chunk (which copied everything pending again each time: quadratic on large payloads).
+   */
+  private pending: Buffer[] | undefined;
+  private pendingBytes = 0;
+  /** the whole size of the unfinished frame once its header has arrived; 0 while unknown */
+  private pendingNeed = 0;
   private decoder: PacketDecoder;
   private pingTimer: NodeJS.Timeout | undefined;
   private closeError: Error | undefined;
@@ -201,12 +208,19 @@ export class BenchClient {
   private onData(chunk: Buffer): void {
     let buf = chunk;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes < this.pendingNeed) {
+        this.handlers.onChunkDone?.();
+        return;
+      }
+      buf = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = undefined;
     }
     let offset = 0;
+    let size = 0;
     while (offset < buf.length) {
-      const size = frameLength(buf, offset);
+      size = frameLength(buf, offset);
       if (size === -1 || (size > 0 && offset + size > buf.length)) break;
       if (size === -2) {
         this.protocolError('malformed Remaining Length');
@@ -215,7 +229,11 @@ export class BenchClient {
       if (!this.dispatch(buf, offset, size)) return;
       offset += size;
     }
-    if (offset < buf.length) this.pending = buf.subarray(offset);
+    if (offset < buf.length) {
+      this.pending = [buf.subarray(offset)];
+      this.pendingBytes = buf.length - offset;
+      this.pendingNeed = size > 0 ? size : 0;
+    }
     this.flushAcks();
     this.handlers.onChunkDone?.();
   }
