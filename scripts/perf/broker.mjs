@@ -22,7 +22,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mqttPacket from 'mqtt-packet';
-import { fmt, freePort, median } from './lib.mjs';
+import { brokerWorkerPid, fmt, freePort, median } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.env.PERF_BROKER_ROUNDS ?? 3);
@@ -62,17 +62,6 @@ function cpuNs(pid) {
 function rssKb(pid, field = 'VmRSS') {
   const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
-}
-
-/** The one child of a `mqtt broker` launcher, or the process itself. */
-function brokerWorkerPid(pid) {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    if (children.length === 1) return Number(children[0]);
-  } catch {
-    // no children file: the process itself
-  }
-  return pid;
 }
 
 /** Busy and total jiffies of the whole machine. */

@@ -2,7 +2,7 @@
 // medians. Benchmarks report ratios against a reference measured in the same run, alternating
 // A B A B, because absolute numbers move by ±30 % on these shared 2-core machines.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,4 +68,18 @@ export function median(xs) {
 
 export function fmt(n, digits = 1) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/**
+ * The process that runs a `mqtt broker` started as `pid`: its one child (src/commands/broker-heap.ts),
+ * or the process itself (Mosquitto, or a broker started with its own --max-semi-space-size).
+ */
+export function brokerWorkerPid(pid) {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (children.length === 1) return Number(children[0]);
+  } catch {
+    // no children file: the process itself
+  }
+  return pid;
 }
