@@ -58,7 +58,7 @@ _mqtt_value() {
         'mqtt pub --tls-version' | 'mqtt sub --tls-version' | 'mqtt rr --tls-version' | 'mqtt test --tls-version' | 'mqtt bench conn --tls-version' | 'mqtt bench pub --tls-version' | 'mqtt bench sub --tls-version' | 'mqtt bench pubsub --tls-version' | 'mqtt ctrl --tls-version')
             _mqtt_words 'tlsv1.3 tlsv1.2 tlsv1.1' ;;
         'mqtt passwd -H')
-            _mqtt_words 'sha512-pbkdf2 argon2id sha512' ;;
+            _mqtt_words 'sha512-pbkdf2 argon2id sha512 scram-sha-256 scram-sha-512' ;;
         'mqtt passwd --compat')
             _mqtt_words '2.0 2.1' ;;
         'mqtt passwd --salt-bytes')

@@ -1,5 +1,5 @@
 import { decodeArgon2id, formatArgon2id } from './argon2.js';
-import { DEFAULT_SALT_BYTES, HASH_BYTES, MAX_ITERATIONS, SALT_BYTES_2_1, type PasswordHash, type ShaHash } from './hash.js';
+import { DEFAULT_SALT_BYTES, HASH_BYTES, MAX_ITERATIONS, SALT_BYTES_2_1, type PasswordHash, type ScramHash, type ShaHash } from './hash.js';
 
 /** What the text after `username:` holds. */
 export type HashField =
@@ -17,6 +17,9 @@ export type HashField =
  */
 export function formatHash(h: PasswordHash): string {
   if (h.type === 'argon2id') return formatArgon2id({ ...h.params, salt: h.salt, hash: h.hash });
+  if (h.type === 'scram-sha-256' || h.type === 'scram-sha-512') {
+    return `$${h.type}$${h.iterations}$${h.salt.toString('base64')}$${h.hash.toString('base64')}$${h.serverKey.toString('base64')}`;
+  }
   const salt = h.salt.toString('base64');
   const hash = h.hash.toString('base64');
   return h.type === 'sha512' ? `$6$${salt}$${hash}` : `$7$${h.iterations}$${salt}$${hash}`;
@@ -31,6 +34,8 @@ export function decodeHashField(field: string): HashField {
   }
   const unsupported = /^\$(argon2i|argon2d)\$/.exec(field);
   if (unsupported) return { kind: 'unsupported', scheme: `$${unsupported[1]}$` };
+  const scram = /^\$(scram-sha-256|scram-sha-512)\$/.exec(field);
+  if (scram) return decodeScram(field.split('$'), scram[1] as ScramHash['type']);
   if (field.startsWith('$6$')) return decodeParts(field.split('$'), 'sha512');
   if (field.startsWith('$7$')) return decodeParts(field.split('$'), 'sha512-pbkdf2');
   return { kind: 'plain' };
@@ -54,6 +59,20 @@ function decodeParts(parts: string[], type: ShaHash['type']): HashField {
   const hash = decodeBase64(parts[expected - 1]!);
   if (!hash || hash.length !== HASH_BYTES) return invalid(`hash is not base64 of ${HASH_BYTES} bytes`);
   return { kind: 'hashed', hash: { type, iterations, salt, hash } };
+}
+
+/** `$scram-sha-256$<iterations>$<salt>$<StoredKey>$<ServerKey>`: keys as long as the digest. */
+function decodeScram(parts: string[], type: ScramHash['type']): HashField {
+  if (parts.length !== 6) return invalid(`expected 5 '$'-separated fields after '$', found ${parts.length - 1}`);
+  const iterations = /^[0-9]{1,10}$/.test(parts[2]!) ? Number(parts[2]) : NaN;
+  if (!(iterations >= 1 && iterations <= MAX_ITERATIONS)) return invalid(`bad iteration count '${parts[2]}'`);
+  const salt = decodeBase64(parts[3]!);
+  if (!salt) return invalid('salt is not base64');
+  const keyBytes = type === 'scram-sha-256' ? 32 : 64;
+  const hash = decodeBase64(parts[4]!);
+  const serverKey = decodeBase64(parts[5]!);
+  if (hash?.length !== keyBytes || serverKey?.length !== keyBytes) return invalid(`StoredKey and ServerKey must be base64 of ${keyBytes} bytes`);
+  return { kind: 'hashed', hash: { type, iterations, salt, hash, serverKey } };
 }
 
 /** Strict standard base64 (node's decoder silently skips junk, which would hide corruption). */

@@ -1,4 +1,5 @@
 import { createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { clientKeyOf, MIN_ITERATIONS, saltedPassword, scramCredentials, type ScramDigest } from '../core/auth/scram.js';
 import { argon2Pool } from './argon2-pool.js';
 import { ARGON2_HASH_BYTES_2_1, ARGON2_PARAMS_2_1, ARGON2_SALT_BYTES_2_1, type Argon2Params } from './argon2.js';
 
@@ -6,10 +7,10 @@ import { ARGON2_HASH_BYTES_2_1, ARGON2_PARAMS_2_1, ARGON2_SALT_BYTES_2_1, type A
  * Mosquitto's names for its hash types: `-H sha512` writes `$6$`, `-H sha512-pbkdf2` writes
  * `$7$`, `-H argon2id` (2.1) writes `$argon2id$`.
  */
-export type HashType = 'sha512' | 'sha512-pbkdf2' | 'argon2id';
+export type HashType = 'sha512' | 'sha512-pbkdf2' | 'argon2id' | ScramHash['type'];
 
 /** One stored password, decoded from (or encoded to) the text after `username:`. */
-export type PasswordHash = ShaHash | Argon2idHash;
+export type PasswordHash = ShaHash | Argon2idHash | ScramHash;
 
 export interface ShaHash {
   type: 'sha512' | 'sha512-pbkdf2';
@@ -27,6 +28,25 @@ export interface Argon2idHash {
   /** any length libargon2 allows; 2.1 writes 64 bytes */
   hash: Buffer;
 }
+
+/**
+ * SCRAM credentials (RFC 5802) for MQTT 5 enhanced authentication, our own line format
+ * `$scram-sha-256$<iterations>$<salt>$<StoredKey>$<ServerKey>` (standard base64), which no
+ * Mosquitto hash prefix starts like. A plain CONNECT password is checked against it too.
+ */
+export interface ScramHash {
+  type: 'scram-sha-256' | 'scram-sha-512';
+  iterations: number;
+  salt: Buffer;
+  /** StoredKey: H(HMAC(SaltedPassword, "Client Key")) */
+  hash: Buffer;
+  serverKey: Buffer;
+}
+
+export const SCRAM_DIGEST: Record<ScramHash['type'], ScramDigest> = { 'scram-sha-256': 'sha256', 'scram-sha-512': 'sha512' };
+/** RFC 7677's recommended minimum, and a 16-byte salt. */
+export const SCRAM_ITERATIONS = MIN_ITERATIONS;
+export const SCRAM_SALT_BYTES = 16;
 
 export const HASH_BYTES = 64;
 /** mosquitto_passwd 2.0 writes 12-byte salts and a 2.0 broker accepts nothing else. */
@@ -57,6 +77,14 @@ export async function hashPassword(password: string | Buffer, opts: HashOptions 
     const params = ARGON2_PARAMS_2_1;
     return { type, params, salt, hash: await argon2id(toBytes(password), salt, params, ARGON2_HASH_BYTES_2_1) };
   }
+  if (type === 'scram-sha-256' || type === 'scram-sha-512') {
+    const iterations = opts.iterations ?? SCRAM_ITERATIONS;
+    if (!(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_ITERATIONS)) {
+      throw new RangeError(`iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
+    }
+    const c = await scramCredentials(SCRAM_DIGEST[type], toBytes(password), opts.salt ?? randomBytes(opts.saltBytes ?? SCRAM_SALT_BYTES), iterations);
+    return { type, iterations, salt: c.salt, hash: c.storedKey, serverKey: c.serverKey };
+  }
   const iterations = type === 'sha512' ? 0 : (opts.iterations ?? DEFAULT_ITERATIONS);
   if (type === 'sha512-pbkdf2' && !(Number.isInteger(iterations) && iterations >= 1 && iterations <= MAX_ITERATIONS)) {
     throw new RangeError(`iterations must be an integer from 1 to ${MAX_ITERATIONS}`);
@@ -73,6 +101,12 @@ export async function verifyPassword(password: string | Buffer, stored: Password
     if (toBytes(password).length === 0) return false;
     const computed = await argon2id(toBytes(password), stored.salt, stored.params, stored.hash.length);
     return computed.length === stored.hash.length && timingSafeEqual(computed, stored.hash);
+  }
+  if (stored.type === 'scram-sha-256' || stored.type === 'scram-sha-512') {
+    const d = SCRAM_DIGEST[stored.type];
+    const salted = await saltedPassword(d, toBytes(password), stored.salt, stored.iterations);
+    const storedKey = createHash(d).update(clientKeyOf(d, salted)).digest();
+    return storedKey.length === stored.hash.length && timingSafeEqual(storedKey, stored.hash);
   }
   if (stored.hash.length !== HASH_BYTES) return false;
   const computed = await digest(stored.type, toBytes(password), stored.salt, stored.iterations);

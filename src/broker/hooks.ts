@@ -1,3 +1,4 @@
+import type { ScramCredentials, ScramDigest } from '../core/auth/scram.js';
 import type { BrokerClient } from './broker-client.js';
 import type { Session } from './session.js';
 
@@ -15,6 +16,8 @@ export interface AuthenticateRequest {
 export interface BrokerHooks {
   /** 0 to accept, else a v5 CONNACK reason code (0x86 bad user name or password, 0x87 not authorised) */
   authenticate(req: AuthenticateRequest): number | Promise<number>;
+  /** SCRAM credentials of a user for MQTT 5 enhanced authentication; undefined: none (the exchange fails) */
+  scramCredentials?(client: BrokerClient, username: string, digest: ScramDigest): ScramCredentials | undefined;
   authorizePublish(client: BrokerClient, topic: string): boolean;
   authorizeSubscribe(client: BrokerClient, filter: string): boolean;
   /** checked per delivery, like Mosquitto's read ACL */

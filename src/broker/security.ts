@@ -226,6 +226,13 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
         const v = sec.dynsec.authenticate({ clientId, username }, given);
         return typeof v === 'string' ? decide(v) : v.then(decide);
       },
+      // SCRAM lines of the password file; not on a use_identity_as_username listener (the
+      // certificate is the identity there), nothing while the file is unreadable (fail closed)
+      scramCredentials: (client, username, digest) => {
+        const sec = forListener(client);
+        if (sec.broken || identityListener(client)) return undefined;
+        return sec.passwords?.scram(username, digest);
+      },
       authorizePublish: (client, topic) => {
         if (!dollarTopicAllows(topic, 'write')) return false;
         const sec = forListener(client);

@@ -68,7 +68,7 @@ const OPTION_VALUES: Record<string, readonly string[]> = {
   '--compat': ['2.0', '2.1'],
   '--salt-bytes': [String(DEFAULT_SALT_BYTES), String(SALT_BYTES_2_1)],
   // passwd
-  '-H': ['sha512-pbkdf2', 'argon2id', 'sha512'],
+  '-H': ['sha512-pbkdf2', 'argon2id', 'sha512', 'scram-sha-256', 'scram-sha-512'],
 };
 
 /** Paths and interfaces: by placeholder (<file>, <dir>), or by option where the placeholder is vaguer. */

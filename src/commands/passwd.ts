@@ -44,7 +44,7 @@ const EXIT_INTERRUPTED = 130;
 export function passwdCommand(): Command {
   return new Command('passwd')
     .description('create and maintain Mosquitto password files (mosquitto_passwd 2.0 and 2.1 compatible)')
-    .usage('[-H argon2id|sha512-pbkdf2|sha512] [-I iterations] [-c | -D] passwordfile username\n'
+    .usage('[-H argon2id|sha512-pbkdf2|sha512|scram-sha-256|scram-sha-512] [-I iterations] [-c | -D] passwordfile username\n'
       + '       mqtt passwd [-H …] [-I …] [-c] -b passwordfile username password\n'
       + '       mqtt passwd -U passwordfile\n'
       + '       mqtt passwd --check [-b] passwordfile username [password]')
@@ -52,7 +52,7 @@ export function passwdCommand(): Command {
     .option('-b', 'batch mode: the password is the last argument')
     .option('-c', "create the file with just this user, replacing it if it exists; '-c -' prints the line instead")
     .option('-D', 'delete the user')
-    .option('-H <hash>', 'sha512-pbkdf2 ($7$, the default), argon2id ($argon2id$, the default with --compat 2.1; Mosquitto 2.1 brokers only) or sha512 ($6$, for Mosquitto 1.6 and earlier)')
+    .option('-H <hash>', 'sha512-pbkdf2 ($7$, the default), argon2id ($argon2id$, the default with --compat 2.1; Mosquitto 2.1 brokers only) or sha512 ($6$, for Mosquitto 1.6 and earlier); [extra] scram-sha-256 or scram-sha-512 ($scram-sha-256$…: SCRAM credentials for MQTT 5 --auth-method against mqtt broker only, 4096 rounds unless -I)')
     .option('-I <iterations>', `PBKDF2 iterations (default ${DEFAULT_ITERATIONS}, ${ITERATIONS_2_1} with --compat 2.1)`)
     .option('-U', 'hash the plain-text passwords of a file; lines already hashed are left alone')
     .option('--check', `verify the user's password: exit 0 if it matches, ${EXIT_WRONG_PASSWORD} if not, ${EXIT_NO_SUCH_USER} if no such user`)
@@ -141,6 +141,13 @@ function hashOptions(opts: PasswdOptions): HashOptions {
     if (opts.saltBytes !== undefined) throw new CliError('Error: --salt-bytes applies to sha512-pbkdf2 only; argon2id always takes a 64-byte salt.');
     return { type };
   }
+  if (type === 'scram-sha-256' || type === 'scram-sha-512') {
+    // [extra] SCRAM credentials for MQTT 5 enhanced authentication: RFC 7677's 4096 rounds unless -I
+    if (opts.saltBytes !== undefined) throw new CliError('Error: --salt-bytes does not apply to SCRAM (16-byte salt).');
+    const iterations = opts.I === undefined ? undefined : /^\s*[0-9]+$/.test(opts.I) ? Number(opts.I) : 0;
+    if (iterations !== undefined && (iterations < 1 || iterations > MAX_ITERATIONS)) throw new CliError(`Error: Number of iterations must be from 1 to ${MAX_ITERATIONS}.`);
+    return { type, iterations };
+  }
   let iterations = v21 ? ITERATIONS_2_1 : DEFAULT_ITERATIONS;
   if (opts.I !== undefined) {
     // mosquitto_passwd uses atoi(), so "abc" means 0 and gets the same message
@@ -161,7 +168,7 @@ function hashOptions(opts: PasswdOptions): HashOptions {
   return { type, iterations, saltBytes };
 }
 
-const HASH_NAMES: readonly HashType[] = ['sha512-pbkdf2', 'sha512', 'argon2id'];
+const HASH_NAMES: readonly HashType[] = ['sha512-pbkdf2', 'sha512', 'argon2id', 'scram-sha-256', 'scram-sha-512'];
 
 function unknownHash(name: string): never {
   throw new CliError(`Error: Unknown hash type '${name}'`);

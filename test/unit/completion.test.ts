@@ -41,7 +41,7 @@ describe('completion scripts', () => {
       expect(option(p, name).value).toEqual({ kind: 'choices', values: ['0', '1', '2'] });
     }
     expect(option('mqtt pub', '-V').value).toEqual({ kind: 'choices', values: ['31', '311', '5', 'mqttv31', 'mqttv311', 'mqttv5'] });
-    expect(option('mqtt passwd', '-H').value).toEqual({ kind: 'choices', values: ['sha512-pbkdf2', 'argon2id', 'sha512'] });
+    expect(option('mqtt passwd', '-H').value).toEqual({ kind: 'choices', values: ['sha512-pbkdf2', 'argon2id', 'sha512', 'scram-sha-256', 'scram-sha-512'] });
     expect(command('mqtt completion').arguments[0]!.value).toEqual({ kind: 'choices', values: ['bash', 'zsh', 'fish'] });
   });
 

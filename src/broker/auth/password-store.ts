@@ -1,4 +1,5 @@
-import { verifyPassword, type PasswordHash } from '../../auth/hash.js';
+import { SCRAM_DIGEST, verifyPassword, type PasswordHash } from '../../auth/hash.js';
+import type { ScramCredentials, ScramDigest } from '../../core/auth/scram.js';
 import { parsePasswordFile, passwordTable, userKey, type FileLine, type PasswordFile } from '../../auth/password-file.js';
 import { readSecretFile } from './secret-file.js';
 
@@ -84,7 +85,15 @@ export class PasswordStore {
     const a = this.table.get(username);
     const b = other.table.get(username);
     if (!a || !b || a.type !== b.type || !a.salt.equals(b.salt) || !a.hash.equals(b.hash)) return false;
+    if ('serverKey' in a && 'serverKey' in b && !a.serverKey.equals(b.serverKey)) return false;
     return JSON.stringify(a.type === 'argon2id' ? a.params : a.iterations) === JSON.stringify(b.type === 'argon2id' ? b.params : b.iterations);
+  }
+
+  /** This user's SCRAM credentials for the digest, when the file holds a SCRAM line of that kind. */
+  scram(username: string, digest: ScramDigest): ScramCredentials | undefined {
+    const h = this.table.get(username);
+    if (!h || (h.type !== 'scram-sha-256' && h.type !== 'scram-sha-512') || SCRAM_DIGEST[h.type] !== digest) return undefined;
+    return { iterations: h.iterations, salt: h.salt, storedKey: h.hash, serverKey: h.serverKey };
   }
 
   has(username: string): boolean {

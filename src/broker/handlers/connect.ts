@@ -9,6 +9,7 @@ import { ClientState, type BrokerClient } from '../broker-client.js';
 import { Session, SessionState } from '../session.js';
 import { ownBytes } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
+import { startAuth, supportsMethod } from './auth.js';
 
 /** v5 reason codes and their 3.1.1 CONNACK return code equivalents. */
 const V3_EQUIVALENT: Record<number, number> = { 0x85: 2, 0x86: 4, 0x87: 5, 0x88: 3, 0x84: 1, 0x8c: 5 };
@@ -47,7 +48,9 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
     if (security && !security.allowZeroLengthClientId) return refuse(client, 0x80, 'empty client id not allowed', 2);
     clientId = assigned = `${security?.autoIdPrefix ?? 'auto-'}${randomUUID().toUpperCase()}`;
   }
-  if (props.authenticationMethod !== undefined) return refuse(client, 0x8c, 'extended authentication is not supported');
+  const method = packet.properties?.authenticationMethod;
+  // a method we do not implement: 0x8C Bad authentication method, and close [MQTT-4.12.0-1]
+  if (method !== undefined && !supportsMethod(method)) return refuse(client, 0x8c, `authentication method ${method} is not supported`);
 
   let will: BrokerClient['will'];
   if (packet.will) {
@@ -78,6 +81,13 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
     };
   }
 
+  if (method !== undefined) {
+    // SCRAM: CONNACK waits for the client's AUTH (handlers/auth.ts)
+    return startAuth(client, method, packet.properties?.authenticationData, (code, serverFinal, username) => {
+      if (code !== 0) return refuse(client, code, `${method} authentication failed`);
+      accept(client, packet, 0, { clientId, assigned, clean, will, props, auth: { method, data: serverFinal!, username } });
+    });
+  }
   const authCode = broker.hooks.authenticate({ client, clientId, username: packet.username, password: packet.password });
   if (typeof authCode === 'number') return accept(client, packet, authCode, { clientId, assigned, clean, will, props });
   // password hashing runs off the event loop: hold this client's later packets until it is done
@@ -110,6 +120,8 @@ interface ConnectFacts {
   clean: boolean;
   will: BrokerClient['will'];
   props: Properties;
+  /** enhanced authentication that succeeded: CONNACK carries the method and server-final-message [MQTT-4.12.0-5] */
+  auth?: { method: string; data: Buffer; username?: string };
 }
 
 /** The rest of CONNECT once authentication has answered. */
@@ -121,6 +133,11 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   const { clientId, assigned, clean, will, props } = facts;
   const version = client.protocolVersion;
   client.clientId = clientId;
+  if (facts.auth?.username !== undefined) {
+    // the SCRAM identity is the client's; a CONNECT user name naming someone else is refused
+    if (packet.username !== undefined && packet.username !== facts.auth.username) return refuse(client, 0x87, 'CONNECT user name is not the authenticated one');
+    client.username = facts.auth.username;
+  }
   client.username ??= packet.username;
   client.will = will;
   client.keepalive = packet.keepalive ?? 0;
@@ -149,6 +166,10 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
     if (!broker.limits.retainAvailable) cp.retainAvailable = false;
     if (broker.limits.maxPacketSize !== undefined) cp.maximumPacketSize = broker.limits.maxPacketSize;
     if (broker.limits.maxInflightMessages > 0) cp.receiveMaximum = broker.limits.maxInflightMessages;
+    if (facts.auth) {
+      cp.authenticationMethod = facts.auth.method;
+      cp.authenticationData = facts.auth.data;
+    }
     connack.properties = cp;
     // [MQTT-3.1.2-24] nothing larger than the client's Maximum Packet Size, the CONNACK included:
     // when even that does not fit, close before the session is touched (Mosquitto does the same)
@@ -243,6 +264,8 @@ function checkConnectPacket(packet: IConnectPacket, version: ProtocolVersion): v
     const p = packet.properties;
     if (p?.receiveMaximum === 0) throw new ProtocolError('Receive Maximum 0', 0x82);
     if (p?.maximumPacketSize === 0) throw new ProtocolError('Maximum Packet Size 0', 0x82);
+    // Authentication Data without an Authentication Method is a Protocol Error [MQTT-3.1.2.11.10]
+    if (p?.authenticationData !== undefined && p.authenticationMethod === undefined) throw new ProtocolError('Authentication Data without Authentication Method', 0x82);
   }
   const length = (packet as { length?: number }).length;
   // a v5 CONNECT reaches us only through the broker's strict decoder walk (checkClientFrame),

@@ -1,6 +1,7 @@
 import type { Packet } from 'mqtt-packet';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { ClientState, type BrokerClient } from '../broker-client.js';
+import { authPending, handleAuth } from './auth.js';
 import { handlePuback, handlePubcomp, handlePubrec, handlePubrel } from './acks.js';
 import { handleConnect } from './connect.js';
 import { handleDisconnect } from './disconnect.js';
@@ -21,10 +22,13 @@ const HANDLERS: { [C in Packet['cmd']]?: Handler<Extract<Packet, { cmd: C }>> } 
   unsubscribe: handleUnsubscribe,
   pingreq: (client) => client.send({ cmd: 'pingresp' }),
   disconnect: handleDisconnect,
+  auth: handleAuth,
 };
 
 export function handlePacket(client: BrokerClient, packet: Packet): void {
   if (client.state === ClientState.AwaitingConnect) {
+    // enhanced authentication: AUTH continues the exchange CONNECT started [MQTT-4.12.0-3]
+    if (packet.cmd === 'auth' && authPending(client)) return handleAuth(client, packet);
     // [MQTT-3.1.0-1] the first packet must be CONNECT
     if (packet.cmd !== 'connect') throw new ProtocolError(`${packet.cmd.toUpperCase()} before CONNECT`, 0x82);
     return handleConnect(client, packet);
