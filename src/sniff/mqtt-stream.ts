@@ -65,6 +65,19 @@ export class MqttStreamDecoder implements StreamSink {
       this.resync(bytes, at);
       return;
     }
+    if (this.needed > 0 && this.buffered + bytes.length > this.needed) {
+      // the packet begun earlier ends inside this segment: join only its own bytes, not the whole
+      // segment, and go on with the rest of the segment where it lies
+      const take = this.needed - this.buffered;
+      this.chunks.push(bytes.subarray(0, take));
+      const head = Buffer.concat(this.chunks, this.needed);
+      this.chunks = [];
+      this.buffered = 0;
+      this.needed = 0;
+      this.consume(head, at);
+      this.data(bytes.subarray(take), at);
+      return;
+    }
     this.chunks.push(bytes);
     this.buffered += bytes.length;
     if (this.buffered < this.needed) {
