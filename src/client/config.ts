@@ -1,3 +1,4 @@
+import type { ScramMethod } from '../core/auth/scram.js';
 /** MQTT protocol level on the wire: 3 = 3.1 (MQIsdp), 4 = 3.1.1, 5 = 5.0. */
 export type ProtocolVersion = 3 | 4 | 5;
 export type QoS = 0 | 1 | 2;
@@ -62,6 +63,11 @@ export interface ClientConfig {
   sessionExpiry?: number;
   username?: string;
   password?: Buffer;
+  /**
+   * MQTT 5 enhanced authentication: username and password prove themselves through SCRAM in
+   * CONNECT/AUTH and are not sent in CONNECT's fields
+   */
+  authMethod?: ScramMethod;
   will?: WillConfig;
   tls?: TlsConfig;
   properties: PacketProperties;

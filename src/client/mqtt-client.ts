@@ -9,6 +9,16 @@ import type {
   Packet,
 } from 'mqtt-packet';
 import { Connection, ConnectionState } from '../core/connection/connection.js';
+import {
+  clientFinalMessage,
+  clientFirstMessage,
+  encodeClientFirst,
+  newNonce,
+  parseServerFirst,
+  SCRAM_METHODS,
+  verifyServerFinal,
+  type ClientFirst,
+} from '../core/auth/scram.js';
 import { ProtocolError } from '../core/protocol/errors.js';
 import { describeSocketError, openTransport } from '../core/transport/open.js';
 import type { ClientConfig, Properties, QoS } from './config.js';
@@ -164,6 +174,31 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     });
   }
 
+  /** SCRAM state of the CONNECT under way: client-first-message, then the signature to expect. */
+  private scram?: { first: ClientFirst; serverSignature?: Buffer };
+
+  /** The server's AUTH 0x18 with server-first-message: answer with client-final-message [MQTT-4.12.0-3]. */
+  private async onAuthChallenge(packet: Extract<Packet, { cmd: 'auth' }>): Promise<void> {
+    const scram = this.scram!;
+    const method = this.config.authMethod!;
+    const fail = (why: string) => {
+      this.handshake?.reject(new ConnectError(`${method} authentication failed: ${why}.`, 'protocol'));
+      this.handshake = undefined;
+    };
+    if (packet.reasonCode !== 0x18 || packet.properties?.authenticationMethod !== method || scram.serverSignature) {
+      return fail(`unexpected AUTH 0x${(packet.reasonCode ?? 0).toString(16)}`);
+    }
+    try {
+      const server = parseServerFirst(packet.properties?.authenticationData, scram.first.nonce);
+      const final = await clientFinalMessage(SCRAM_METHODS[method], this.config.password ?? Buffer.alloc(0), scram.first, server);
+      if (!this.handshake) return;
+      scram.serverSignature = final.serverSignature;
+      this.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: method, authenticationData: final.message } });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+  }
+
   /** The CONNACK answer to our CONNECT: accept the session or reject the connect() call. */
   private onConnack(connack: IConnackPacket): void {
     const handshake = this.handshake!;
@@ -175,6 +210,17 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (code !== 0) {
       handshake.reject(new ConnectError(`CONNACK refused: ${code}`, 'refused', code));
       return;
+    }
+    if (this.scram) {
+      // the server proves it knows the password too: a CONNACK without that proof is refused
+      try {
+        if (!this.scram.serverSignature) throw new Error('CONNACK before the SCRAM exchange ended');
+        if (props.authenticationMethod !== this.config.authMethod) throw new Error('CONNACK without the Authentication Method');
+        verifyServerFinal(props.authenticationData, this.scram.serverSignature);
+      } catch (err) {
+        handshake.reject(new ConnectError(`${this.config.authMethod} authentication failed: ${(err as Error).message}.`, 'protocol'));
+        return;
+      }
     }
     this.connack = connack;
     this.limits = {
@@ -306,8 +352,14 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       clean: cfg.cleanSession,
       keepalive: cfg.keepalive,
     };
-    if (cfg.username !== undefined) packet.username = cfg.username;
-    if (cfg.password !== undefined) packet.password = cfg.password;
+    this.scram = undefined;
+    if (cfg.authMethod !== undefined && v === 5) {
+      // SCRAM: the password never goes on the wire; the user name goes in client-first-message
+      this.scram = { first: clientFirstMessage(cfg.username ?? '', newNonce()) };
+    } else {
+      if (cfg.username !== undefined) packet.username = cfg.username;
+      if (cfg.password !== undefined) packet.password = cfg.password;
+    }
     if (cfg.will) {
       packet.will = { topic: cfg.will.topic, payload: cfg.will.payload, qos: cfg.will.qos, retain: cfg.will.retain };
       if (v === 5 && cfg.will.properties) packet.will.properties = cfg.will.properties;
@@ -315,6 +367,10 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (v === 5) {
       const props: Properties = { ...(cfg.properties.connect ?? {}) };
       if (cfg.sessionExpiry !== undefined) props.sessionExpiryInterval = cfg.sessionExpiry;
+      if (this.scram) {
+        props.authenticationMethod = cfg.authMethod;
+        props.authenticationData = encodeClientFirst(this.scram.first);
+      }
       if (Object.keys(props).length > 0) packet.properties = props;
     }
     return packet;
@@ -375,6 +431,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (packet.cmd !== 'connack' && packet.cmd !== 'publish') this.debugLines(describeIncoming(this.id, packet));
     if (this.handshake) {
       if (packet.cmd === 'connack') return this.onConnack(packet);
+      if (packet.cmd === 'auth' && this.scram) return void this.onAuthChallenge(packet);
       this.handshake.reject(new ConnectError(`Protocol error: expected CONNACK, received ${packet.cmd.toUpperCase()}.`, 'protocol'));
       this.handshake = undefined;
       return;

@@ -241,3 +241,100 @@ describe('mqtt passwd -H scram-sha-256|scram-sha-512', () => {
     }
   });
 });
+
+describe('mqtt pub/sub/rr --auth-method SCRAM-SHA-256|SCRAM-SHA-512', () => {
+  let broker: BrokerProcess;
+  const run = async (args: string[]) => (await import('../helpers/cli.js')).runMqtt(args);
+
+  beforeAll(async () => {
+    const lines = [
+      `sam:${formatHash(await hashPassword('sam-pw', { type: 'scram-sha-256' }))}`,
+      `sue:${formatHash(await hashPassword('sue-pw', { type: 'scram-sha-512' }))}`,
+    ];
+    broker = await startBrokerProcess((dir, port) => {
+      const pwfile = path.join(dir, 'passwd');
+      writeFileSync(pwfile, lines.join('\n') + '\n', { mode: 0o600 });
+      return [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${pwfile}`];
+    }, ['-v']);
+  });
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it.each([
+    ['SCRAM-SHA-256', 'sam', 'sam-pw'],
+    ['SCRAM-SHA-512', 'sue', 'sue-pw'],
+  ])('pub %s as %s: the broker logs the SCRAM user, exit 0', async (method, user, password) => {
+    const r = await run(['pub', '-p', String(broker.port), '-V', '5', '--auth-method', method, '-u', user, '-P', password, '-t', 'scram/t', '-m', 'x', '-d']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.toString()).toMatch(/received AUTH\n.*sending AUTH\n.*received CONNACK \(0\)/);
+    await broker.proc.waitForStderr(new RegExp(`u'${user}'\\)\\.`));
+  });
+
+  it('a wrong password: CONNACK 0x87, exit 135 like any v5 refusal', async () => {
+    const r = await run(['pub', '-p', String(broker.port), '-V', '5', '--auth-method', 'SCRAM-SHA-256', '-u', 'sam', '-P', 'nope', '-t', 't', '-m', 'x']);
+    expect([r.code, r.stderr.split('\n')[0]]).toEqual([135, 'Connection error: Not authorized']);
+  });
+
+  it('sub and rr (v5 by default) log in too: -W runs out (27), no refusal', async () => {
+    const sub = await run(['sub', '-p', String(broker.port), '-V', '5', '--auth-method', 'SCRAM-SHA-256', '-u', 'sam', '-P', 'sam-pw', '-t', 'scram/none', '-W', '1']);
+    expect(sub.code).toBe(27);
+    const rr = await run(['rr', '-p', String(broker.port), '--auth-method', 'SCRAM-SHA-512', '-u', 'sue', '-P', 'sue-pw', '-t', 'q', '-e', 'scram/none', '-m', 'x', '-W', '1']);
+    expect(rr.code).toBe(27);
+  });
+
+  it.each([
+    [['-V', '311', '-u', 'a', '-P', 'b'], 'Error: --auth-method needs MQTT v5 (-V 5).'],
+    [['-V', '5', '-u', 'a'], 'Error: --auth-method needs -u and -P.'],
+    [['-V', '5', '-P', 'b'], 'Error: --auth-method needs -u and -P.'],
+  ])('usage errors: %j', async (args, message) => {
+    const r = await run(['pub', '-p', String(broker.port), '--auth-method', 'SCRAM-SHA-256', ...args, '-t', 't', '-m', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe(message);
+  });
+
+  it('an unknown method is a usage error', async () => {
+    const r = await run(['pub', '--auth-method', 'PLAIN', '-V', '5', '-u', 'a', '-P', 'b', '-t', 't', '-m', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe("Error: Unknown --auth-method 'PLAIN' (SCRAM-SHA-256 or SCRAM-SHA-512).");
+  });
+
+  it('a server whose signature is wrong (it does not know the password) is a connection error', async () => {
+    const net = await import('node:net');
+    const { encodePacket, PacketDecoder } = await import('../../src/core/protocol/codec.js');
+    let connackSent = false;
+    // a fake broker: answers the exchange but signs with the wrong key
+    const server = net.createServer((socket) => {
+      let first: ClientFirst | undefined;
+      let serverText: ReturnType<typeof serverFirstMessage> | undefined;
+      const decoder = new PacketDecoder({
+        protocolVersion: 5,
+        onPacket: (p) => {
+          if (p.cmd === 'connect') {
+            const text = p.properties!.authenticationData!.toString().slice(3);
+            first = { username: 'sam', nonce: /r=([^,]+)/.exec(text)![1]!, bare: text };
+            serverText = serverFirstMessage(first.nonce, Buffer.alloc(16, 1), 4096);
+            socket.write(encodePacket({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'SCRAM-SHA-256', authenticationData: Buffer.from(serverText.text) } }, 5));
+          } else if (p.cmd === 'auth') {
+            connackSent = true;
+            socket.write(encodePacket({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { authenticationMethod: 'SCRAM-SHA-256', authenticationData: Buffer.from(`v=${Buffer.alloc(32, 9).toString('base64')}`) } }, 5));
+          }
+        },
+        onError: () => socket.destroy(),
+      });
+      socket.on('data', (d) => decoder.push(d));
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as import('node:net').AddressInfo).port;
+      const r = await run(['pub', '-p', String(port), '-V', '5', '--auth-method', 'SCRAM-SHA-256', '-u', 'sam', '-P', 'sam-pw', '-t', 't', '-m', 'x', '-d']);
+      expect(connackSent).toBe(true);
+      expect(r.code).toBe(1);
+      expect(r.stdout.toString()).toContain('received CONNACK');
+    expect(r.stdout.toString()).not.toContain('sending PUBLISH');
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -222,8 +222,9 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   // MQTT 3.1 has no session present flag: its CONNACK's first byte is reserved, always 0
   connack.sessionPresent = sessionPresent && version !== 3;
   client.send(connack);
+  const logUser = facts.auth?.username ?? packet.username;
   broker.log.connection(
-    `New client connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${packet.username ? `, u'${packet.username}'` : ''}).`,
+    `New client connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${logUser ? `, u'${logUser}'` : ''}).`,
   );
   if (sessionPresent) broker.resumeSession(session, client);
 }

@@ -59,6 +59,11 @@ export async function resolveClientConfig(state: OptionState, checked: CheckedCl
   if (conn.protocolVersion !== 5 && conn.username === undefined && (password !== undefined || conn.passwordPrompt)) {
     throw new CliError(conn.quiet ? '' : 'Error: Problem setting username and/or password.', 1);
   }
+  if (conn.authMethod !== undefined) {
+    // AUTH exists in MQTT 5 only; SCRAM proves a user's password, so both are needed
+    if (conn.protocolVersion !== 5) throw new UsageError('--auth-method needs MQTT v5 (-V 5).');
+    if (conn.username === undefined || (password === undefined && !conn.passwordPrompt)) throw new UsageError('--auth-method needs -u and -P.');
+  }
   const unix = (conn.port ?? 1883) === 0;
   const tls = unix ? undefined : resolveTls(state);
   const config: ClientConfig = {
@@ -76,6 +81,7 @@ export async function resolveClientConfig(state: OptionState, checked: CheckedCl
   if (conn.bindAddress !== undefined) config.bindAddress = conn.bindAddress;
   if (checked.sessionExpiry !== undefined) config.sessionExpiry = checked.sessionExpiry;
   if (conn.username !== undefined) config.username = conn.username;
+  if (conn.authMethod !== undefined) config.authMethod = conn.authMethod;
   const will = resolveWill(state, checked.properties.will);
   if (will) config.will = will;
   if (tls) config.tls = tls;

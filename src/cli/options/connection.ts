@@ -1,3 +1,4 @@
+import { scramDigest, type ScramMethod } from '../../core/auth/scram.js';
 import { UsageError } from '../errors.js';
 import { strtolBase0 } from './c-number.js';
 import { intArg } from './int-arg.js';
@@ -72,6 +73,15 @@ export const connectionGroup: OptionGroup = {
         s.conn.passwordPrompt = v === null;
         s.conn.password = v ?? undefined;
         s.conn.passwordFromEnv = false;
+      },
+    },
+    {
+      flags: '--auth-method <method>',
+      description: '[extra] MQTT v5 enhanced authentication with -u and -P: SCRAM-SHA-256 or SCRAM-SHA-512 (mqtt broker has them; Mosquitto has none)',
+      missing: '--auth-method argument given but no method specified.',
+      apply: (s, v) => {
+        if (scramDigest(v!) === undefined) throw new UsageError(`Unknown --auth-method '${v}' (SCRAM-SHA-256 or SCRAM-SHA-512).`);
+        s.conn.authMethod = v as ScramMethod;
       },
     },
     {

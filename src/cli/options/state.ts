@@ -1,3 +1,4 @@
+import type { ScramMethod } from '../../core/auth/scram.js';
 import type { ProtocolVersion, PubConfig, QoS, SubConfig } from '../../client/config.js';
 import type { PropertyOptionEntry } from '../property-option.js';
 
@@ -24,6 +25,8 @@ export interface OptionState {
     passwordFromEnv: boolean;
     /** -P without a value: ask on the terminal once everything else is valid */
     passwordPrompt: boolean;
+    /** --auth-method: MQTT 5 enhanced authentication with -u/-P */
+    authMethod?: ScramMethod;
     id?: string;
     idPrefix?: string;
     keepalive: number;
