@@ -35,11 +35,15 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * the broker itself.
  */
 export async function runBrokerInChild(): Promise<number | undefined> {
+  const sea = await isSingleExecutable();
   // a single executable is started with its arguments only (Node repeats argv[0] as argv[1] for it)
-  const args = (await isSingleExecutable()) ? process.argv.slice(2) : [...process.execArgv, ...process.argv.slice(1)];
+  const args = sea ? process.argv.slice(2) : [...process.execArgv, ...process.argv.slice(1)];
   // NODE_OPTIONS rather than an argument: a single executable takes its arguments as the
-  // application's, but reads V8 flags from NODE_OPTIONS like any Node
-  const env = { ...process.env, [MARK]: 'child', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${SEMI_SPACE_FLAG}`.trim() };
+  // application's, but reads V8 flags from NODE_OPTIONS like any Node. Its code cache was made
+  // with V8's default flags, so V8 rejects it under this one, and Node says so on stderr with a
+  // plain "Warning" (no code): the broker then starts without the cache, which is all it means
+  const flags = sea ? `${SEMI_SPACE_FLAG} --disable-warning=Warning` : SEMI_SPACE_FLAG;
+  const env = { ...process.env, [MARK]: 'child', NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() };
   return new Promise((resolve) => {
     let child: ReturnType<typeof spawn>;
     try {
