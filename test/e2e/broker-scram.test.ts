@@ -159,13 +159,18 @@ describe('mqtt broker: SCRAM-SHA-256/512 enhanced authentication (MQTT 5)', () =
     await c.waitClosed();
   });
 
-  it('an AUTH with another method during CONNECT is a protocol error: closed without CONNACK 0x00', async () => {
+  it.each([
+    ['an AUTH with another method [MQTT-4.12.0-5]', { cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'SCRAM-SHA-512', authenticationData: Buffer.from('c=biws') } }],
+    ['an AUTH 0x19 instead of 0x18 [MQTT-4.12.0-3]', { cmd: 'auth', reasonCode: 0x19, properties: { authenticationMethod: 'SCRAM-SHA-256' } }],
+    ['a second CONNECT [MQTT-3.1.0-2]', { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'again', clean: true, keepalive: 60 }],
+    ['a PINGREQ', { cmd: 'pingreq' }],
+  ])('%s during the exchange: CONNACK 0x82 Protocol Error, closed', async (_, packet) => {
     const c = await raw();
     connectWith(c, 'SCRAM-SHA-256', encodeClientFirst(clientFirstMessage('sam', 'abc')));
     await c.next('auth');
-    c.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'SCRAM-SHA-512', authenticationData: Buffer.from('c=biws') } } as Packet);
+    c.send(packet as Packet);
+    expect((await c.next('connack')).reasonCode).toBe(0x82);
     await c.waitClosed();
-    expect(c.packets.some((p) => p.cmd === 'connack' && p.reasonCode === 0)).toBe(false);
   });
 
   it('an unknown method still gets 0x8C Bad authentication method [MQTT-4.12.0-1]', async () => {
@@ -217,6 +222,30 @@ describe('mqtt broker: SCRAM-SHA-256/512 enhanced authentication (MQTT 5)', () =
     c.send({ cmd: 'auth', reasonCode: 0x19, properties: { authenticationMethod: 'SCRAM-SHA-256' } } as Packet);
     expect((await c.next('disconnect')).reasonCode).toBe(0x82);
     await c.waitClosed();
+  });
+
+  // last: it changes sam's password
+  it('SIGHUP keeps a SCRAM client whose line is unchanged, and drops one whose line changed (DISCONNECT 0x87)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const kept = await raw();
+    await exchange(kept, 'SCRAM-SHA-512', 'sue', 'sue-pw');
+    expect((await kept.next('connack')).reasonCode).toBe(0);
+    const dropped = await raw();
+    await exchange(dropped, 'SCRAM-SHA-256', 'sam', 'sam-pw');
+    expect((await dropped.next('connack')).reasonCode).toBe(0);
+    const pwfile = path.join(broker.dir, 'passwd');
+    const before = readFileSync(pwfile, 'utf8');
+    const samLine = `sam:${formatHash(await hashPassword('new-pw', { type: 'scram-sha-256' }))}`;
+    writeFileSync(pwfile, before.replace(/^sam:.*$/m, samLine), { mode: 0o600 });
+    const seen = broker.proc.stderr.length;
+    broker.proc.kill('SIGHUP');
+    await broker.proc.waitForStderr((s) => s.slice(seen).includes('Reloaded password and ACL files'));
+    expect((await dropped.next('disconnect')).reasonCode).toBe(0x87);
+    kept.send({ cmd: 'pingreq' });
+    await kept.next('pingresp');
+    const again = await raw();
+    await exchange(again, 'SCRAM-SHA-256', 'sam', 'new-pw');
+    expect((await again.next('connack')).reasonCode).toBe(0);
   });
 });
 

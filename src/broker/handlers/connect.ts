@@ -236,7 +236,7 @@ const MAX_CONNACK_SIZE = 1024;
  * CONNACK with a failure code in the client's protocol, then close [MQTT-3.2.2-5]. The 3.1/3.1.1
  * code is the v5 code's equivalent unless given.
  */
-function refuse(client: BrokerClient, v5Code: number, why: string, v3Code?: number): void {
+export function refuse(client: BrokerClient, v5Code: number, why: string, v3Code?: number): void {
   const v5 = client.protocolVersion === 5;
   const packet: IConnackPacket = v5
     ? { cmd: 'connack', sessionPresent: false, reasonCode: v5Code }

@@ -3,7 +3,7 @@ import { ProtocolError } from '../../core/protocol/errors.js';
 import { ClientState, type BrokerClient } from '../broker-client.js';
 import { authPending, handleAuth } from './auth.js';
 import { handlePuback, handlePubcomp, handlePubrec, handlePubrel } from './acks.js';
-import { handleConnect } from './connect.js';
+import { handleConnect, refuse } from './connect.js';
 import { handleDisconnect } from './disconnect.js';
 import { handlePublish } from './publish.js';
 import { handleSubscribe } from './subscribe.js';
@@ -27,8 +27,18 @@ const HANDLERS: { [C in Packet['cmd']]?: Handler<Extract<Packet, { cmd: C }>> } 
 
 export function handlePacket(client: BrokerClient, packet: Packet): void {
   if (client.state === ClientState.AwaitingConnect) {
-    // enhanced authentication: AUTH continues the exchange CONNECT started [MQTT-4.12.0-3]
-    if (packet.cmd === 'auth' && authPending(client)) return handleAuth(client, packet);
+    // enhanced authentication: only AUTH continues the exchange CONNECT started [MQTT-4.12.0-3];
+    // anything else then (a second CONNECT included [MQTT-3.1.0-2]) is a Protocol Error, told
+    // with CONNACK 0x82 since no CONNACK was sent yet
+    if (authPending(client)) {
+      try {
+        if (packet.cmd !== 'auth') throw new ProtocolError(`${packet.cmd.toUpperCase()} during enhanced authentication`, 0x82);
+        return handleAuth(client, packet);
+      } catch (err) {
+        if (err instanceof ProtocolError) return refuse(client, err.reasonCode, err.message);
+        throw err;
+      }
+    }
     // [MQTT-3.1.0-1] the first packet must be CONNECT
     if (packet.cmd !== 'connect') throw new ProtocolError(`${packet.cmd.toUpperCase()} before CONNECT`, 0x82);
     return handleConnect(client, packet);
