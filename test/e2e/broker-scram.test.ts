@@ -18,6 +18,8 @@ import {
 } from '../../src/core/auth/scram.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { RawClient } from '../helpers/broker.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { describeIfTool } from '../helpers/peers.js';
 
 type Auth = Extract<Packet, { cmd: 'auth' }>;
 
@@ -365,5 +367,43 @@ describe('mqtt pub/sub/rr --auth-method SCRAM-SHA-256|SCRAM-SHA-512', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_passwd'], 'Mosquitto and a password file with SCRAM lines', () => {
+  let mosq: Mosquitto;
+  let dir: string;
+  beforeAll(async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    dir = mkdtempSync(path.join(tmpdir(), 'mqtt-scram-mosq-'));
+    const pwfile = path.join(dir, 'passwd');
+    const lines = [`sam:${formatHash(await hashPassword('sam-pw', { type: 'scram-sha-256' }))}`, `pat:${formatHash(await hashPassword('pat-pw'))}`];
+    writeFileSync(pwfile, lines.join('\n') + '\n', { mode: 0o600 });
+    mosq = await startMosquitto({ listenerConfig: (port) => ['user root', `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${pwfile}`] });
+  });
+  afterAll(async () => {
+    await mosq?.stop();
+    const { rmSync } = await import('node:fs');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ignores the SCRAM line with its "Invalid password hash type" warning; the other users still log in', async () => {
+    await mosq.waitForLog('Invalid password hash type for user sam, removing entry.');
+    const { runCmd } = await import('../helpers/cli.js');
+    const ok = await runCmd('mosquitto_pub', ['-p', String(mosq.port), '-u', 'pat', '-P', 'pat-pw', '-t', 't', '-m', 'x']);
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    const refused = await runCmd('mosquitto_pub', ['-p', String(mosq.port), '-u', 'sam', '-P', 'sam-pw', '-t', 't', '-m', 'x']);
+    expect(refused.code).toBe(5);
+  });
+
+  it('mosquitto_passwd keeps a SCRAM line byte for byte when it updates the file', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { runCmd } = await import('../helpers/cli.js');
+    const pwfile = path.join(dir, 'passwd');
+    const sam = readFileSync(pwfile, 'utf8').split('\n')[0];
+    const r = await runCmd('mosquitto_passwd', ['-b', pwfile, 'zed', 'zed-pw']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(pwfile, 'utf8').split('\n')[0]).toBe(sam);
   });
 });
