@@ -42,6 +42,28 @@ describe('SCRAM maths (RFC 7677 section 3 test vector)', () => {
     expect(() => verifyServerFinal(Buffer.from('v=AAAA'), serverSignature)).toThrow(/wrong server signature/);
   });
 
+  it('a server-first-message that does not extend our nonce, or asks for absurd work, is refused', () => {
+    const bad = (text: string) => () => parseServerFirst(Buffer.from(text), 'abc');
+    expect(bad('r=xyz123,s=AAAA,i=4096')).toThrow(/nonce/);
+    expect(bad('r=abc,s=AAAA,i=4096')).toThrow(/nonce/);
+    expect(bad('r=abcdef,s=A*AA,i=4096')).toThrow(/base64/);
+    expect(bad('r=abcdef,s=AAAA,i=0')).toThrow(/iteration/);
+    expect(bad('r=abcdef,s=AAAA,i=2147483647')).toThrow(/more than 10000000/);
+    expect(bad('s=AAAA,r=abcdef,i=4096')).toThrow(/malformed/);
+    expect(parseServerFirst(Buffer.from('r=abcdef,s=AAAA,i=4096'), 'abc').iterations).toBe(4096);
+  });
+
+  it('password-file SCRAM lines: decoded, and damaged ones named', async () => {
+    const { decodeHashField } = await import('../../src/auth/hash-format.js');
+    const line = formatHash(await hashPassword('pw', { type: 'scram-sha-512', salt: Buffer.alloc(16, 1) }));
+    const d = decodeHashField(line);
+    expect(d.kind).toBe('hashed');
+    expect(formatHash((d as { hash: Parameters<typeof formatHash>[0] }).hash)).toBe(line);
+    expect(decodeHashField(line.replace('$scram-sha-512$', '$scram-sha-256$'))).toEqual({ kind: 'invalid', reason: 'StoredKey and ServerKey must be base64 of 32 bytes' });
+    expect(decodeHashField(line.replace('$4096$', '$0$'))).toEqual({ kind: 'invalid', reason: "bad iteration count '0'" });
+    expect(decodeHashField(line.split('$').slice(0, 5).join('$')).kind).toBe('invalid');
+  });
+
   it('SHA-512 round trip; a wrong password or another exchange\'s nonce fails', async () => {
     const creds = await scramCredentials('sha512', 'secret', Buffer.alloc(16, 7), 4096);
     const first = clientFirstMessage('a,b=c', 'clientnonce');

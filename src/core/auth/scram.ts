@@ -28,6 +28,8 @@ const NO_CHANNEL_BINDING = 'biws';
 const GS2_HEADER = 'n,,';
 export const MIN_ITERATIONS = 4096;
 export const MAX_SCRAM_ITERATIONS = 2 ** 31 - 1;
+/** the most a client computes for a server: 2,500 times RFC 7677's 4096, about a minute of CPU */
+export const MAX_CLIENT_ITERATIONS = 10_000_000;
 
 const hmac = (d: ScramDigest, key: Buffer, text: string | Buffer) => createHmac(d, key).update(text).digest();
 const hash = (d: ScramDigest, data: Buffer) => createHash(d).update(data).digest();
@@ -134,6 +136,8 @@ export function parseServerFirst(data: Buffer | undefined, clientNonce: string):
   if (!BASE64.test(attrs[1]![1]) || attrs[1]![1] === '') throw new ScramError('salt is not base64');
   const iterations = /^[1-9][0-9]{0,9}$/.test(attrs[2]![1]) ? Number(attrs[2]![1]) : NaN;
   if (!(iterations <= MAX_SCRAM_ITERATIONS)) throw new ScramError(`bad iteration count '${attrs[2]![1]}'`);
+  // a server could otherwise hold the client in PBKDF2 for hours (node waits for it to finish)
+  if (iterations > MAX_CLIENT_ITERATIONS) throw new ScramError(`server asks for ${iterations} iterations, more than ${MAX_CLIENT_ITERATIONS}`);
   return { nonce, salt: Buffer.from(attrs[1]![1], 'base64'), iterations, text };
 }
 
