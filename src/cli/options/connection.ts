@@ -1,4 +1,4 @@
-import { scramDigest, type ScramMethod } from '../../core/auth/scram.js';
+import { scramDigest, type ScramMethod } from '../../core/auth/scram-methods.js';
 import { UsageError } from '../errors.js';
 import { strtolBase0 } from './c-number.js';
 import { intArg } from './int-arg.js';
