@@ -87,7 +87,8 @@ export function seeds(version: Version, id: string): Seed[] {
   return list.map(([name, packet, isConnect]) => ({ name: `${name} v${version === 5 ? 5 : '3.1.1'}`, version, bytes: gen(packet, version), isConnect: !!isConnect }));
 }
 
-function varint(n: number): Buffer {
+/** MQTT's variable byte integer [MQTT-1.5.5]; test/helpers/frames.ts builds on it too. */
+export function varint(n: number): Buffer {
   const out: number[] = [];
   do {
     let b = n % 128;

@@ -3,16 +3,9 @@
  * section 1.5's data types and a fixed header around them.
  */
 
-export function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
+import { varint } from '../../scripts/fuzz/fuzz-lib.js';
+
+export { varint };
 
 export const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
 export const str = (s: string | Buffer): Buffer => {

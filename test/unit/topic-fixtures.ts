@@ -1,18 +1,11 @@
 /** Random topics and filters over a tiny alphabet (so they collide often) and a reference matcher. */
 
+import { prng } from '../../scripts/fuzz/fuzz-lib.js';
+
 export type Rnd = () => number;
 
-/** mulberry32: deterministic, so a failing case can be replayed. */
-export function seededRandom(seed: number): Rnd {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: deterministic, so a failing case can be replayed (the fuzzer's generator). */
+export const seededRandom: (seed: number) => Rnd = prng;
 
 const WORDS = ['a', 'b', '', '$s', 'ab'];
 
