@@ -5,7 +5,7 @@
  * test/fixtures/sniff/; a unit test checks the committed files still equal what this builds.
  */
 import type { Packet } from 'mqtt-packet';
-import type { ProtocolVersion } from '../../src/client/config.js';
+import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { encodePacket } from '../../src/core/protocol/codec.js';
 import { LINKTYPE } from '../../src/sniff/link-types.js';
 import { writeClassicPcap, writePcapng, type WrittenFrame } from '../../src/sniff/pcap-writer.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { QoS } from '../client/config.js';
+import type { QoS } from '../core/protocol/types.js';
 import { UsageError } from '../cli/errors.js';
 import { MAX_REMAINING_LENGTH } from '../core/protocol/codec.js';
 import { HEADER_SIZE } from './payload-header.js';

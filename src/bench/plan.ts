@@ -1,4 +1,5 @@
-import type { Endpoint, ProtocolVersion, QoS, TlsConfig } from '../client/config.js';
+import type { Endpoint, TlsConfig } from '../core/transport/endpoint.js';
+import type { ProtocolVersion, QoS } from '../core/protocol/types.js';
 
 export type BenchMode = 'conn' | 'pub' | 'sub' | 'pubsub';
 

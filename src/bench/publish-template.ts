@@ -1,4 +1,4 @@
-import type { ProtocolVersion, QoS } from '../client/config.js';
+import type { ProtocolVersion, QoS } from '../core/protocol/types.js';
 import { encodePacket } from '../core/protocol/codec.js';
 import { HEADER_SIZE, SEQUENCE_OFFSET, TIME_OFFSET, writeHeader } from './payload-header.js';
 

@@ -1,4 +1,5 @@
-import type { Endpoint, ProtocolVersion, Scheme, TlsConfig } from '../client/config.js';
+import type { Endpoint, Scheme, TlsConfig } from '../core/transport/endpoint.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { UsageError } from '../cli/errors.js';
 import type { BenchTarget } from './plan.js';
 

@@ -1,5 +1,5 @@
 import type { Packet } from 'mqtt-packet';
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { Connection, ConnectionState, type ConnectionOwner } from '../core/connection/connection.js';
 import { ProtocolError } from '../core/protocol/errors.js';
 import type { Broker } from './broker.js';

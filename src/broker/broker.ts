@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { QoS } from '../client/config.js';
+import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
 import { BrokerClient, ClientState, type ConnectionInfo } from './broker-client.js';
 import { allowAll, type BrokerHooks } from './hooks.js';

@@ -1,5 +1,5 @@
-import type { QoS, Properties } from '../client/config.js';
-import type { ProtocolVersion } from '../client/config.js';
+import type { QoS, Properties } from '../core/protocol/types.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { encodePublish, type PublishFrame } from '../core/protocol/publish-encoder.js';
 
 /** An application message as the broker routes it: one object shared by every delivery. */

@@ -1,4 +1,4 @@
-import type { QoS } from '../client/config.js';
+import type { QoS } from '../core/protocol/types.js';
 import { PacketIdAllocator } from '../client/packet-ids.js';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
 import type { LongTimeout } from '../core/timers/long-timeout.js';

@@ -4,7 +4,8 @@
  * parsing, and the same error texts.
  */
 import { orderedUserProperties } from '../core/protocol/user-properties.js';
-import type { PacketProperties, Properties } from '../client/config.js';
+import type { PacketProperties } from '../client/config.js';
+import type { Properties } from '../core/protocol/types.js';
 import { UsageError } from './errors.js';
 import { asciiLower, propertyByName, PROPERTIES, type PropertyInfo, type PropertyPacket } from '../core/protocol/properties.js';
 import { MOSQ_ERR, mosquittoStrerror } from '../core/protocol/reason-codes.js';

@@ -21,7 +21,8 @@ import {
 } from '../core/auth/scram.js';
 import { ProtocolError } from '../core/protocol/errors.js';
 import { describeSocketError, openTransport } from '../core/transport/open.js';
-import type { ClientConfig, Properties, QoS } from './config.js';
+import type { ClientConfig } from './config.js';
+import type { Properties, QoS } from '../core/protocol/types.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';
 import { ConnectError, ConnectionLostError } from './errors.js';
 import { PacketIdAllocator } from './packet-ids.js';

@@ -5,7 +5,7 @@
  * identifiers were the broker's, for that subscriber: they are not sent again.
  */
 import { orderedUserProperties } from '../core/protocol/user-properties.js';
-import type { Properties, QoS } from './config.js';
+import type { Properties, QoS } from '../core/protocol/types.js';
 
 export interface ReplayMessage {
   topic: string;

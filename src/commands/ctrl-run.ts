@@ -1,4 +1,5 @@
-import type { ClientConfig, QoS } from '../client/config.js';
+import type { ClientConfig } from '../client/config.js';
+import type { QoS } from '../core/protocol/types.js';
 import { ConnectError } from '../client/errors.js';
 import { mosquittoConnackString, mosquittoReasonString } from '../core/protocol/reason-codes.js';
 import { createCliClient } from './connect-report.js';

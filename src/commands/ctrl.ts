@@ -8,7 +8,8 @@ import { OptionCommand, type OptionEvent, type OptionGroup } from '../cli/option
 import { collectOptions } from '../cli/options/pipeline.js';
 import { tlsGroup } from '../cli/options/tls.js';
 import { intArg } from '../cli/options/int-arg.js';
-import type { ClientConfig, QoS } from '../client/config.js';
+import type { ClientConfig } from '../client/config.js';
+import type { QoS } from '../core/protocol/types.js';
 import { action, VERSION } from '../cli/program.js';
 import { DYNSEC_USAGE, planDynsec, type DynsecPlan } from './ctrl-dynsec.js';
 import { PromptInterrupted } from '../auth/password-prompt.js';

@@ -1,4 +1,4 @@
-import type { PubConfig } from '../client/config.js';
+import type { PubConfig } from '../cli/options/pub-config.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { parseReplayRecord, ReplayRecordError } from '../client/replay-record.js';
 import { reportError } from './connect-report.js';

@@ -1,5 +1,5 @@
 import { promises as fsPromises } from 'node:fs';
-import type { PubConfig } from '../client/config.js';
+import type { PubConfig } from '../cli/options/pub-config.js';
 import { ConnectionLostError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';

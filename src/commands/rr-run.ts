@@ -1,6 +1,7 @@
 import { promises as fsPromises } from 'node:fs';
 import type { IPublishPacket } from 'mqtt-packet';
-import type { Properties, RrConfig } from '../client/config.js';
+import type { Properties } from '../core/protocol/types.js';
+import type { RrConfig } from '../cli/options/rr-config.js';
 import { ConnectError, type ConnectionLostError } from '../client/errors.js';
 import { SESSION_TAKEN_OVER, takeoverMessage } from '../client/takeover.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { CliError } from '../cli/errors.js';
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { noteJson, packetJson } from '../output/sniff-json.js';
 import { noteLine, packetLine } from '../output/sniff-line.js';
 import { publishJson, publishLine } from '../output/sniff-publish-bytes.js';

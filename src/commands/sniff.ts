@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { action } from '../cli/program.js';
 import { accessSync, constants } from 'node:fs';
 import { CliError, UsageError } from '../cli/errors.js';
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { SNIFF_HELP } from './sniff-help.js';
 import type { SniffPlan } from './sniff-session.js';
 

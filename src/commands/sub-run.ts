@@ -1,4 +1,4 @@
-import type { SubConfig } from '../client/config.js';
+import type { SubConfig } from '../cli/options/sub-config.js';
 import { ConnectError } from '../client/errors.js';
 import { probableTakeoverMessage, RECONNECT_DELAY_MS, SESSION_TAKEN_OVER, TakeoverDetector, takeoverMessage } from '../client/takeover.js';
 import type { MqttClient } from '../client/mqtt-client.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SubConfig } from '../client/config.js';
+import type { SubConfig } from '../cli/options/sub-config.js';
 import { checkClientOptions, processContext, resolveClientConfig, type ResolveContext } from '../cli/options/client-config.js';
 import { clientCommand } from '../cli/options/client-command.js';
 import { connectionGroup } from '../cli/options/connection.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnackPacket, IPublishPacket, ISubscription } from 'mqtt-packet';
-import type { ClientConfig, ProtocolVersion, Properties, QoS } from '../client/config.js';
+import type { ClientConfig } from '../client/config.js';
+import type { ProtocolVersion, Properties, QoS } from '../core/protocol/types.js';
 import { ConnectError } from '../client/errors.js';
 import { MqttClient } from '../client/mqtt-client.js';
 import type { ProbeValue, TestReport } from '../output/test-report.js';

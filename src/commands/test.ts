@@ -6,7 +6,7 @@ import { initialState } from '../cli/options/state.js';
 import { tlsGroup } from '../cli/options/tls.js';
 import { action } from '../cli/program.js';
 import { UsageError } from '../cli/errors.js';
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { testTable } from '../output/test-report.js';
 import { runBrokerTest } from './test-run.js';
 

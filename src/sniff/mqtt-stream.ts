@@ -1,4 +1,4 @@
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import { decodeFast, frameLength, PacketDecoder, type Packet } from '../core/protocol/codec.js';
 import type { Timestamp } from './frame.js';
 import { isPlausibleFirstByte, isPlausibleFrameSize } from './mqtt-header.js';

@@ -1,4 +1,4 @@
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import type { CapturedFrame, Timestamp } from './frame.js';
 import { linkTypeSupported, linkTypeText, supportedLinkTypesText } from './link-types.js';
 import type { SniffEvent } from './sniff-events.js';

@@ -1,4 +1,4 @@
-import type { ProtocolVersion } from '../client/config.js';
+import type { ProtocolVersion } from '../core/protocol/types.js';
 import type { Packet } from '../core/protocol/codec.js';
 import { AckLatency } from './ack-latency.js';
 import type { Timestamp } from './frame.js';

@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { Packet } from 'mqtt-packet';
 import { Broker, type BrokerOptions } from '../../src/broker/broker.js';
 import { startListener, type RunningListener } from '../../src/broker/listeners.js';
-import type { ProtocolVersion } from '../../src/client/config.js';
+import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
 
 export interface TestBroker {

@@ -1,4 +1,5 @@
-import type { ClientConfig, ProtocolVersion } from '../../src/client/config.js';
+import type { ClientConfig } from '../../src/client/config.js';
+import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 
 /** A ClientConfig for tests, TCP to 127.0.0.1:port. */
 export function testClientConfig(port: number, protocolVersion: ProtocolVersion, overrides: Partial<ClientConfig> = {}): ClientConfig {

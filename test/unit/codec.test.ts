@@ -2,7 +2,7 @@ import type { Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { encodePacket, frameLength, PacketDecoder } from '../../src/core/protocol/codec.js';
 import { ProtocolError } from '../../src/core/protocol/errors.js';
-import type { ProtocolVersion } from '../../src/client/config.js';
+import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 
 interface Golden {
   name: string;

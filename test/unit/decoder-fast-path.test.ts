@@ -1,6 +1,6 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import type { ProtocolVersion } from '../../src/client/config.js';
+import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { decodeConnect311, decodeFast, encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
 import { encodePublish } from '../../src/core/protocol/publish-encoder.js';
 

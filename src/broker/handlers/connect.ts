@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
-import type { Properties, ProtocolVersion, QoS } from '../../client/config.js';
+import type { Properties, ProtocolVersion, QoS } from '../../core/protocol/types.js';
 import { ConnectionState } from '../../core/connection/connection.js';
 import { encodePacket } from '../../core/protocol/codec.js';
 import { ProtocolError } from '../../core/protocol/errors.js';

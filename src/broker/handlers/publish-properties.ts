@@ -1,4 +1,4 @@
-import type { Properties } from '../../client/config.js';
+import type { Properties } from '../../core/protocol/types.js';
 import { ownBytes, type BrokerMessage } from '../message.js';
 
 /** Properties forwarded unchanged to subscribers [MQTT-3.3.2-15..20]; the rest are per hop. */

@@ -1,5 +1,5 @@
 import type { IPublishPacket } from 'mqtt-packet';
-import type { Properties } from '../../client/config.js';
+import type { Properties } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName, validateUtf8 } from '../../core/topic/validate.js';
 import type { BrokerClient } from '../broker-client.js';

@@ -1,5 +1,5 @@
 import type { ISubscribePacket } from 'mqtt-packet';
-import type { QoS } from '../../client/config.js';
+import type { QoS } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { parseSharedSubscription, validateTopicFilter } from '../../core/topic/validate.js';
 import type { BrokerClient } from '../broker-client.js';

@@ -1,4 +1,5 @@
-import type { ClientConfig, Endpoint, PacketProperties, TlsConfig } from '../../client/config.js';
+import type { ClientConfig, PacketProperties } from '../../client/config.js';
+import type { Endpoint, TlsConfig } from '../../core/transport/endpoint.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkSession, resolveClientId } from './client-id.js';
 import { promptPassword } from './password-prompt.js';

@@ -1,5 +1,6 @@
 import { openSync, closeSync, fstatSync } from 'node:fs';
-import type { MessageSource, PubConfig, QoS } from '../../client/config.js';
+import type { MessageSource, PubConfig } from './pub-config.js';
+import type { QoS } from '../../core/protocol/types.js';
 import { CliError, UsageError } from '../errors.js';
 import { atof } from './c-number.js';
 import { intArg } from './int-arg.js';

@@ -1,4 +1,4 @@
-import type { RrConfig } from '../../client/config.js';
+import type { RrConfig } from './rr-config.js';
 import { CliError } from '../errors.js';
 import { intArg } from './int-arg.js';
 import type { OptionGroup, OptionSpec } from './option-command.js';

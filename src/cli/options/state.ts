@@ -1,5 +1,7 @@
 import type { ScramMethod } from '../../core/auth/scram.js';
-import type { ProtocolVersion, PubConfig, QoS, SubConfig } from '../../client/config.js';
+import type { ProtocolVersion, QoS } from '../../core/protocol/types.js';
+import type { PubConfig } from './pub-config.js';
+import type { SubConfig } from './sub-config.js';
 import type { PropertyOptionEntry } from '../property-option.js';
 
 export type CommandKind = 'pub' | 'sub' | 'rr' | 'ctrl';

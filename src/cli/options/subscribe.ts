@@ -1,4 +1,4 @@
-import type { SubConfig } from '../../client/config.js';
+import type { SubConfig } from './sub-config.js';
 import { CliError, UsageError } from '../errors.js';
 import { atof } from './c-number.js';
 import { intArg } from './int-arg.js';

@@ -1,5 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import type { TlsConfig } from '../../client/config.js';
+import type { TlsConfig } from '../../core/transport/endpoint.js';
 import { checkKeylogFile } from '../../core/transport/tls-keylog.js';
 import { CliError, UsageError } from '../errors.js';
 import type { OptionGroup } from './option-command.js';

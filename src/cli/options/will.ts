@@ -1,4 +1,5 @@
-import type { Properties, QoS, WillConfig } from '../../client/config.js';
+import type { Properties, QoS } from '../../core/protocol/types.js';
+import type { WillConfig } from '../../client/config.js';
 import { UsageError } from '../errors.js';
 import { intArg } from './int-arg.js';
 import type { OptionGroup } from './option-command.js';

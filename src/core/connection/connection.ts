@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { ProtocolVersion } from '../../client/config.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 import { encodePublish } from '../protocol/publish-encoder.js';
 import { encodePacket, PacketDecoder, type DecoderOptions, type Packet } from '../protocol/codec.js';
 import type { ProtocolError } from '../protocol/errors.js';

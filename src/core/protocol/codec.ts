@@ -1,5 +1,5 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import type { ProtocolVersion } from '../../client/config.js';
+import type { ProtocolVersion } from './types.js';
 import { MALFORMED_PACKET, PACKET_TOO_LARGE, ProtocolError } from './errors.js';
 import { keepUserPropertyOrder, packetForEncoding } from './user-properties.js';
 import { validateUtf8 } from '../topic/validate.js';

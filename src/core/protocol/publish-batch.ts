@@ -1,4 +1,4 @@
-import type { ProtocolVersion } from '../../client/config.js';
+import type { ProtocolVersion } from './types.js';
 import { MAX_REMAINING_LENGTH } from './codec.js';
 import { varintLength } from './publish-encoder.js';
 

@@ -1,5 +1,5 @@
 import type { IPublishPacket } from 'mqtt-packet';
-import type { ProtocolVersion } from '../../client/config.js';
+import type { ProtocolVersion } from './types.js';
 import { encodePacket, MAX_REMAINING_LENGTH } from './codec.js';
 import { ProtocolError } from './errors.js';
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Endpoint, TlsConfig } from '../../client/config.js';
+import type { Endpoint, TlsConfig } from './endpoint.js';
 import { errnoText } from '../protocol/reason-codes.js';
 
 export interface OpenOptions {

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import tls, { type ConnectionOptions } from 'node:tls';
-import type { TlsConfig } from '../../client/config.js';
+import type { TlsConfig } from './endpoint.js';
 
 const TLS_VERSIONS = { 'tlsv1.1': 'TLSv1.1', 'tlsv1.2': 'TLSv1.2', 'tlsv1.3': 'TLSv1.3' } as const;
 
