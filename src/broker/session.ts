@@ -1,5 +1,5 @@
 import type { QoS } from '../core/protocol/types.js';
-import { PacketIdAllocator } from '../client/packet-ids.js';
+import { PacketIdAllocator } from '../core/session/packet-ids.js';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
 import type { LongTimeout } from '../core/timers/long-timeout.js';
 import type { BrokerClient } from './broker-client.js';

@@ -25,7 +25,7 @@ import type { ClientConfig } from './config.js';
 import type { Properties, QoS } from '../core/protocol/types.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';
 import { ConnectError, ConnectionLostError } from './errors.js';
-import { PacketIdAllocator } from './packet-ids.js';
+import { PacketIdAllocator } from '../core/session/packet-ids.js';
 
 export interface PublishOptions {
   qos: QoS;
