@@ -16,7 +16,6 @@ import {
   newNonce,
   parseServerFirst,
   SCRAM_METHODS,
-  verifyServerFinal,
   type ClientFirst,
 } from '../core/auth/scram.js';
 import { ProtocolError } from '../core/protocol/errors.js';
@@ -25,31 +24,20 @@ import type { ClientConfig } from './config.js';
 import type { Properties, QoS } from '../core/protocol/types.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';
 import { ConnectError, ConnectionLostError } from './errors.js';
-import { PacketIdAllocator } from '../core/session/packet-ids.js';
+import { RC } from '../core/protocol/reason-codes.js';
+import { Resend } from '../core/session/outgoing-flow.js';
+import { FifoQueue } from '../core/collections/fifo-queue.js';
+import { ClientSession, type OutgoingPublish, type PublishResult } from './client-session.js';
+import type { ClientContext } from './handlers/context.js';
+import { handlePacket } from './handlers/dispatch.js';
+import { connackFailure, serverLimits, type ServerLimits } from './handlers/connack.js';
+
+export type { PublishResult } from './client-session.js';
 
 export interface PublishOptions {
   qos: QoS;
   retain: boolean;
   properties?: Properties;
-}
-
-export interface PublishResult {
-  /** v5 PUBACK/PUBREC reason code (0 for QoS 0 and 3.1.1) */
-  reasonCode: number;
-  properties?: Properties;
-}
-
-interface OutgoingPublish {
-  packet: IPublishPacket;
-  stage: 'puback' | 'pubrec' | 'pubcomp';
-  result?: PublishResult;
-  resolve: (r: PublishResult) => void;
-  reject: (e: Error) => void;
-}
-
-interface PendingAck<T> {
-  resolve: (p: T) => void;
-  reject: (e: Error) => void;
 }
 
 export interface ClientEvents {
@@ -66,15 +54,6 @@ export interface ClientEvents {
   suback: [packet: ISubackPacket];
 }
 
-/** What the server told us in CONNACK that limits what we may send. */
-interface ServerLimits {
-  receiveMaximum: number;
-  topicAliasMaximum: number;
-  maximumPacketSize?: number;
-  maximumQoS: QoS;
-  keepalive: number;
-}
-
 /**
  * An MQTT 3.1/3.1.1/5 client session over one connection at a time: CONNECT/CONNACK, keepalive,
  * QoS 1 and 2 in both directions with an in-flight window, topic aliases, and resending in-flight
@@ -85,20 +64,12 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   id: string;
   connack?: IConnackPacket;
   private conn?: Connection;
-  private readonly ids = new PacketIdAllocator();
-  private readonly outgoing = new Map<number, OutgoingPublish>();
-  private readonly waitingForSlot: Array<() => void> = [];
-  private readonly subacks = new Map<number, PendingAck<ISubackPacket>>();
-  private readonly unsubacks = new Map<number, PendingAck<IUnsubackPacket>>();
-  /**
-   * QoS 2 packet ids received and answered with PUBREC, until PUBREL [MQTT-4.3.3-2], with the
-   * message while it is still held (null once delivered). Like libmosquitto a message reaches
-   * the application at PUBREL, after PUBCOMP is sent; but a later PUBLISH delivers the held ones
-   * first, so a slow PUBREL never reorders messages.
-   */
-  private readonly incomingQos2 = new Map<number, IPublishPacket | null>();
-  private aliasesIn = new Map<number, string>();
-  private aliasesOut = new Map<number, string>();
+  /** QoS flows, packet ids and topic aliases, on the core session engine */
+  private readonly session: ClientSession;
+  /** waitForCapacity() callers, until the window has a free slot */
+  private readonly capacityWaiters = new FifoQueue<() => void>();
+  /** what the packet handlers see of this client */
+  private readonly ctx: ClientContext;
   private limits: ServerLimits;
   private keepaliveTimer?: NodeJS.Timeout;
   private pingTimer?: NodeJS.Timeout;
@@ -110,6 +81,25 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     super();
     this.id = config.clientId;
     this.limits = this.defaultLimits();
+    this.session = new ClientSession(config.maxInflight || 0);
+    this.ctx = {
+      protocolVersion: config.protocolVersion,
+      session: this.session,
+      send: (packet) => void this.send(packet),
+      logIncoming: (packet) => this.debugLines(describeIncoming(this.id, packet)),
+      deliver: (packet) => void this.emit('message', packet),
+      onSuback: (packet) => void this.emit('suback', packet),
+      slotFreed: () => this.releaseSlot(),
+      pingAnswered: () => {
+        clearTimeout(this.pingTimer);
+        this.pingTimer = undefined;
+      },
+      serverDisconnected: (reasonCode) => {
+        this.serverDisconnectReason = reasonCode;
+        this.conn?.destroy();
+      },
+      protocolViolation: (reasonCode) => this.protocolViolation(reasonCode),
+    };
   }
 
   get connected(): boolean {
@@ -122,7 +112,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   /** Number of QoS 1/2 messages sent and not yet completed. */
   get inflight(): number {
-    return this.outgoing.size;
+    return this.session.outgoing.inflight.size;
   }
 
   /** Opens the transport, sends CONNECT and resolves with a successful CONNACK. */
@@ -143,8 +133,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     this.conn = conn;
     this.connack = undefined;
     this.closingByUs = false;
-    this.aliasesIn = new Map();
-    this.aliasesOut = new Map();
+    this.session.newConnection();
     this.limits = this.defaultLimits();
 
     return new Promise<IConnackPacket>((resolve, reject) => {
@@ -178,7 +167,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   /** SCRAM state of the CONNECT under way: client-first-message, then the signature to expect. */
   private scram?: { first: ClientFirst; serverSignature?: Buffer };
 
-  /** The server's AUTH 0x18 with server-first-message: answer with client-final-message [MQTT-4.12.0-3]. */
+  /** The server's AUTH Continue authentication (0x18) with server-first-message: answer with client-final-message [MQTT-4.12.0-3]. */
   private async onAuthChallenge(packet: Extract<Packet, { cmd: 'auth' }>): Promise<void> {
     const scram = this.scram!;
     const method = this.config.authMethod!;
@@ -186,7 +175,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       this.handshake?.reject(new ConnectError(`${method} authentication failed: ${why}.`, 'protocol'));
       this.handshake = undefined;
     };
-    if (packet.reasonCode !== 0x18 || packet.properties?.authenticationMethod !== method || scram.serverSignature) {
+    if (packet.reasonCode !== RC.ContinueAuthentication || packet.properties?.authenticationMethod !== method || scram.serverSignature) {
       return fail(`unexpected AUTH 0x${(packet.reasonCode ?? 0).toString(16)}`);
     }
     try {
@@ -194,7 +183,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       const final = await clientFinalMessage(SCRAM_METHODS[method], this.config.password ?? Buffer.alloc(0), scram.first, server);
       if (!this.handshake) return;
       scram.serverSignature = final.serverSignature;
-      this.send({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: method, authenticationData: final.message } });
+      this.send({ cmd: 'auth', reasonCode: RC.ContinueAuthentication, properties: { authenticationMethod: method, authenticationData: final.message } });
     } catch (err) {
       fail((err as Error).message);
     }
@@ -204,35 +193,17 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private onConnack(connack: IConnackPacket): void {
     const handshake = this.handshake!;
     this.handshake = undefined;
-    const props = connack.properties ?? {};
-    if (props.assignedClientIdentifier) this.id = props.assignedClientIdentifier;
+    const assigned = connack.properties?.assignedClientIdentifier;
+    if (assigned) this.id = assigned;
     this.debugLines(describeIncoming(this.id, connack));
-    const code = connack.reasonCode ?? connack.returnCode ?? 0;
-    if (code !== 0) {
-      handshake.reject(new ConnectError(`CONNACK refused: ${code}`, 'refused', code));
-      return;
-    }
-    if (this.scram) {
-      // the server proves it knows the password too: a CONNACK without that proof is refused
-      try {
-        if (!this.scram.serverSignature) throw new Error('CONNACK before the SCRAM exchange ended');
-        if (props.authenticationMethod !== this.config.authMethod) throw new Error('CONNACK without the Authentication Method');
-        verifyServerFinal(props.authenticationData, this.scram.serverSignature);
-      } catch (err) {
-        handshake.reject(new ConnectError(`${this.config.authMethod} authentication failed: ${(err as Error).message}.`, 'protocol'));
-        return;
-      }
-    }
+    const failure = connackFailure(connack, this.config.authMethod, this.scram?.serverSignature, this.scram !== undefined);
+    if (failure) return handshake.reject(failure);
     this.connack = connack;
-    this.limits = {
-      receiveMaximum: props.receiveMaximum ?? 65535,
-      topicAliasMaximum: props.topicAliasMaximum ?? 0,
-      maximumPacketSize: props.maximumPacketSize,
-      maximumQoS: (props.maximumQoS ?? 2) as QoS,
-      keepalive: props.serverKeepAlive ?? this.config.keepalive,
-    };
+    this.limits = serverLimits(connack, this.config.keepalive);
+    this.session.outgoing.setReceiveMaximum(this.limits.receiveMaximum);
+    this.session.aliasesOut.maximum = this.limits.topicAliasMaximum;
     // without a session the server forgot its QoS 2 state, so must we [MQTT-4.1.0-1]
-    if (!connack.sessionPresent) this.incomingQos2.clear();
+    if (!connack.sessionPresent) this.session.incomingQos2.clear();
     this.startKeepalive();
     this.resendInflight(connack.sessionPresent);
     handshake.resolve(connack);
@@ -254,17 +225,24 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (opts.properties && this.config.protocolVersion === 5) packet.properties = { ...opts.properties };
     this.applyOutgoingAlias(packet);
     if (opts.qos === 0) {
-      this.send(packet, this.ids.skip());
+      this.send(packet, this.session.ids.skip());
       return { reasonCode: 0 };
     }
-    await this.waitForSlot();
+    // after the caller's synchronous code, as before: a publish() followed at once by disconnect()
+    // finds the connection closing and fails rather than going out after the DISCONNECT
+    await undefined;
     this.assertConnected();
-    const messageId = this.ids.allocate();
-    packet.messageId = messageId;
     return new Promise<PublishResult>((resolve, reject) => {
-      this.outgoing.set(messageId, { packet, stage: opts.qos === 1 ? 'puback' : 'pubrec', resolve, reject });
-      this.send(packet);
+      const item: OutgoingPublish = { qos: opts.qos, packet, resolve, reject };
+      // a full window [MQTT-4.9.0-2]: queued in order, sent as acks free slots (see releaseSlot)
+      const id = this.session.outgoing.submit(item);
+      if (id !== 0) this.sendPublish(item, id);
     });
+  }
+
+  private sendPublish(item: OutgoingPublish, id: number): void {
+    item.packet.messageId = id;
+    this.send(item.packet);
   }
 
   /**
@@ -276,40 +254,40 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   publishQos0Frames(frames: Buffer, count: number): boolean {
     if (!this.conn) return false;
     // QoS 0 messages still take a number, as libmosquitto's do (-d lines count them)
-    for (let i = 0; i < count; i++) this.ids.skip();
+    for (let i = 0; i < count; i++) this.session.ids.skip();
     this.lastSent = Date.now();
     return this.conn.sendRaw(frames);
   }
 
   /** Whether another message may be sent now without waiting (socket not backed up, a free slot). */
   hasCapacity(): boolean {
-    return !!this.conn && !this.conn.needsDrain() && this.outgoing.size < this.maxInflight();
+    return !!this.conn && !this.conn.needsDrain() && this.session.outgoing.canSendNow();
   }
 
   /** Resolves when another QoS 1/2 message may be sent and the socket is not backed up. */
   async waitForCapacity(): Promise<void> {
     await this.conn?.drained();
-    if (this.outgoing.size >= this.maxInflight()) await new Promise<void>((r) => this.waitingForSlot.push(r));
+    if (!this.session.outgoing.canSendNow()) await new Promise<void>((r) => this.capacityWaiters.push(r));
   }
 
   async subscribe(subscriptions: ISubscription[], properties?: Properties): Promise<ISubackPacket> {
     this.assertConnected();
-    const messageId = this.ids.allocate();
+    const messageId = this.session.ids.allocate();
     const packet: Packet = { cmd: 'subscribe', messageId, subscriptions };
     if (properties && this.config.protocolVersion === 5) packet.properties = properties;
     return new Promise((resolve, reject) => {
-      this.subacks.set(messageId, { resolve, reject });
+      this.session.subacks.set(messageId, { resolve, reject });
       this.send(packet);
     });
   }
 
   async unsubscribe(topics: string[], properties?: Properties): Promise<IUnsubackPacket> {
     this.assertConnected();
-    const messageId = this.ids.allocate();
+    const messageId = this.session.ids.allocate();
     const packet: Packet = { cmd: 'unsubscribe', messageId, unsubscriptions: topics };
     if (properties && this.config.protocolVersion === 5) packet.properties = properties;
     return new Promise((resolve, reject) => {
-      this.unsubacks.set(messageId, { resolve, reject });
+      this.session.unsubacks.set(messageId, { resolve, reject });
       this.send(packet);
     });
   }
@@ -381,17 +359,16 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     return { receiveMaximum: 65535, topicAliasMaximum: 0, maximumQoS: 2, keepalive: this.config.keepalive };
   }
 
-  private maxInflight(): number {
-    return Math.max(1, Math.min(this.config.maxInflight || 65535, this.limits.receiveMaximum));
-  }
-
-  private waitForSlot(): Promise<void> {
-    if (this.outgoing.size < this.maxInflight()) return Promise.resolve();
-    return new Promise((resolve) => this.waitingForSlot.push(resolve));
-  }
-
+  /**
+   * A QoS 1/2 flow ended: queued publishes take the free slots (only while connected: otherwise
+   * they wait for the reconnect), then waitForCapacity() callers go on.
+   */
   private releaseSlot(): void {
-    while (this.waitingForSlot.length > 0 && this.outgoing.size < this.maxInflight()) this.waitingForSlot.shift()!();
+    const flow = this.session.outgoing;
+    if (this.conn?.state === ConnectionState.Open) {
+      for (let item = flow.nextQueued(); item !== undefined; item = flow.nextQueued()) this.sendPublish(item, flow.send(item));
+    }
+    while (this.capacityWaiters.length > 0 && flow.canSendNow()) this.capacityWaiters.shift()!();
   }
 
   /**
@@ -402,12 +379,9 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private applyOutgoingAlias(packet: IPublishPacket): void {
     const alias = packet.properties?.topicAlias;
     if (alias === undefined) return;
-    if (alias < 1 || alias > this.limits.topicAliasMaximum) {
-      delete packet.properties!.topicAlias;
-      return;
-    }
-    if (this.aliasesOut.get(alias) === packet.topic) packet.topic = '';
-    else this.aliasesOut.set(alias, packet.topic);
+    const topic = this.session.aliasesOut.use(alias, packet.topic);
+    if (topic === undefined) delete packet.properties!.topicAlias;
+    else packet.topic = topic;
   }
 
   /** `logMid`: the number a QoS 0 publish shows in -d lines (it has none on the wire). */
@@ -437,131 +411,30 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       this.handshake = undefined;
       return;
     }
-    switch (packet.cmd) {
-      case 'publish':
-        return this.onPublish(packet);
-      case 'puback':
-        return this.completeOutgoing(packet.messageId!, 'puback', packet.reasonCode, packet.properties);
-      case 'pubrec': {
-        const entry = this.outgoing.get(packet.messageId!);
-        const code = packet.reasonCode ?? 0;
-        if (!entry || entry.stage !== 'pubrec') {
-          // [MQTT-4.3.3-1] still answer so the server can finish its side
-          this.send({ cmd: 'pubrel', messageId: packet.messageId!, ...(this.protocolVersion === 5 ? { reasonCode: 0x92 } : {}) });
-          return;
-        }
-        if (code >= 0x80) return this.completeOutgoing(packet.messageId!, 'pubrec', code, packet.properties);
-        entry.stage = 'pubcomp';
-        entry.result = { reasonCode: code, properties: packet.properties };
-        this.send({ cmd: 'pubrel', messageId: packet.messageId! });
-        return;
-      }
-      case 'pubcomp': {
-        const entry = this.outgoing.get(packet.messageId!);
-        if (entry?.stage === 'pubcomp') this.completeOutgoing(packet.messageId!, 'pubcomp', entry.result?.reasonCode ?? 0, entry.result?.properties);
-        return;
-      }
-      case 'pubrel': {
-        const held = this.incomingQos2.get(packet.messageId!);
-        this.incomingQos2.delete(packet.messageId!);
-        this.send({ cmd: 'pubcomp', messageId: packet.messageId! });
-        if (held) this.emit('message', held);
-        return;
-      }
-      case 'suback':
-        this.emit('suback', packet);
-        return this.settle(this.subacks, packet.messageId!, packet);
-      case 'unsuback':
-        return this.settle(this.unsubacks, packet.messageId!, packet);
-      case 'pingresp':
-        clearTimeout(this.pingTimer);
-        this.pingTimer = undefined;
-        return;
-      case 'disconnect':
-        // a DISCONNECT without a reason code means 0x00, normal disconnection (MQTT 5 §3.14.2.1)
-        this.serverDisconnectReason = packet.reasonCode ?? 0;
-        this.conn?.destroy();
-        return;
-      default:
-        return;
-    }
+    handlePacket(this.ctx, packet);
   }
 
   private serverDisconnectReason?: number;
-
-  private onPublish(packet: IPublishPacket): void {
-    const alias = packet.properties?.topicAlias;
-    if (alias !== undefined) {
-      if (packet.topic) this.aliasesIn.set(alias, packet.topic);
-      else {
-        const topic = this.aliasesIn.get(alias);
-        if (topic === undefined) {
-          // [MQTT-3.3.2-7] an alias we were never told about: protocol error 0x82
-          this.protocolViolation(0x82);
-          return;
-        }
-        packet.topic = topic;
-      }
-    }
-    this.debugLines(describeIncoming(this.id, packet));
-    // libmosquitto's order: QoS 1 is acknowledged before the application sees the message,
-    // QoS 2 is held until PUBREL
-    if (packet.qos === 2) {
-      const id = packet.messageId!;
-      const known = this.incomingQos2.has(id);
-      if (!known) this.deliverHeldQos2();
-      // a resent PUBLISH replaces a held copy; one already delivered is not delivered again
-      if (!known || this.incomingQos2.get(id) !== null) this.incomingQos2.set(id, packet);
-      this.send({ cmd: 'pubrec', messageId: id });
-      return;
-    }
-    this.deliverHeldQos2();
-    if (packet.qos === 1) this.send({ cmd: 'puback', messageId: packet.messageId! });
-    this.emit('message', packet);
-  }
-
-  /** Delivers the QoS 2 messages still waiting for PUBREL, oldest first (see incomingQos2). */
-  private deliverHeldQos2(): void {
-    for (const [id, held] of this.incomingQos2) {
-      if (!held) continue;
-      this.incomingQos2.set(id, null);
-      this.emit('message', held);
-    }
-  }
 
   private protocolViolation(reasonCode: number): void {
     if (this.protocolVersion === 5) this.send({ cmd: 'disconnect', reasonCode });
     this.conn?.destroy(new Error(`protocol violation by the server (reason ${reasonCode})`));
   }
 
-  private completeOutgoing(id: number, stage: OutgoingPublish['stage'], reasonCode = 0, properties?: Properties): void {
-    const entry = this.outgoing.get(id);
-    if (!entry || entry.stage !== stage) return;
-    this.outgoing.delete(id);
-    this.ids.release(id);
-    entry.resolve({ reasonCode, properties });
-    this.releaseSlot();
-  }
-
-  private settle<T>(map: Map<number, PendingAck<T>>, id: number, packet: T): void {
-    const pending = map.get(id);
-    if (!pending) return;
-    map.delete(id);
-    this.ids.release(id);
-    pending.resolve(packet);
-  }
-
-  /** After a reconnect: resend what was in flight, with DUP set when the session survived. */
+  /**
+   * After a reconnect: resend what was in flight, with DUP set when the session survived and
+   * PUBREL as PUBREL [MQTT-4.4.0-1]; without a session the flows at PUBREL are complete. Then
+   * what waited for a slot.
+   */
   private resendInflight(sessionPresent: boolean): void {
-    for (const entry of this.outgoing.values()) {
-      if (entry.stage === 'pubcomp') {
-        if (sessionPresent) this.send({ cmd: 'pubrel', messageId: entry.packet.messageId! });
-        else this.completeOutgoing(entry.packet.messageId!, 'pubcomp', entry.result?.reasonCode, entry.result?.properties);
-        continue;
-      }
-      entry.packet.dup = sessionPresent;
-      this.send(entry.packet);
-    }
+    this.session.outgoing.resume(sessionPresent, (id, entry, what) => {
+      if (what === Resend.Publish) {
+        entry.packet.dup = sessionPresent;
+        this.send(entry.packet);
+      } else if (what === Resend.Pubrel) this.send({ cmd: 'pubrel', messageId: id });
+      else entry.resolve({ reasonCode: entry.result?.reasonCode ?? 0, properties: entry.result?.properties });
+    });
+    this.releaseSlot();
   }
 
   private startKeepalive(): void {
@@ -604,9 +477,9 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     this.serverDisconnectReason = undefined;
     this.connack = undefined;
     const lost = new ConnectionLostError(err?.message ?? 'The connection was lost.', reason);
-    for (const map of [this.subacks, this.unsubacks]) {
-      for (const [id, p] of map) {
-        this.ids.release(id);
+    for (const map of [this.session.subacks, this.session.unsubacks]) {
+      for (const [id, p] of map as Map<number, { reject: (e: Error) => void }>) {
+        this.session.ids.release(id);
         p.reject(lost);
       }
       map.clear();
@@ -617,12 +490,12 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   /** Rejects every pending publish (used when the caller will not reconnect). */
   failInflight(err: Error): void {
-    for (const [id, entry] of this.outgoing) {
-      this.ids.release(id);
-      entry.reject(err);
-    }
-    this.outgoing.clear();
-    for (const w of this.waitingForSlot.splice(0)) w();
+    const flow = this.session.outgoing;
+    for (const entry of flow.inflight.values()) entry.reject(err);
+    // publishes still waiting for a slot fail as they did when they found the connection gone
+    for (const entry of flow.queue) entry.reject(new ConnectionLostError());
+    flow.clear();
+    while (this.capacityWaiters.length > 0) this.capacityWaiters.shift()!();
   }
 
   private assertConnected(): void {
