@@ -416,9 +416,10 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   private serverDisconnectReason?: number;
 
+  /** v5: DISCONNECT with the reason, flushed before the connection closes; nothing more is read. */
   private protocolViolation(reasonCode: number): void {
     if (this.protocolVersion === 5) this.send({ cmd: 'disconnect', reasonCode });
-    this.conn?.destroy(new Error(`protocol violation by the server (reason ${reasonCode})`));
+    void this.conn?.end(new Error(`protocol violation by the server (reason ${reasonCode})`));
   }
 
   /**

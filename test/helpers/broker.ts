@@ -65,6 +65,11 @@ export class RawClient {
     });
   }
 
+  /** The server side of an accepted connection (a fake server talking to our client). */
+  static accept(socket: net.Socket, version: ProtocolVersion): RawClient {
+    return new RawClient(socket, version);
+  }
+
   private notify() {
     for (const w of [...this.waiters]) w();
   }

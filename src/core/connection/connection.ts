@@ -224,9 +224,11 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   /**
    * Flushes what is queued, then closes. Nothing more is read from the peer from here on. Called
-   * again while closing, it returns the same promise (no further listener or timer).
+   * again while closing, it returns the same promise (no further listener or timer). `err`: why,
+   * for the close event (a protocol error whose DISCONNECT must still go out first).
    */
-  end(): Promise<void> {
+  end(err?: Error): Promise<void> {
+    if (err) this.closeError ??= err;
     if (this.state === ConnectionState.Closed) return Promise.resolve();
     if (this.ending) return this.ending;
     this.state = ConnectionState.Closing;

@@ -1,0 +1,160 @@
+/**
+ * The client's QoS flows on the session engine, against a scripted server on a real socket:
+ * what the client sends for each acknowledgement, its window, aliases and QoS 2 dedupe.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { IPublishPacket, Packet } from 'mqtt-packet';
+import { MqttClient, type PublishResult } from '../../src/client/mqtt-client.js';
+import type { ProtocolVersion } from '../../src/core/protocol/types.js';
+import { RC } from '../../src/core/protocol/reason-codes.js';
+import { RawClient } from '../helpers/broker.js';
+import { testClientConfig } from '../helpers/client-config.js';
+
+interface Scripted {
+  client: MqttClient;
+  server: RawClient;
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+/** A listening socket whose first connection answers CONNECT with `connack`, and a connected client. */
+async function scripted(version: ProtocolVersion, connack: Partial<Extract<Packet, { cmd: 'connack' }>> = {}, maxInflight = 20): Promise<Scripted> {
+  const listener = net.createServer();
+  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+  cleanups.push(() => listener.close());
+  const accepted = new Promise<RawClient>((resolve) => listener.once('connection', (s) => resolve(RawClient.accept(s, version))));
+  const client = new MqttClient(testClientConfig((listener.address() as net.AddressInfo).port, version, { maxInflight }));
+  cleanups.push(() => client.destroy());
+  const connecting = client.connect();
+  const server = await accepted;
+  cleanups.push(() => server.socket.destroy());
+  await server.next('connect');
+  server.send({ cmd: 'connack', sessionPresent: false, ...(version === 5 ? { reasonCode: 0 } : { returnCode: 0 }), ...connack } as Packet);
+  await connecting;
+  return { client, server };
+}
+
+const publishes = (s: RawClient) => s.packets.filter((p) => p.cmd === 'publish') as IPublishPacket[];
+
+describe('client QoS flows on the session engine', () => {
+  it('[MQTT-4.9.0-2] publishes beyond the server receive maximum wait; each PUBACK lets the next one go', async () => {
+    const { client, server } = await scripted(5, { properties: { receiveMaximum: 2 } });
+    const results = [1, 2, 3, 4].map((i) => client.publish('w/t', Buffer.from(String(i)), { qos: 1, retain: false }));
+    await server.waitFor(() => publishes(server).length === 2);
+    expect(client.hasCapacity()).toBe(false);
+    const first = publishes(server)[0]!;
+    server.send({ cmd: 'puback', messageId: first.messageId!, reasonCode: 0 });
+    await server.waitFor(() => publishes(server).length === 3);
+    expect(publishes(server).map((p) => p.payload.toString())).toEqual(['1', '2', '3']);
+    for (const p of publishes(server).slice(1)) server.send({ cmd: 'puback', messageId: p.messageId!, reasonCode: 0 });
+    await server.waitFor(() => publishes(server).length === 4);
+    server.send({ cmd: 'puback', messageId: publishes(server)[3]!.messageId!, reasonCode: 0x10 });
+    const codes = (await Promise.all(results)).map((r: PublishResult) => r.reasonCode);
+    expect(codes).toEqual([0, 0, 0, 0x10]);
+    expect(client.inflight).toBe(0);
+  });
+
+  it('[MQTT-4.3.3-4] [MQTT-4.3.3-5] QoS 2: PUBREL after PUBREC (again after a repeated PUBREC), PUBCOMP resolves with the PUBREC reason code', async () => {
+    const { client, server } = await scripted(5);
+    const done = client.publish('q2', Buffer.from('x'), { qos: 2, retain: false });
+    const pub = await server.next('publish');
+    server.send({ cmd: 'pubrec', messageId: pub.messageId!, reasonCode: 0x10 });
+    expect((await server.next('pubrel')).reasonCode ?? 0).toBe(0);
+    server.send({ cmd: 'pubrec', messageId: pub.messageId!, reasonCode: 0x10 });
+    expect((await server.next('pubrel')).reasonCode ?? 0).toBe(0);
+    server.send({ cmd: 'pubcomp', messageId: pub.messageId!, reasonCode: 0 });
+    expect((await done).reasonCode).toBe(0x10);
+  });
+
+  it('[MQTT-4.4.0-2] a PUBREC failure code ends the flow: no PUBREL, publish() resolves with it', async () => {
+    const { client, server } = await scripted(5);
+    const done = client.publish('q2', Buffer.from('x'), { qos: 2, retain: false });
+    const pub = await server.next('publish');
+    server.send({ cmd: 'pubrec', messageId: pub.messageId!, reasonCode: RC.NotAuthorized });
+    expect((await done).reasonCode).toBe(RC.NotAuthorized);
+    expect(client.inflight).toBe(0);
+    server.send({ cmd: 'pingresp' });
+    await server.waitFor(() => true);
+    expect(server.packets.some((p) => p.cmd === 'pubrel')).toBe(false);
+  });
+
+  for (const version of [4, 5] as const) {
+    it(`PUBREC for an id not in flight still gets PUBREL${version === 5 ? ' with 0x92' : ''} (v${version})`, async () => {
+      const { server } = await scripted(version);
+      server.send({ cmd: 'pubrec', messageId: 77 } as Packet);
+      const rel = await server.next('pubrel');
+      expect(rel.messageId).toBe(77);
+      expect(rel.reasonCode ?? 0).toBe(version === 5 ? RC.PacketIdentifierNotFound : 0);
+    });
+  }
+
+  it('the wrong acknowledgement for a message in flight (PUBACK for QoS 2) closes with DISCONNECT 0x82 (v5)', async () => {
+    const { client, server } = await scripted(5);
+    const lost = new Promise<Error>((r) => client.once('connection-lost', r));
+    const done = client.publish('q2', Buffer.from('x'), { qos: 2, retain: false });
+    done.catch(() => {});
+    const pub = await server.next('publish');
+    server.send({ cmd: 'puback', messageId: pub.messageId!, reasonCode: 0 });
+    expect((await server.next('disconnect')).reasonCode).toBe(RC.ProtocolError);
+    expect((await lost).message).toMatch(/protocol violation/);
+  });
+
+  it('[MQTT-4.3.3-10] a QoS 2 PUBLISH resent before PUBREL reaches the application once, at PUBREL, after PUBCOMP', async () => {
+    const { client, server } = await scripted(4);
+    const got: string[] = [];
+    client.on('message', (m) => got.push(m.payload.toString()));
+    const p: Packet = { cmd: 'publish', topic: 'in', payload: Buffer.from('once'), qos: 2, retain: false, dup: false, messageId: 9 };
+    server.send(p);
+    await server.next('pubrec');
+    server.send({ ...p, dup: true } as Packet);
+    await server.next('pubrec');
+    expect(got).toEqual([]);
+    server.send({ cmd: 'pubrel', messageId: 9 });
+    await server.next('pubcomp');
+    await server.waitFor(() => got.length > 0);
+    expect(got).toEqual(['once']);
+    // after PUBCOMP the id names a new message [MQTT-4.3.3-12]
+    server.send({ ...p, payload: Buffer.from('again') } as Packet);
+    await server.next('pubrec');
+    server.send({ cmd: 'pubrel', messageId: 9 });
+    await server.next('pubcomp');
+    await server.waitFor(() => got.length > 1);
+    expect(got).toEqual(['once', 'again']);
+  });
+
+  it('topic aliases from the server: set, then used alone; alias 0 is Topic Alias invalid (0x94)', async () => {
+    const { client, server } = await scripted(5);
+    const got: string[] = [];
+    client.on('message', (m) => got.push(m.topic));
+    const lost = new Promise<Error>((r) => client.once('connection-lost', r));
+    const base = { cmd: 'publish', payload: Buffer.from('p'), qos: 1, retain: false, dup: false } as const;
+    server.send({ ...base, topic: 'long/topic', messageId: 1, properties: { topicAlias: 4 } } as Packet);
+    server.send({ ...base, topic: '', messageId: 2, properties: { topicAlias: 4 } } as Packet);
+    await server.waitFor(() => server.packets.filter((p) => p.cmd === 'puback').length === 2);
+    expect(got).toEqual(['long/topic', 'long/topic']);
+    server.send({ ...base, topic: 'zero', messageId: 3, properties: { topicAlias: 0 } } as Packet);
+    expect((await server.next('disconnect')).reasonCode).toBe(RC.TopicAliasInvalid);
+    await lost;
+  });
+
+  it('an alias the server never set is a protocol error (0x82)', async () => {
+    const { server } = await scripted(5);
+    server.send({ cmd: 'publish', topic: '', payload: Buffer.from('p'), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } } as Packet);
+    expect((await server.next('disconnect')).reasonCode).toBe(RC.ProtocolError);
+  });
+
+  it('[MQTT-3.3.2-9] our own alias: topic and alias first, the alias alone after; above the server maximum it is not sent', async () => {
+    const { client, server } = await scripted(5, { properties: { topicAliasMaximum: 2 } });
+    for (const alias of [1, 1, 3]) await client.publish('a/b', Buffer.from('m'), { qos: 0, retain: false, properties: { topicAlias: alias } });
+    await server.waitFor(() => publishes(server).length === 3);
+    expect(publishes(server).map((p) => [p.topic, p.properties?.topicAlias])).toEqual([
+      ['a/b', 1],
+      ['', 1],
+      ['a/b', undefined],
+    ]);
+  });
+});
