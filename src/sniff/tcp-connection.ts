@@ -12,6 +12,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from './tcp-segme
 import { WebSocketStreamDecoder } from './websocket-stream.js';
 import type { KeyLog } from './tls-keylog.js';
 import { TlsSessionDecoder } from './tls-decrypt.js';
+import { InboundTopicAliases } from '../core/session/topic-aliases.js';
 
 export interface ConnectionConfig {
   /** ports where MQTT is assumed even when the CONNECT was not captured */
@@ -48,8 +49,11 @@ export class TcpConnection {
   private gapWhileDetecting: [boolean, boolean] = [false, false];
   private decoders: [StreamSink | null, StreamSink | null] = [null, null];
   private mqtt: [MqttStreamDecoder | null, MqttStreamDecoder | null] = [null, null];
-  /** v5 Topic Aliases per direction (each side assigns its own) */
-  private aliases: [Map<number, string>, Map<number, string>] = [new Map(), new Map()];
+  /**
+   * v5 Topic Aliases per direction (each side assigns its own), the session engine's map used
+   * without its checks: a sniffer reports what it sees (protocol-checker judges the values)
+   */
+  private readonly aliases: [InboundTopicAliases, InboundTopicAliases] = [new InboundTopicAliases(0), new InboundTopicAliases(0)];
   private readonly latency = new AckLatency();
   info: ConnectionInfo | null = null;
   closed = false;
@@ -274,7 +278,9 @@ export class TcpConnection {
       const server = (1 - this.clientSide!) as 0 | 1;
       this.mqtt[server]?.setProtocolVersion(version);
       this.mqtt[this.clientSide!]?.setProtocolVersion(version);
-      this.aliases = [new Map(), new Map()];
+      // mappings never carry over to another connection [MQTT-3.3.2-7]
+      this.aliases[0].clear();
+      this.aliases[1].clear();
     }
     let aliasTopic: string | undefined;
     let latencyMs: number | undefined;
@@ -291,7 +297,7 @@ export class TcpConnection {
         if (alias === undefined) break;
         const map = this.aliases[fromClient ? this.clientSide! : ((1 - this.clientSide!) as 0 | 1)];
         if (packet.topic !== '') map.set(alias, packet.topic);
-        aliasTopic = packet.topic !== '' ? packet.topic : map.get(alias);
+        aliasTopic = packet.topic !== '' ? packet.topic : map.peek(alias);
         break;
       }
       case 'puback':
