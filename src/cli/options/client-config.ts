@@ -2,7 +2,7 @@ import type { ClientConfig, PacketProperties } from '../../client/config.js';
 import type { Endpoint, TlsConfig } from '../../core/transport/endpoint.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkSession, resolveClientId } from './client-id.js';
-import { promptPassword } from './password-prompt.js';
+import { passwordReader, PromptInterrupted } from '../../auth/password-prompt.js';
 import { resolveProperties } from './properties.js';
 import type { OptionState } from './state.js';
 import { checkTlsPairs, hasTlsMaterial, resolveTls } from './tls.js';
@@ -28,6 +28,24 @@ export function processContext(): ResolveContext {
     },
     randomBytes: (n) => process.getBuiltinModule('node:crypto').randomBytes(n),
   };
+}
+
+/**
+ * A bare -P on a terminal: "Password: " on stderr (stdout may be a pipe carrying messages), read
+ * with echo off by the same reader as mqtt passwd's. Ctrl-C and Ctrl-D abandon it.
+ */
+async function promptPassword(): Promise<string> {
+  const reader = passwordReader(process.stdin, process.stderr);
+  try {
+    const typed = await reader.read('Password: ');
+    if (typed === null) throw new CliError('Error: No password given.', 1);
+    return typed.toString('utf8');
+  } catch (err) {
+    if (err instanceof PromptInterrupted) throw new CliError('Error: No password given.', 1);
+    throw err;
+  } finally {
+    reader.close();
+  }
 }
 
 export interface CheckedClientOptions {
