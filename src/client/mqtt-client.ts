@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type {
+  IAuthPacket,
   IConnackPacket,
   IConnectPacket,
   IPublishPacket,
@@ -9,15 +10,7 @@ import type {
   Packet,
 } from 'mqtt-packet';
 import { Connection, ConnectionState } from '../core/connection/connection.js';
-import {
-  clientFinalMessage,
-  clientFirstMessage,
-  encodeClientFirst,
-  newNonce,
-  parseServerFirst,
-  SCRAM_METHODS,
-  type ClientFirst,
-} from '../core/auth/scram.js';
+import { clientFirstMessage, encodeClientFirst, newNonce } from '../core/auth/scram.js';
 import { ProtocolError } from '../core/protocol/errors.js';
 import { describeSocketError, openTransport } from '../core/transport/open.js';
 import type { ClientConfig } from './config.js';
@@ -31,6 +24,7 @@ import { ClientSession, type OutgoingPublish, type PublishResult } from './clien
 import type { ClientContext } from './handlers/context.js';
 import { handlePacket } from './handlers/dispatch.js';
 import { connackFailure, serverLimits, type ServerLimits } from './handlers/connack.js';
+import { answerScramChallenge, type ScramExchange } from './handlers/auth.js';
 
 export type { PublishResult } from './client-session.js';
 
@@ -165,27 +159,17 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   }
 
   /** SCRAM state of the CONNECT under way: client-first-message, then the signature to expect. */
-  private scram?: { first: ClientFirst; serverSignature?: Buffer };
+  private scram?: ScramExchange;
 
-  /** The server's AUTH Continue authentication (0x18) with server-first-message: answer with client-final-message [MQTT-4.12.0-3]. */
-  private async onAuthChallenge(packet: Extract<Packet, { cmd: 'auth' }>): Promise<void> {
-    const scram = this.scram!;
+  /** The server's AUTH during CONNECT: answered by the SCRAM exchange, or the connect attempt fails. */
+  private async onAuthChallenge(packet: IAuthPacket): Promise<void> {
     const method = this.config.authMethod!;
-    const fail = (why: string) => {
-      this.handshake?.reject(new ConnectError(`${method} authentication failed: ${why}.`, 'protocol'));
-      this.handshake = undefined;
-    };
-    if (packet.reasonCode !== RC.ContinueAuthentication || packet.properties?.authenticationMethod !== method || scram.serverSignature) {
-      return fail(`unexpected AUTH 0x${(packet.reasonCode ?? 0).toString(16)}`);
-    }
     try {
-      const server = parseServerFirst(packet.properties?.authenticationData, scram.first.nonce);
-      const final = await clientFinalMessage(SCRAM_METHODS[method], this.config.password ?? Buffer.alloc(0), scram.first, server);
-      if (!this.handshake) return;
-      scram.serverSignature = final.serverSignature;
-      this.send({ cmd: 'auth', reasonCode: RC.ContinueAuthentication, properties: { authenticationMethod: method, authenticationData: final.message } });
+      const answer = await answerScramChallenge(packet, method, this.config.password ?? Buffer.alloc(0), this.scram!);
+      if (this.handshake) this.send(answer);
     } catch (err) {
-      fail((err as Error).message);
+      this.handshake?.reject(new ConnectError(`${method} authentication failed: ${(err as Error).message}.`, 'protocol'));
+      this.handshake = undefined;
     }
   }
 
