@@ -14,6 +14,8 @@ import { testClientConfig } from '../helpers/client-config.js';
 interface Scripted {
   client: MqttClient;
   server: RawClient;
+  /** the next connection to the same listener (a reconnect), CONNECT read and answered with `connack` */
+  reconnect(connack: Partial<Extract<Packet, { cmd: 'connack' }>>): Promise<RawClient>;
 }
 
 const cleanups: Array<() => void> = [];
@@ -26,16 +28,19 @@ async function scripted(version: ProtocolVersion, connack: Partial<Extract<Packe
   const listener = net.createServer();
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   cleanups.push(() => listener.close());
-  const accepted = new Promise<RawClient>((resolve) => listener.once('connection', (s) => resolve(RawClient.accept(s, version))));
   const client = new MqttClient(testClientConfig((listener.address() as net.AddressInfo).port, version, { maxInflight }));
   cleanups.push(() => client.destroy());
-  const connecting = client.connect();
-  const server = await accepted;
-  cleanups.push(() => server.socket.destroy());
-  await server.next('connect');
-  server.send({ cmd: 'connack', sessionPresent: false, ...(version === 5 ? { reasonCode: 0 } : { returnCode: 0 }), ...connack } as Packet);
-  await connecting;
-  return { client, server };
+  const connectTo = async (answer: Partial<Extract<Packet, { cmd: 'connack' }>>): Promise<RawClient> => {
+    const accepted = new Promise<RawClient>((resolve) => listener.once('connection', (s) => resolve(RawClient.accept(s, version))));
+    const connecting = client.connect();
+    const server = await accepted;
+    cleanups.push(() => server.socket.destroy());
+    await server.next('connect');
+    server.send({ cmd: 'connack', sessionPresent: false, ...(version === 5 ? { reasonCode: 0 } : { returnCode: 0 }), ...answer } as Packet);
+    await connecting;
+    return server;
+  };
+  return { client, server: await connectTo(connack), reconnect: connectTo };
 }
 
 const publishes = (s: RawClient) => s.packets.filter((p) => p.cmd === 'publish') as IPublishPacket[];
@@ -156,5 +161,50 @@ describe('client QoS flows on the session engine', () => {
       ['', 1],
       ['a/b', undefined],
     ]);
+  });
+
+  it('[MQTT-4.4.0-1] [MQTT-4.3.3-6] a reconnect to a present session resends in flight with DUP, PUBREL as PUBREL, then what waited', async () => {
+    const { client, server, reconnect } = await scripted(4, {}, 2);
+    const lost = new Promise<unknown>((r) => client.once('connection-lost', r));
+    const results = ['q1', 'q2', 'queued'].map((m, i) => client.publish('r/t', Buffer.from(m), { qos: (i === 1 ? 2 : 1) as 1 | 2, retain: false }));
+    await server.waitFor(() => publishes(server).length === 2);
+    const q2 = publishes(server)[1]!;
+    server.send({ cmd: 'pubrec', messageId: q2.messageId! });
+    await server.next('pubrel');
+    server.socket.destroy();
+    await lost;
+    const again = await reconnect({ sessionPresent: true });
+    const first = await again.next();
+    expect(first.cmd).toBe('publish');
+    expect((first as IPublishPacket).dup).toBe(true);
+    expect((first as IPublishPacket).payload.toString()).toBe('q1');
+    const rel = await again.next();
+    expect([rel.cmd, (rel as { messageId?: number }).messageId]).toEqual(['pubrel', q2.messageId]);
+    // the window is full (q1 and q2 in flight): 'queued' waits for an ack
+    again.send({ cmd: 'puback', messageId: (first as IPublishPacket).messageId! });
+    const third = await again.next('publish');
+    expect([third.payload.toString(), third.dup]).toEqual(['queued', false]);
+    again.send({ cmd: 'pubcomp', messageId: q2.messageId! });
+    again.send({ cmd: 'puback', messageId: third.messageId! });
+    expect((await Promise.all(results)).map((r) => r.reasonCode)).toEqual([0, 0, 0]);
+    expect(client.inflight).toBe(0);
+  });
+
+  it('a reconnect without a session: the flow at PUBREL is complete, the rest go again without DUP', async () => {
+    const { client, server, reconnect } = await scripted(4, {}, 2);
+    const lost = new Promise<unknown>((r) => client.once('connection-lost', r));
+    const q1 = client.publish('r/t', Buffer.from('q1'), { qos: 1, retain: false });
+    const q2 = client.publish('r/t', Buffer.from('q2'), { qos: 2, retain: false });
+    await server.waitFor(() => publishes(server).length === 2);
+    server.send({ cmd: 'pubrec', messageId: publishes(server)[1]!.messageId! });
+    await server.next('pubrel');
+    server.socket.destroy();
+    await lost;
+    const again = await reconnect({ sessionPresent: false });
+    expect((await q2).reasonCode).toBe(0);
+    const p = await again.next('publish');
+    expect([p.payload.toString(), p.dup]).toEqual(['q1', false]);
+    again.send({ cmd: 'puback', messageId: p.messageId! });
+    await q1;
   });
 });
