@@ -1,10 +1,12 @@
+import { RC } from '../core/protocol/reason-codes.js';
+
 /**
  * Client-id collisions: two clients with one id knock each other off, each reconnecting in turn.
  * MQTT 5 says so (DISCONNECT 0x8E, "Session taken over" [MQTT-3.1.4-3]); MQTT 3.1.1 brokers just
  * close the old connection, so the only sign is a run of connections closed soon after CONNACK.
  */
 
-export const SESSION_TAKEN_OVER = 0x8e;
+export const SESSION_TAKEN_OVER = RC.SessionTakenOver;
 
 /** libmosquitto's fixed reconnect delay, which mosquitto_sub keeps. */
 export const RECONNECT_DELAY_MS = 1000;

@@ -1,5 +1,6 @@
 import type { QoS } from '../protocol/types.js';
 import { FifoQueue } from '../collections/fifo-queue.js';
+import { RC } from '../protocol/reason-codes.js';
 import { PacketIdAllocator } from './packet-ids.js';
 
 /** PUBLISH sent, waiting for PUBACK/PUBREC ('ack'); PUBREL sent, waiting for PUBCOMP ('pubcomp'). */
@@ -182,7 +183,8 @@ export class OutgoingFlow<T extends OutgoingItem> {
     const item = this.inflight.get(id);
     if (item === undefined) return AckAction.PubrelNotFound;
     if (item.qos !== 2) return AckAction.Close;
-    if (reasonCode >= 0x80 && item.stage !== 'pubcomp') {
+    // reason codes from 0x80 (Unspecified error) up are failures
+    if (reasonCode >= RC.UnspecifiedError && item.stage !== 'pubcomp') {
       this.remove(id, item);
       return item;
     }

@@ -1,3 +1,5 @@
+import { RC } from '../protocol/reason-codes.js';
+
 /**
  * MQTT 5 topic aliases, one map per direction and per network connection: mappings never carry
  * over to another connection [MQTT-3.3.2-7], so a new connection makes new maps (or calls clear).
@@ -6,9 +8,9 @@
 /** Why an inbound alias could not be resolved; the caller closes with this reason code. */
 export const AliasError = {
   /** alias 0, or above the maximum we announced: Topic Alias invalid [MQTT-3.3.2-8] [MQTT-3.3.2-10] [MQTT-3.3.2-12] */
-  Invalid: 0x94,
+  Invalid: RC.TopicAliasInvalid,
   /** an empty topic with an alias never mapped on this connection: Protocol Error */
-  Unknown: 0x82,
+  Unknown: RC.ProtocolError,
 } as const;
 export type AliasError = (typeof AliasError)[keyof typeof AliasError];
 
