@@ -5,8 +5,8 @@ export const bundleOptions = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // optional native addons stay outside the bundle and are loaded lazily
-  external: ['cap', 'bufferutil', 'utf-8-validate'],
+  // native addons stay outside the bundle and are loaded lazily (lmdb only with persistence on)
+  external: ['cap', 'bufferutil', 'utf-8-validate', 'lmdb'],
   // start-up: Node's own stream module instead of the readable-stream copy, no `debug`, and
   // child_process only on use (scripts/shims/ says why for each)
   alias: {
