@@ -1,48 +1,19 @@
 import type { Packet } from 'mqtt-packet';
 import type { ProtocolVersion } from '../core/protocol/types.js';
 import { Connection, ConnectionState, type ConnectionOwner } from '../core/connection/connection.js';
-import { ProtocolError } from '../core/protocol/errors.js';
-import type { Broker } from './broker.js';
+import { ProtocolError, ProtocolErrorKind } from '../core/protocol/errors.js';
+import type { BrokerApi, HandlerClient } from './broker-api.js';
+import { ClientState, type ConnectionInfo, type PendingWill } from './client-state.js';
 import { handlePacket } from './handlers/dispatch.js';
 import { receivedLines, sentLine } from './packet-log.js';
-import type { BrokerMessage } from './message.js';
 import type { Session } from './session.js';
-
-export enum ClientState {
-  /** TCP is open, CONNECT not yet received */
-  AwaitingConnect = 'awaiting-connect',
-  Connected = 'connected',
-  Closed = 'closed',
-}
-
-export interface ListenerInfo {
-  /** listener port, or 0 for a unix socket */
-  port: number;
-  protocol: 'mqtt' | 'websockets';
-  name: string;
-  /** the listener's security options (used when per_listener_settings is on) */
-  security?: import('./config/broker-config.js').SecurityOptions;
-}
-
-export interface ConnectionInfo {
-  remoteAddress: string;
-  remotePort: number;
-  listener: ListenerInfo;
-  /** TLS client certificate subject CN, for use_identity_as_username */
-  certificateIdentity?: string;
-}
-
-/** Will message as given in CONNECT, waiting for an abnormal end of the connection. */
-export interface PendingWill {
-  message: BrokerMessage;
-  delaySeconds: number;
-}
+import { CONNACK_RC, RC } from '../core/protocol/reason-codes.js';
 
 /**
  * One client connection on the broker side: its state, what it negotiated in CONNECT, and the
  * handlers for the packets it sends. Errors from the handlers become exactly one reaction here.
  */
-export class BrokerClient implements ConnectionOwner {
+export class BrokerClient implements ConnectionOwner, HandlerClient {
   private currentState = ClientState.AwaitingConnect;
 
   get state(): ClientState {
@@ -76,7 +47,7 @@ export class BrokerClient implements ConnectionOwner {
   normalDisconnect = false;
 
   constructor(
-    readonly broker: Broker,
+    readonly broker: BrokerApi,
     stream: import('node:stream').Duplex,
     readonly info: ConnectionInfo,
   ) {
@@ -179,7 +150,7 @@ export class BrokerClient implements ConnectionOwner {
         this.disconnect(err.reasonCode, err.message);
       } else {
         this.broker.log.error(`Internal error ${doing} for client ${this.clientId || this.address}: ${(err as Error)?.stack ?? String(err)}`);
-        this.disconnect(0x80, 'internal error');
+        this.disconnect(RC.UnspecifiedError, 'internal error');
       }
     } catch {
       // even the DISCONNECT could not be sent: just close
@@ -190,9 +161,9 @@ export class BrokerClient implements ConnectionOwner {
   /** @internal ConnectionOwner */
   onProtocolError(err: ProtocolError): void {
     this.broker.log.notice(`Client ${this.clientId || this.address} sent a malformed packet: ${err.message}.`);
-    if (this.state === ClientState.AwaitingConnect && /protocol version|Invalid protocol id/i.test(err.message)) {
+    if (this.state === ClientState.AwaitingConnect && err.kind === ProtocolErrorKind.UnsupportedProtocolVersion) {
       // [MQTT-3.1.2-2] unsupported protocol level: CONNACK 0x01 (3.1.1 form), then close
-      this.conn.sendRaw(Buffer.from([0x20, 0x02, 0x00, 0x01]));
+      this.conn.sendRaw(Buffer.from([0x20, 0x02, 0x00, CONNACK_RC.UnacceptableProtocolVersion]));
     } else if (this.protocolVersion === 5 && this.state === ClientState.Connected) {
       this.conn.sendRaw(Buffer.from([0xe0, 0x01, err.reasonCode]));
     }

@@ -2,71 +2,21 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
-import { BrokerClient, ClientState, type ConnectionInfo } from './broker-client.js';
+import type { BrokerApi, BrokerStats } from './broker-api.js';
+import { BrokerClient } from './broker-client.js';
+import { ClientState, type ConnectionInfo } from './client-state.js';
+import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
 import { allowAll, type BrokerHooks } from './hooks.js';
 import { FlowControl } from './flow-control.js';
 import { BrokerLog } from './log.js';
 import { publishLine } from './packet-log.js';
 import { frameFor, type BrokerMessage } from './message.js';
 import { RetainedStore } from './retained-store.js';
-import { Session, SessionState, type Delivery, type Subscription } from './session.js';
+import { SessionState, type Delivery, type Session, type SessionClient, type Subscription } from './session.js';
 import { withPacketId, type PublishFrame } from '../core/protocol/publish-encoder.js';
 import { setLongTimeout, type LongTimeout } from '../core/timers/long-timeout.js';
 import { collectGarbage } from '../core/memory/full-gc.js';
-
-export interface BrokerLimits {
-  /** largest packet accepted from clients (bytes); undefined = the protocol's own limit */
-  maxPacketSize?: number;
-  /** payloads above this are dropped (mosquitto message_size_limit); 0 = none */
-  messageSizeLimit: number;
-  /** QoS 1/2 messages in flight to one client (mosquitto max_inflight_messages; 0 = 65535) */
-  maxInflightMessages: number;
-  /** QoS 1/2 messages queued per client beyond the in-flight ones (0 = unlimited) */
-  maxQueuedMessages: number;
-  /** v5 server keep alive cap (mosquitto max_keepalive) */
-  maxKeepalive: number;
-  maxConnections: number;
-  retainAvailable: boolean;
-  /** seconds a fresh TCP connection may stay silent before CONNECT */
-  connectTimeout: number;
-  /** topic aliases we accept from v5 clients */
-  topicAliasMaximum: number;
-  /**
-   * seconds after which a disconnected persistent session ends whatever its client asked for
-   * (mosquitto persistent_client_expiration); 0 = as the client asked
-   */
-  persistentClientExpiration: number;
-}
-
-export const DEFAULT_LIMITS: BrokerLimits = {
-  messageSizeLimit: 0,
-  maxInflightMessages: 20,
-  maxQueuedMessages: 1000,
-  maxKeepalive: 65535,
-  maxConnections: -1,
-  retainAvailable: true,
-  connectTimeout: 10,
-  topicAliasMaximum: 10,
-  persistentClientExpiration: 0,
-};
-
-export interface BrokerStats {
-  startedAt: number;
-  messagesReceived: number;
-  messagesSent: number;
-  publishReceived: number;
-  publishSent: number;
-  publishDropped: number;
-  clientsTotalEver: number;
-  clientsMaximum: number;
-  /** PUBLISH payload bytes from clients and to them ($SYS publish/bytes/received|sent) */
-  publishBytesReceived: number;
-  publishBytesSent: number;
-  /** connections accepted ($SYS load/sockets) */
-  socketsAccepted: number;
-  /** sessions ended by their expiry interval ($SYS clients/expired) */
-  clientsExpired: number;
-}
+import { RC } from '../core/protocol/reason-codes.js';
 
 /**
  * A subscriber's unsent QoS 0 bytes beyond which further QoS 0 messages to it are dropped (and
@@ -130,7 +80,7 @@ export interface BrokerOptions {
  * Listeners hand it accepted streams; everything above the transport is the same for TCP, TLS,
  * WebSocket and unix sockets.
  */
-export class Broker extends EventEmitter {
+export class Broker extends EventEmitter implements BrokerApi {
   readonly limits: BrokerLimits;
   hooks: BrokerHooks;
   readonly log: BrokerLog;
@@ -206,7 +156,7 @@ export class Broker extends EventEmitter {
    * subscriptions matched (no-local and read-denied ones included: they still "match", which is
    * what PUBACK 0x10 is about), not how many deliveries were made.
    */
-  publish(message: BrokerMessage, publisher?: BrokerClient): number {
+  publish(message: BrokerMessage, publisher?: SessionClient): number {
     if (message.retain) this.retained.set(message);
     const route = this.routeFor(message.topic);
     if (route.matches.length === 0) return 0;
@@ -288,7 +238,7 @@ export class Broker extends EventEmitter {
    * online client that still acknowledges takes the message anyway and holds the acks of the
    * client that published it (`publisher`) until it drains; otherwise the message is dropped.
    */
-  deliver(session: Session, delivery: Delivery, now = Date.now(), publisher?: BrokerClient): void {
+  deliver(session: Session, delivery: Delivery, now = Date.now(), publisher?: SessionClient): void {
     if (delivery.qos === 0) return this.deliverQos0(session, delivery.message, delivery.retain, delivery.subscriptionIds, now);
     const client = session.client;
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
@@ -332,12 +282,12 @@ export class Broker extends EventEmitter {
     this.writeFrame(client, message, 0, retain, subscriptionIds, 0, now, false);
   }
 
-  inflightLimit(client: BrokerClient): number {
+  inflightLimit(client: SessionClient): number {
     const ours = this.limits.maxInflightMessages || 65535;
     return Math.min(ours, client.receiveMaximum);
   }
 
-  private sendInflight(session: Session, client: BrokerClient, delivery: Delivery, now: number): void {
+  private sendInflight(session: Session, client: SessionClient, delivery: Delivery, now: number): void {
     const id = session.ids.allocate();
     delivery.stage = 'ack';
     session.inflight.set(id, delivery);
@@ -345,12 +295,12 @@ export class Broker extends EventEmitter {
   }
 
   /** Writes one PUBLISH; frames are shared between subscribers, only the packet id is patched. */
-  writePublish(client: BrokerClient, d: Delivery, packetId: number, now: number, dup = false): void {
+  writePublish(client: SessionClient, d: Delivery, packetId: number, now: number, dup = false): void {
     this.writeFrame(client, d.message, d.qos, d.retain, d.subscriptionIds, packetId, now, dup);
   }
 
   private writeFrame(
-    client: BrokerClient,
+    client: SessionClient,
     message: BrokerMessage,
     qos: QoS,
     retain: boolean,
@@ -412,7 +362,7 @@ export class Broker extends EventEmitter {
   }
 
   /** After a reconnect to a present session: resend in-flight with DUP, PUBREL as PUBREL [MQTT-4.4.0-1]. */
-  resumeSession(session: Session, client: BrokerClient): void {
+  resumeSession(session: Session, client: SessionClient): void {
     const now = Date.now();
     // a new connection gets the benefit of the doubt until it proves not to read
     session.stalled = false;
@@ -566,7 +516,7 @@ export class Broker extends EventEmitter {
         // [MQTT-3.1.2-24] one and a half keep alive periods without a packet
         if (now - client.lastActivity > client.keepalive * 1500) {
           this.log.connection(`Client ${client.clientId} has exceeded timeout, disconnecting.`);
-          client.disconnect(0x8d, 'Keep alive timeout');
+          client.disconnect(RC.KeepAliveTimeout, 'Keep alive timeout');
           client.close();
         }
       }

@@ -1,7 +1,6 @@
 import type { Packet } from 'mqtt-packet';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
-import type { BrokerClient } from './broker-client.js';
-import type { Session } from './session.js';
+import type { Session, SessionClient } from './session.js';
 
 /**
  * A publisher's acks beyond this many held: it ignores the window its acks give it (3.1.1 has no
@@ -33,7 +32,7 @@ interface Held {
  * ends or stalls, or when the publisher goes.
  */
 export class FlowControl {
-  private readonly held = new Map<BrokerClient, Held>();
+  private readonly held = new Map<SessionClient, Held>();
   /** sessions that publishers wait on, checked for stalls by the sweep */
   private readonly congested = new Set<Session>();
 
@@ -43,12 +42,12 @@ export class FlowControl {
   }
 
   /** True while the publisher's acks wait (every later ack then waits behind them). */
-  isHolding(publisher: BrokerClient): boolean {
+  isHolding(publisher: SessionClient): boolean {
     return this.held.size !== 0 && this.held.has(publisher);
   }
 
   /** The publisher's next ack, and those after it, wait until `session` drains. */
-  hold(publisher: BrokerClient, session: Session): void {
+  hold(publisher: SessionClient, session: Session): void {
     let h = this.held.get(publisher);
     if (!h) {
       h = { waitingOn: new Set(), acks: new FifoQueue(), paused: false };
@@ -65,7 +64,7 @@ export class FlowControl {
   }
 
   /** Sends an ack for a PUBLISH of this publisher now, or after the ones held before it. */
-  acknowledge(publisher: BrokerClient, ack: Packet): void {
+  acknowledge(publisher: SessionClient, ack: Packet): void {
     const h = this.held.size !== 0 ? this.held.get(publisher) : undefined;
     if (!h) {
       publisher.send(ack);
@@ -98,7 +97,7 @@ export class FlowControl {
   }
 
   /** The publisher's connection is gone: it waits on nothing, and its held acks have no one to go to. */
-  forget(publisher: BrokerClient): void {
+  forget(publisher: SessionClient): void {
     const h = this.held.get(publisher);
     if (!h) return;
     this.held.delete(publisher);
@@ -128,7 +127,7 @@ export class FlowControl {
     }
   }
 
-  private flush(publisher: BrokerClient, h: Held): void {
+  private flush(publisher: SessionClient, h: Held): void {
     this.held.delete(publisher);
     for (let ack = h.acks.shift(); ack !== undefined; ack = h.acks.shift()) publisher.send(ack);
     if (h.paused) {

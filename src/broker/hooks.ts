@@ -1,9 +1,9 @@
+import { RC } from '../core/protocol/reason-codes.js';
 import type { ScramCredentials, ScramDigest } from '../core/auth/scram.js';
-import type { BrokerClient } from './broker-client.js';
-import type { Session } from './session.js';
+import type { Session, SessionClient } from './session.js';
 
 export interface AuthenticateRequest {
-  client: BrokerClient;
+  client: SessionClient;
   clientId: string;
   username?: string;
   password?: Buffer;
@@ -17,22 +17,22 @@ export interface BrokerHooks {
   /** 0 to accept, else a v5 CONNACK reason code (0x86 bad user name or password, 0x87 not authorised) */
   authenticate(req: AuthenticateRequest): number | Promise<number>;
   /** SCRAM credentials of a user for MQTT 5 enhanced authentication; undefined: none (the exchange fails) */
-  scramCredentials?(client: BrokerClient, username: string, digest: ScramDigest): ScramCredentials | undefined;
-  authorizePublish(client: BrokerClient, topic: string): boolean;
-  authorizeSubscribe(client: BrokerClient, filter: string): boolean;
+  scramCredentials?(client: SessionClient, username: string, digest: ScramDigest): ScramCredentials | undefined;
+  authorizePublish(client: SessionClient, topic: string): boolean;
+  authorizeSubscribe(client: SessionClient, filter: string): boolean;
   /** checked per delivery, like Mosquitto's read ACL */
   authorizeRead(session: Session, topic: string): boolean;
   /** UNSUBSCRIBE of a filter; when false the subscription stays (v5: UNSUBACK 0x87) */
-  authorizeUnsubscribe?(client: BrokerClient, filter: string): boolean;
+  authorizeUnsubscribe?(client: SessionClient, filter: string): boolean;
   /**
    * A PUBLISH to $CONTROL/... that passed authorizePublish: never routed to subscribers (as in
    * Mosquitto); a handler such as the dynamic security API may act on it.
    */
-  control?(client: BrokerClient, topic: string, payload: Buffer): void;
+  control?(client: SessionClient, topic: string, payload: Buffer): void;
 }
 
 export const allowAll: BrokerHooks = {
-  authenticate: () => 0,
+  authenticate: () => RC.Success,
   authorizePublish: () => true,
   authorizeSubscribe: () => true,
   authorizeRead: () => true,

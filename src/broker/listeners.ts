@@ -2,7 +2,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Broker } from './broker.js';
-import type { ConnectionInfo, ListenerInfo } from './broker-client.js';
+import type { ConnectionInfo, ListenerInfo } from './client-state.js';
 import type { SecurityOptions } from './config/broker-config.js';
 import { watchTlsFailures } from './tls-failures.js';
 import type { TlsListenerState } from './tls-context.js';

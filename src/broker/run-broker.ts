@@ -1,4 +1,5 @@
-import { Broker, type BrokerLimits } from './broker.js';
+import { Broker } from './broker.js';
+import type { BrokerLimits } from './limits.js';
 import { ALL_LOG_TYPES, type BrokerConfig, type ListenerConfig } from './config/broker-config.js';
 import { startListener, type RunningListener } from './listeners.js';
 import { BrokerLog, stderrSink } from './log.js';

@@ -1,6 +1,7 @@
-import { ClientState } from './broker-client.js';
+import { ClientState } from './client-state.js';
 import type { Broker } from './broker.js';
 import type { SecurityHost } from './security.js';
+import { RC } from '../core/protocol/reason-codes.js';
 
 /**
  * The broker side of run-time security changes (the dynamic security API): disconnecting the
@@ -16,7 +17,7 @@ export function securityHost(broker: Broker): SecurityHost {
         // an administrative disconnect publishes no will; v5 clients are told why, in the
         // shortest form as Mosquitto sends it: DISCONNECT 0x98 without properties
         client.will = undefined;
-        if (client.protocolVersion === 5) client.sendRaw(Buffer.from([0xe0, 0x01, 0x98]));
+        if (client.protocolVersion === 5) client.sendRaw(Buffer.from([0xe0, 0x01, RC.AdministrativeAction]));
         broker.log.notice(`Client ${client.clientId} disconnected: administrative action (dynamic security).`);
         void client.conn.end();
       }

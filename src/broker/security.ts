@@ -1,4 +1,5 @@
-import { ClientState, type BrokerClient } from './broker-client.js';
+import { ClientState } from './client-state.js';
+import type { SessionClient } from './session.js';
 import type { Broker } from './broker.js';
 import type { BrokerConfig, SecurityOptions } from './config/broker-config.js';
 import { createAclChecker, dollarTopicAllows, type AclChecker } from './auth/acl-checker.js';
@@ -11,13 +12,14 @@ import { CONTROL_TOPIC, RESPONSE_TOPIC } from './dynsec/control.js';
 import { DynamicSecurity } from './dynsec/dynamic-security.js';
 import type { BrokerHooks } from './hooks.js';
 import type { BrokerLog } from './log.js';
+import { RC } from '../core/protocol/reason-codes.js';
 
 /**
  * Why a connected client may stay no longer (a reason for the log), or undefined when it may.
  * The reload re-check runs every one of these on every connected client; another check (the
  * certificate revocation list, say) is one more function in Security.rechecks.
  */
-export type ClientRecheck = (client: BrokerClient) => string | undefined | Promise<string | undefined>;
+export type ClientRecheck = (client: SessionClient) => string | undefined | Promise<string | undefined>;
 
 export interface Security {
   hooks: Partial<BrokerHooks>;
@@ -43,7 +45,7 @@ export interface SecurityHost {
  * The password each client connected with, kept as Mosquitto keeps it, so that a reload can tell
  * whether it still matches a changed password file.
  */
-type Credentials = WeakMap<BrokerClient, Buffer | undefined>;
+type Credentials = WeakMap<SessionClient, Buffer | undefined>;
 
 interface LoadedSecurity {
   options: SecurityOptions;
@@ -156,12 +158,12 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
     dynsec.set(file, sec.dynsec);
   }
   /** clients the plugin let in: its own changes disconnect them, a reload does not re-check them */
-  const byPlugin = new WeakSet<BrokerClient>();
+  const byPlugin = new WeakSet<SessionClient>();
   const credentials: Credentials = previous?.credentials ?? new WeakMap();
-  const forListener = (client: BrokerClient | undefined): LoadedSecurity =>
+  const forListener = (client: SessionClient | undefined): LoadedSecurity =>
     loaded.get((config.perListenerSettings && client?.info.listener.security) || config.security) ?? loaded.get(config.security)!;
   // the client's own listener: listeners that share the global security options share that object
-  const identityListener = (client: BrokerClient) =>
+  const identityListener = (client: SessionClient) =>
     config.listeners.find((l) => l.origin === client.info.listener.name)?.tls?.useIdentityAsUsername ?? false;
 
   /** The password check for a connected client against the files as they are now. */
@@ -194,21 +196,21 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
       // promise and the packet hold that goes with it
       authenticate: ({ client, clientId, username, password }) => {
         const sec = forListener(client);
-        if (sec.broken) return 0x87;
+        if (sec.broken) return RC.NotAuthorized;
         if (identityListener(client)) {
           // the certificate's CN is the user; the CONNECT user name and password do not count.
           // No certificate (require_certificate false): Mosquitto answers "bad user name or
           // password", 0x86 (3.1.1: 4)
-          if (!client.info.certificateIdentity) return 0x86;
+          if (!client.info.certificateIdentity) return RC.BadUserNameOrPassword;
           client.username = client.info.certificateIdentity;
-          return 0;
+          return RC.Success;
         }
         // Mosquitto reads a zero-length password as none, which a password-file user never passes
         // with; and it answers every authentication failure with "not authorised" (5 / 0x87)
         const given = password && password.length > 0 ? Buffer.from(password) : undefined;
         const remember = (ok: boolean) => {
           if (ok) credentials.set(client, given);
-          return ok ? 0 : 0x87;
+          return ok ? RC.Success : RC.NotAuthorized;
         };
         const fromFile = (): number | Promise<number> => {
           // with the plugin loaded, Mosquitto lets allow_anonymous admit only clients without a username
@@ -221,7 +223,7 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
         const decide = (v: 'allow' | 'deny' | 'defer') => {
           if (v === 'defer') return fromFile();
           if (v === 'allow') byPlugin.add(client);
-          return v === 'allow' ? 0 : 0x87;
+          return v === 'allow' ? RC.Success : RC.NotAuthorized;
         };
         const v = sec.dynsec.authenticate({ clientId, username }, given);
         return typeof v === 'string' ? decide(v) : v.then(decide);
@@ -286,7 +288,7 @@ export async function recheckClients(broker: Broker, security: Security): Promis
         // sets the disconnecting state first for the same effect)
         client.normalDisconnect = true;
         client.will = undefined;
-        client.disconnect(0x87, `not authorised after reload: ${why}`);
+        client.disconnect(RC.NotAuthorized, `not authorised after reload: ${why}`);
         client.close();
         return;
       }

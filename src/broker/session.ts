@@ -1,8 +1,10 @@
-import type { QoS } from '../core/protocol/types.js';
+import type { Packet } from 'mqtt-packet';
+import type { ProtocolVersion, QoS } from '../core/protocol/types.js';
+import type { Connection } from '../core/connection/connection.js';
 import { PacketIdAllocator } from '../core/session/packet-ids.js';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
 import type { LongTimeout } from '../core/timers/long-timeout.js';
-import type { BrokerClient } from './broker-client.js';
+import type { ClientState, ConnectionInfo, PendingWill } from './client-state.js';
 import type { BrokerMessage } from './message.js';
 
 export interface Subscription {
@@ -37,12 +39,51 @@ export enum SessionState {
 }
 
 /**
+ * The connection a session is attached to, as the broker, its hooks and its packet handlers use
+ * it (BrokerClient is the one implementation). An interface, so that sessions, hooks and handlers
+ * do not import the class that dispatches packets to them.
+ */
+export interface SessionClient {
+  state: ClientState;
+  readonly conn: Connection;
+  readonly info: ConnectionInfo;
+  /** remote address:port, for the log */
+  readonly address: string;
+  clientId: string;
+  username?: string;
+  protocolVersion: ProtocolVersion;
+  keepalive: number;
+  session?: Session;
+  will?: PendingWill;
+  /** the client's receive maximum: how many QoS 1/2 we may have in flight to it */
+  receiveMaximum: number;
+  /** the client's maximum packet size: larger PUBLISHes are not sent to it [MQTT-3.1.2-25] */
+  maximumPacketSize: number;
+  /** inbound topic aliases; made on the first one, since most clients never use them */
+  aliasesIn: Map<number, string> | undefined;
+  readonly connectedAt: number;
+  lastActivity: number;
+  /** set when the close is a normal DISCONNECT (no will) */
+  normalDisconnect: boolean;
+  send(packet: Packet): boolean;
+  sendRaw(bytes: Buffer): boolean;
+  /** ends the connection because of something the client did (v5: DISCONNECT with the code first) */
+  disconnect(reasonCode: number, reasonString?: string): void;
+  close(): void;
+  /** holds incoming packets back (in order) while an asynchronous step such as auth runs */
+  hold(): void;
+  release(): void;
+  /** ends this connection for an exception thrown on its behalf */
+  failed(err: unknown, doing: string): void;
+}
+
+/**
  * What the broker keeps for one client identifier: subscriptions, QoS 1/2 state in both
  * directions and the queue of messages waiting for a free in-flight slot or for the client.
  */
 export class Session {
   state = SessionState.Online;
-  client?: BrokerClient;
+  client?: SessionClient;
   /** outgoing QoS 1/2 by packet id, in send order */
   readonly inflight = new Map<number, Delivery>();
   readonly queue = new FifoQueue<Delivery>();
@@ -74,7 +115,7 @@ export class Session {
   expiryTimer?: LongTimeout;
   droppedMessages = 0;
   /** publishers whose acks wait for this session's queue to drain (see FlowControl) */
-  waitingPublishers?: Set<BrokerClient>;
+  waitingPublishers?: Set<SessionClient>;
   /** PUBACK/PUBCOMP received: the flow control's sign that the client still reads */
   acksReceived = 0;
   acksAtSweep = 0;

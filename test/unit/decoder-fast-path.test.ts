@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { decodeConnect311, decodeFast, encodePacket, PacketDecoder } from '../../src/core/protocol/codec.js';
 import { encodePublish } from '../../src/core/protocol/publish-encoder.js';
+import { ProtocolErrorKind, type ProtocolError } from '../../src/core/protocol/errors.js';
 
 /** What a private mqtt-packet parser makes of one frame: the reference the fast path must match. */
 function reference(frame: Buffer, version: ProtocolVersion): { packet?: Packet; error?: string } {
@@ -242,5 +243,34 @@ describe('PUBLISH encoder topic copy', () => {
         expect(encodePublish(packet, version).bytes.toString('hex')).toBe(mqttPacket.generate(packet, { protocolVersion: version }).toString('hex'));
       }
     }
+  });
+});
+
+describe('the kind of a decoding error', () => {
+  function kindOf(hex: string): { message: string; kind: ProtocolErrorKind } | undefined {
+    let got: ProtocolError | undefined;
+    new PacketDecoder({ onPacket: () => {}, onError: (e) => (got = e), fromClients: true }).push(Buffer.from(hex, 'hex'));
+    return got && { message: got.message, kind: got.kind };
+  }
+  // CONNECT with protocol name, level, flags 0x02, keep alive 60, client id "a"
+  const connect = (name: string, level: number) => {
+    const body = Buffer.concat([Buffer.from([0, name.length]), Buffer.from(name), Buffer.from([level, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x61])]);
+    return Buffer.concat([Buffer.from([0x10, body.length]), body]).toString('hex');
+  };
+
+  it('[MQTT-3.1.2-2] a CONNECT with an unsupported protocol level is told apart by kind, not by its text', () => {
+    expect(kindOf(connect('MQTT', 6))?.kind).toBe(ProtocolErrorKind.UnsupportedProtocolVersion);
+    expect(kindOf(connect('MQIsdp', 2))?.kind).toBe(ProtocolErrorKind.UnsupportedProtocolVersion);
+    // the bridge bit aside, 0x84 is level 4: no error at all
+    expect(kindOf(connect('MQTT', 0x84))).toBeUndefined();
+    expect(kindOf(connect('MQTT', 0x86))?.kind).toBe(ProtocolErrorKind.UnsupportedProtocolVersion);
+  });
+
+  it('other malformed CONNECTs are plain violations', () => {
+    expect(kindOf(connect('MQTX', 4))?.kind).toBe(ProtocolErrorKind.Violation);
+    expect(kindOf(connect('MQTX', 6))?.kind).toBe(ProtocolErrorKind.Violation);
+    // reserved flag bit set
+    expect(kindOf(connect('MQTT', 4).replace(/0402003c/, '0403003c'))?.kind).toBe(ProtocolErrorKind.Violation);
+    expect(kindOf('100400044d51')?.kind).toBe(ProtocolErrorKind.Violation);
   });
 });

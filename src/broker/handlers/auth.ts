@@ -12,7 +12,9 @@ import {
   type ServerFirst,
 } from '../../core/auth/scram.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
-import { ClientState, type BrokerClient } from '../broker-client.js';
+import type { HandlerClient } from '../broker-api.js';
+import { ClientState } from '../client-state.js';
+import { RC } from '../../core/protocol/reason-codes.js';
 
 /**
  * MQTT 5 enhanced authentication [MQTT-4.12] with SCRAM-SHA-256/512 (RFC 5802/7677, no channel
@@ -39,10 +41,10 @@ interface Exchange {
   done?: AuthDone;
 }
 
-/** Kept aside, not on BrokerClient: only clients using enhanced authentication pay for it. */
-const exchanges = new WeakMap<BrokerClient, Exchange>();
+/** Kept aside, not on HandlerClient: only clients using enhanced authentication pay for it. */
+const exchanges = new WeakMap<HandlerClient, Exchange>();
 /** the Authentication Method a connection was authenticated with at CONNECT [MQTT-4.12.1-1] */
-const methods = new WeakMap<BrokerClient, string>();
+const methods = new WeakMap<HandlerClient, string>();
 
 /** Whether the broker implements this Authentication Method. */
 export function supportsMethod(method: string): boolean {
@@ -50,7 +52,7 @@ export function supportsMethod(method: string): boolean {
 }
 
 /** Whether CONNECT started an exchange that an AUTH from the client may continue. */
-export function authPending(client: BrokerClient): boolean {
+export function authPending(client: HandlerClient): boolean {
   return exchanges.has(client);
 }
 
@@ -62,16 +64,16 @@ const FAKE_ITERATIONS = 4096;
  * Starts SCRAM from CONNECT's Authentication Method and Data: AUTH 0x18 with server-first-message
  * [MQTT-4.12.0-2], or `done` with 0x87 when client-first-message does not parse.
  */
-export function startAuth(client: BrokerClient, method: string, data: Buffer | undefined, done: AuthDone): void {
+export function startAuth(client: HandlerClient, method: string, data: Buffer | undefined, done: AuthDone): void {
   methods.set(client, method);
   const exchange = begin(client, method, data);
-  if (!exchange) return done(0x87);
+  if (!exchange) return done(RC.NotAuthorized);
   exchange.done = done;
   exchanges.set(client, exchange);
-  sendAuth(client, 0x18, method, Buffer.from(exchange.server.text, 'utf8'));
+  sendAuth(client, RC.ContinueAuthentication, method, Buffer.from(exchange.server.text, 'utf8'));
 }
 
-function begin(client: BrokerClient, method: string, data: Buffer | undefined): Exchange | undefined {
+function begin(client: HandlerClient, method: string, data: Buffer | undefined): Exchange | undefined {
   const digest = scramDigest(method)!;
   let first: ClientFirst;
   try {
@@ -88,13 +90,13 @@ function begin(client: BrokerClient, method: string, data: Buffer | undefined): 
   return { method, digest, first, server, creds };
 }
 
-function sendAuth(client: BrokerClient, reasonCode: number, method: string, data: Buffer): void {
+function sendAuth(client: HandlerClient, reasonCode: number, method: string, data: Buffer): void {
   // every AUTH carries the CONNECT's Authentication Method [MQTT-4.12.0-5]
   client.send({ cmd: 'auth', reasonCode, properties: { authenticationMethod: method, authenticationData: data } } as IAuthPacket);
 }
 
 /** The proof check: server-final-message, or undefined (logged) when it fails. */
-function finish(client: BrokerClient, ex: Exchange, data: Buffer | undefined): Buffer | undefined {
+function finish(client: HandlerClient, ex: Exchange, data: Buffer | undefined): Buffer | undefined {
   try {
     if (!ex.creds) throw new ScramError(`no ${ex.method} credentials for user ${ex.first.username}`);
     return verifyClientFinal(ex.digest, ex.creds, ex.first, ex.server, data);
@@ -106,45 +108,45 @@ function finish(client: BrokerClient, ex: Exchange, data: Buffer | undefined): B
 }
 
 /** AUTH from a client [MQTT-3.15], during CONNECT or to re-authenticate once connected. */
-export function handleAuth(client: BrokerClient, packet: IAuthPacket): void {
+export function handleAuth(client: HandlerClient, packet: IAuthPacket): void {
   const reason = packet.reasonCode ?? 0;
   const method = packet.properties?.authenticationMethod;
   const data = packet.properties?.authenticationData;
   const connectMethod = methods.get(client);
   // no Authentication Method in CONNECT: the client must not send AUTH [MQTT-4.12.0-7]
-  if (connectMethod === undefined) throw new ProtocolError('AUTH without an Authentication Method in CONNECT', 0x82);
+  if (connectMethod === undefined) throw new ProtocolError('AUTH without an Authentication Method in CONNECT', RC.ProtocolError);
   // the same method as in CONNECT throughout [MQTT-4.12.0-5], also to re-authenticate [MQTT-4.12.1-1]
-  if (method !== connectMethod) throw new ProtocolError(`AUTH with Authentication Method ${method ?? '(none)'}, not ${connectMethod}`, 0x82);
+  if (method !== connectMethod) throw new ProtocolError(`AUTH with Authentication Method ${method ?? '(none)'}, not ${connectMethod}`, RC.ProtocolError);
   const ex = exchanges.get(client);
   if (client.state === ClientState.AwaitingConnect) {
     // during CONNECT the client only continues [MQTT-4.12.0-3]
-    if (!ex?.done || reason !== 0x18) throw new ProtocolError(`AUTH 0x${reason.toString(16)} during CONNECT`, 0x82);
+    if (!ex?.done || reason !== RC.ContinueAuthentication) throw new ProtocolError(`AUTH 0x${reason.toString(16)} during CONNECT`, RC.ProtocolError);
     exchanges.delete(client);
     const serverFinal = finish(client, ex, data);
-    return ex.done(serverFinal ? 0 : 0x87, serverFinal, ex.first.username);
+    return ex.done(serverFinal ? RC.Success : RC.NotAuthorized, serverFinal, ex.first.username);
   }
-  if (reason === 0x19) {
-    if (ex) throw new ProtocolError('AUTH 0x19 while a re-authentication is under way', 0x82);
+  if (reason === RC.ReAuthenticate) {
+    if (ex) throw new ProtocolError('AUTH 0x19 while a re-authentication is under way', RC.ProtocolError);
     const started = begin(client, connectMethod, data);
     if (!started) return fail(client);
     exchanges.set(client, started);
-    return sendAuth(client, 0x18, connectMethod, Buffer.from(started.server.text, 'utf8'));
+    return sendAuth(client, RC.ContinueAuthentication, connectMethod, Buffer.from(started.server.text, 'utf8'));
   }
-  if (reason !== 0x18 || !ex) throw new ProtocolError(`AUTH 0x${reason.toString(16)} with no exchange to continue`, 0x82);
+  if (reason !== RC.ContinueAuthentication || !ex) throw new ProtocolError(`AUTH 0x${reason.toString(16)} with no exchange to continue`, RC.ProtocolError);
   exchanges.delete(client);
   const serverFinal = finish(client, ex, data);
   // re-authentication proves the same identity again; another user is not a way to switch
   if (!serverFinal || ex.first.username !== client.username) return fail(client);
-  sendAuth(client, 0x00, connectMethod, serverFinal);
+  sendAuth(client, RC.Success, connectMethod, serverFinal);
 }
 
 /**
  * A failed re-authentication: DISCONNECT 0x87 and close [MQTT-4.12.1-2]; without the will, as a
  * client no longer authorised after a reload (recheckClients).
  */
-function fail(client: BrokerClient): void {
+function fail(client: HandlerClient): void {
   client.normalDisconnect = true;
   client.will = undefined;
-  client.disconnect(0x87, 're-authentication failed');
+  client.disconnect(RC.NotAuthorized, 're-authentication failed');
   client.close();
 }

@@ -5,20 +5,29 @@ import { ConnectionState } from '../../core/connection/connection.js';
 import { encodePacket } from '../../core/protocol/codec.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName } from '../../core/topic/validate.js';
-import { ClientState, type BrokerClient } from '../broker-client.js';
+import type { HandlerClient } from '../broker-api.js';
+import { ClientState, type PendingWill } from '../client-state.js';
 import { Session, SessionState } from '../session.js';
 import { ownBytes } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
 import { startAuth, supportsMethod } from './auth.js';
+import { CONNACK_RC, RC } from '../../core/protocol/reason-codes.js';
 
 /** v5 reason codes and their 3.1.1 CONNACK return code equivalents. */
-const V3_EQUIVALENT: Record<number, number> = { 0x85: 2, 0x86: 4, 0x87: 5, 0x88: 3, 0x84: 1, 0x8c: 5 };
+const V3_EQUIVALENT: Record<number, number> = {
+  [RC.ClientIdentifierNotValid]: CONNACK_RC.IdentifierRejected,
+  [RC.BadUserNameOrPassword]: CONNACK_RC.BadUserNameOrPassword,
+  [RC.NotAuthorized]: CONNACK_RC.NotAuthorized,
+  [RC.ServerUnavailable]: CONNACK_RC.ServerUnavailable,
+  [RC.UnsupportedProtocolVersion]: CONNACK_RC.UnacceptableProtocolVersion,
+  [RC.BadAuthenticationMethod]: CONNACK_RC.NotAuthorized,
+};
 
 /**
  * CONNECT [MQTT-3.1]: validate, authenticate, take over or create the session, answer CONNACK
  * with properties that tell the truth about what we support, then resume the session.
  */
-export function handleConnect(client: BrokerClient, packet: IConnectPacket): void {
+export function handleConnect(client: HandlerClient, packet: IConnectPacket): void {
   const broker = client.broker;
   if (client.state !== ClientState.AwaitingConnect) {
     // [MQTT-3.1.0-2] a second CONNECT is a protocol violation that closes the connection; like
@@ -42,31 +51,31 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
   if (clientId === '') {
     if (version === 3 || (version === 4 && !clean)) {
       // [MQTT-3.1.3-8] a zero-length id needs clean session (and 3.1 requires an id)
-      return refuse(client, 0x85, 'empty client id');
+      return refuse(client, RC.ClientIdentifierNotValid, 'empty client id');
     }
     // allow_zero_length_clientid false: Mosquitto answers 2 (identifier rejected), v5 0x80
-    if (security && !security.allowZeroLengthClientId) return refuse(client, 0x80, 'empty client id not allowed', 2);
+    if (security && !security.allowZeroLengthClientId) return refuse(client, RC.UnspecifiedError, 'empty client id not allowed', CONNACK_RC.IdentifierRejected);
     clientId = assigned = `${security?.autoIdPrefix ?? 'auto-'}${randomUUID().toUpperCase()}`;
   }
   const method = packet.properties?.authenticationMethod;
   // a method we do not implement: 0x8C Bad authentication method, and close [MQTT-4.12.0-1]
-  if (method !== undefined && !supportsMethod(method)) return refuse(client, 0x8c, `authentication method ${method} is not supported`);
+  if (method !== undefined && !supportsMethod(method)) return refuse(client, RC.BadAuthenticationMethod, `authentication method ${method} is not supported`);
 
-  let will: BrokerClient['will'];
+  let will: PendingWill | undefined;
   if (packet.will) {
     const topicError = validateTopicName(packet.will.topic);
-    if (topicError !== null) throw new ProtocolError(`invalid will topic: ${topicError}`, topicError.includes('U+0000') ? 0x81 : 0x90);
+    if (topicError !== null) throw new ProtocolError(`invalid will topic: ${topicError}`, topicError.includes('U+0000') ? RC.MalformedPacket : RC.TopicNameInvalid);
     // $CONTROL/ is the broker's own API, never a will's topic: closed without CONNACK, as Mosquitto
     // does since 2.0.16 (its 07-will-control)
-    if (packet.will.topic.startsWith('$CONTROL/')) throw new ProtocolError('will topic on $CONTROL/', 0x87);
+    if (packet.will.topic.startsWith('$CONTROL/')) throw new ProtocolError('will topic on $CONTROL/', RC.NotAuthorized);
     const willProps = (packet.will.properties ?? {}) as Properties;
-    if ((packet.will.qos ?? 0) > 2) throw new ProtocolError('will QoS 3', 0x81);
-    if (packet.will.retain && !broker.limits.retainAvailable) return refuse(client, 0x9a, 'retain not supported');
+    if ((packet.will.qos ?? 0) > 2) throw new ProtocolError('will QoS 3', RC.MalformedPacket);
+    if (packet.will.retain && !broker.limits.retainAvailable) return refuse(client, RC.RetainNotSupported, 'retain not supported');
     // kept for the whole connection: its own bytes, not a view of the read buffer
     const payload = Buffer.isBuffer(packet.will.payload) ? ownBytes(packet.will.payload) : Buffer.from(packet.will.payload ?? '');
     // message_size_limit applies to wills as to PUBLISH payloads (Mosquitto: 0x95, 3.1.1 code 5)
     if (broker.limits.messageSizeLimit > 0 && payload.length > broker.limits.messageSizeLimit) {
-      return refuse(client, 0x95, `will payload of ${payload.length} bytes is above message_size_limit`);
+      return refuse(client, RC.PacketTooLarge, `will payload of ${payload.length} bytes is above message_size_limit`);
     }
     will = {
       message: {
@@ -84,7 +93,7 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
   if (method !== undefined) {
     // SCRAM: CONNACK waits for the client's AUTH (handlers/auth.ts)
     return startAuth(client, method, packet.properties?.authenticationData, (code, serverFinal, username) => {
-      if (code !== 0) return refuse(client, code, `${method} authentication failed`);
+      if (code !== RC.Success) return refuse(client, code, `${method} authentication failed`);
       accept(client, packet, 0, { clientId, assigned, clean, will, props, auth: { method, data: serverFinal!, username } });
     });
   }
@@ -105,7 +114,7 @@ export function handleConnect(client: BrokerClient, packet: IConnectPacket): voi
     (err: Error) => {
       broker.log.error(`Authentication of ${clientId} failed: ${err.message}`);
       try {
-        accept(client, packet, 0x80, { clientId, assigned, clean, will, props });
+        accept(client, packet, RC.UnspecifiedError, { clientId, assigned, clean, will, props });
         client.release();
       } catch (e) {
         client.failed(e, 'refusing CONNECT');
@@ -118,24 +127,24 @@ interface ConnectFacts {
   clientId: string;
   assigned?: string;
   clean: boolean;
-  will: BrokerClient['will'];
+  will: PendingWill | undefined;
   props: Properties;
   /** enhanced authentication that succeeded: CONNACK carries the method and server-final-message [MQTT-4.12.0-5] */
   auth?: { method: string; data: Buffer; username?: string };
 }
 
 /** The rest of CONNECT once authentication has answered. */
-function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, facts: ConnectFacts): void {
+function accept(client: HandlerClient, packet: IConnectPacket, authCode: number, facts: ConnectFacts): void {
   const broker = client.broker;
   // closed while authenticating, or closing: a packet held behind this CONNECT was malformed
   if (client.state !== ClientState.AwaitingConnect || client.conn.state !== ConnectionState.Open) return;
-  if (authCode !== 0) return refuse(client, authCode, 'not authorised');
+  if (authCode !== RC.Success) return refuse(client, authCode, 'not authorised');
   const { clientId, assigned, clean, will, props } = facts;
   const version = client.protocolVersion;
   client.clientId = clientId;
   if (facts.auth?.username !== undefined) {
     // the SCRAM identity is the client's; a CONNECT user name naming someone else is refused
-    if (packet.username !== undefined && packet.username !== facts.auth.username) return refuse(client, 0x87, 'CONNECT user name is not the authenticated one');
+    if (packet.username !== undefined && packet.username !== facts.auth.username) return refuse(client, RC.NotAuthorized, 'CONNECT user name is not the authenticated one');
     client.username = facts.auth.username;
   }
   client.username ??= packet.username;
@@ -145,7 +154,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
   if ((client.keepalive === 0 || client.keepalive > broker.limits.maxKeepalive) && broker.limits.maxKeepalive < 65535) {
     // v5 is told the keep alive to use (Server Keep Alive [MQTT-3.2.2-21]); 3.1.1 has no way to
     // be told, and Mosquitto (2.0.21, its 01-connect-max-keepalive) refuses it: identifier rejected
-    if (version !== 5) return refuse(client, 0x85, `keep alive ${client.keepalive} is not within max_keepalive ${broker.limits.maxKeepalive}`, 2);
+    if (version !== 5) return refuse(client, RC.ClientIdentifierNotValid, `keep alive ${client.keepalive} is not within max_keepalive ${broker.limits.maxKeepalive}`, CONNACK_RC.IdentifierRejected);
     serverKeepAlive = client.keepalive = broker.limits.maxKeepalive;
   }
   if (version === 5) {
@@ -155,7 +164,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
 
   const connack: IConnackPacket = { cmd: 'connack', sessionPresent: false };
   if (version === 5) {
-    connack.reasonCode = 0;
+    connack.reasonCode = RC.Success;
     // Mosquitto's order (properties are written in insertion order), which byte-exact clients and
     // test suites see: 2.0.21's, Server Keep Alive first (2.0.11 put it after Topic Alias Maximum;
     // MQTT sets no order); Receive Maximum is left out when unlimited, its default being 65535
@@ -180,7 +189,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
       return;
     }
   } else {
-    connack.returnCode = 0;
+    connack.returnCode = CONNACK_RC.Accepted;
   }
 
   // session takeover [MQTT-3.1.4-3]: the old connection goes, with 0x8E for a v5 client
@@ -193,7 +202,7 @@ function accept(client: BrokerClient, packet: IConnectPacket, authCode: number, 
     // now; when the session carries on, the will is moot (Mosquitto does the same)
     const sessionEnds = clean || existing.expiryInterval === 0;
     old.normalDisconnect = sessionEnds;
-    old.disconnect(0x8e, 'Session taken over');
+    old.disconnect(RC.SessionTakenOver, 'Session taken over');
     old.close();
     if (old.will && sessionEnds) broker.scheduleWill(old.clientId, old.will, 0);
     old.will = undefined;
@@ -236,11 +245,11 @@ const MAX_CONNACK_SIZE = 1024;
  * CONNACK with a failure code in the client's protocol, then close [MQTT-3.2.2-5]. The 3.1/3.1.1
  * code is the v5 code's equivalent unless given.
  */
-export function refuse(client: BrokerClient, v5Code: number, why: string, v3Code?: number): void {
+export function refuse(client: HandlerClient, v5Code: number, why: string, v3Code?: number): void {
   const v5 = client.protocolVersion === 5;
   const packet: IConnackPacket = v5
     ? { cmd: 'connack', sessionPresent: false, reasonCode: v5Code }
-    : { cmd: 'connack', sessionPresent: false, returnCode: v3Code ?? V3_EQUIVALENT[v5Code] ?? 5 };
+    : { cmd: 'connack', sessionPresent: false, returnCode: v3Code ?? V3_EQUIVALENT[v5Code] ?? CONNACK_RC.NotAuthorized };
   client.send(packet);
   client.broker.log.notice(`Client ${client.address} refused: ${why}.`);
   client.state = ClientState.Closed;
@@ -256,17 +265,17 @@ export function refuse(client: BrokerClient, v5Code: number, why: string, v3Code
  * property, so the Remaining Length must be exactly what the decoded fields take.
  */
 function checkConnectPacket(packet: IConnectPacket, version: ProtocolVersion): void {
-  if (packet.clientId?.includes('\u0000')) throw new ProtocolError('client id contains U+0000', 0x81);
-  if (packet.username?.includes('\u0000')) throw new ProtocolError('user name contains U+0000', 0x81);
+  if (packet.clientId?.includes('\u0000')) throw new ProtocolError('client id contains U+0000', RC.MalformedPacket);
+  if (packet.username?.includes('\u0000')) throw new ProtocolError('user name contains U+0000', RC.MalformedPacket);
   if (version !== 5 && packet.password !== undefined && packet.username === undefined) {
-    throw new ProtocolError('password without user name', 0x82);
+    throw new ProtocolError('password without user name', RC.ProtocolError);
   }
   if (version === 5) {
     const p = packet.properties;
-    if (p?.receiveMaximum === 0) throw new ProtocolError('Receive Maximum 0', 0x82);
-    if (p?.maximumPacketSize === 0) throw new ProtocolError('Maximum Packet Size 0', 0x82);
+    if (p?.receiveMaximum === 0) throw new ProtocolError('Receive Maximum 0', RC.ProtocolError);
+    if (p?.maximumPacketSize === 0) throw new ProtocolError('Maximum Packet Size 0', RC.ProtocolError);
     // Authentication Data without an Authentication Method is a Protocol Error [MQTT-3.1.2.11.10]
-    if (p?.authenticationData !== undefined && p.authenticationMethod === undefined) throw new ProtocolError('Authentication Data without Authentication Method', 0x82);
+    if (p?.authenticationData !== undefined && p.authenticationMethod === undefined) throw new ProtocolError('Authentication Data without Authentication Method', RC.ProtocolError);
   }
   const length = (packet as { length?: number }).length;
   // a v5 CONNECT reaches us only through the broker's strict decoder walk (checkClientFrame),
@@ -275,7 +284,7 @@ function checkConnectPacket(packet: IConnectPacket, version: ProtocolVersion): v
   if (typeof length !== 'number' || version === 5) return;
   const expected = connectRemainingLength(packet, version);
   if (expected !== length) {
-    throw new ProtocolError(`CONNECT of ${length} bytes whose fields take ${expected}`, 0x81);
+    throw new ProtocolError(`CONNECT of ${length} bytes whose fields take ${expected}`, RC.MalformedPacket);
   }
 }
 

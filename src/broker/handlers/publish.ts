@@ -2,15 +2,16 @@ import type { IPublishPacket } from 'mqtt-packet';
 import type { Properties } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName, validateUtf8 } from '../../core/topic/validate.js';
-import type { BrokerClient } from '../broker-client.js';
+import type { HandlerClient } from '../broker-api.js';
 import { ownBytes, type BrokerMessage } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
+import { RC } from '../../core/protocol/reason-codes.js';
 
 /**
  * PUBLISH from a client [MQTT-3.3]: resolve topic aliases, validate, authorise, route, and
  * acknowledge according to QoS (QoS 2 is routed once and deduplicated by packet id until PUBREL).
  */
-export function handlePublish(client: BrokerClient, packet: IPublishPacket): void {
+export function handlePublish(client: HandlerClient, packet: IPublishPacket): void {
   const broker = client.broker;
   const session = client.session!;
   const v5 = client.protocolVersion === 5;
@@ -20,23 +21,23 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
   const alias = props.topicAlias;
   if (typeof alias === 'number') {
     // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above our maximum is a protocol error
-    if (alias === 0 || alias > broker.limits.topicAliasMaximum) throw new ProtocolError('topic alias invalid', 0x94);
+    if (alias === 0 || alias > broker.limits.topicAliasMaximum) throw new ProtocolError('topic alias invalid', RC.TopicAliasInvalid);
     if (topic === '') {
       const known = client.aliasesIn?.get(alias);
-      if (known === undefined) throw new ProtocolError('unknown topic alias', 0x82);
+      if (known === undefined) throw new ProtocolError('unknown topic alias', RC.ProtocolError);
       topic = known;
     } else (client.aliasesIn ??= new Map()).set(alias, topic);
   }
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
   if (!validTopics.has(topic)) {
     // U+0000 is malformed UTF-8 [MQTT-1.5.4-2] (0x81); other bad names are 0x90
-    if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, topic.includes('\u0000') ? 0x81 : 0x90);
+    if (validateTopicName(topic) !== null) throw new ProtocolError(`invalid topic name '${topic}'`, topic.includes('\u0000') ? RC.MalformedPacket : RC.TopicNameInvalid);
     if (topic.length <= VALID_TOPIC_LENGTH) {
       if (validTopics.size >= VALID_TOPICS_SIZE) validTopics.clear();
       validTopics.add(topic);
     }
   }
-  if (packet.retain && !broker.limits.retainAvailable) throw new ProtocolError('retain not supported', 0x9a);
+  if (packet.retain && !broker.limits.retainAvailable) throw new ProtocolError('retain not supported', RC.RetainNotSupported);
 
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   // $SYS publish/messages|bytes/received count what clients send, as Mosquitto's handle__publish
@@ -53,32 +54,32 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
       // on a connection through and close on the second
       const resends = qos2Resends.get(client) ?? newResends(client);
       const count = resends.get(id) ?? 0;
-      if (count >= 1) throw new ProtocolError(`QoS 2 PUBLISH ${id} resent again before PUBREL`, 0x82);
+      if (count >= 1) throw new ProtocolError(`QoS 2 PUBLISH ${id} resent again before PUBREL`, RC.ProtocolError);
       resends.set(id, count + 1);
-      return ack(0);
+      return ack(RC.Success);
     }
     qos2Resends.get(client)?.delete(id);
     // [MQTT-3.3.4-9] more unacknowledged QoS 2 than our Receive Maximum
     if (v5 && session.incomingQos2.size >= (broker.limits.maxInflightMessages || 65535)) {
-      throw new ProtocolError('receive maximum exceeded', 0x93);
+      throw new ProtocolError('receive maximum exceeded', RC.ReceiveMaximumExceeded);
     }
   }
   if (broker.limits.messageSizeLimit > 0 && payload.length > broker.limits.messageSizeLimit) {
     broker.log.notice(`Dropped too large PUBLISH from ${client.clientId} (${payload.length} bytes).`);
-    return ack(0x95);
+    return ack(RC.PacketTooLarge);
   }
   // [MQTT-3.3.2-4] a payload announced as UTF-8 must be UTF-8
-  if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(0x99);
+  if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(RC.PayloadFormatInvalid);
   if (!broker.hooks.authorizePublish(client, topic) || topic.startsWith('$SYS/')) {
     if (packet.qos === 2) session.incomingQos2.add(id);
-    return ack(0x87);
+    return ack(RC.NotAuthorized);
   }
 
   // $CONTROL/... is for the broker itself and never reaches subscribers (Mosquitto's control__process)
   if (topic.startsWith('$CONTROL/')) {
     if (packet.qos === 2) session.incomingQos2.add(id);
     broker.hooks.control?.(client, topic, payload);
-    return ack(0);
+    return ack(RC.Success);
   }
 
   // one shape for every message, whichever fields it uses, so routing code sees a single hidden class
@@ -104,23 +105,23 @@ export function handlePublish(client: BrokerClient, packet: IPublishPacket): voi
     // can tell, so only then does PUBREC go first: otherwise it follows routing, so that flow
     // control can hold it when the message fills a queue. Like Mosquitto, PUBREC never says 0x10.
     if (broker.subscriptions.match(topic).some((sub) => sub.session === session)) {
-      acknowledge(client, 2, id, 0);
+      acknowledge(client, 2, id, RC.Success);
       broker.publish(message, client);
     } else {
       broker.publish(message, client);
-      acknowledge(client, 2, id, 0);
+      acknowledge(client, 2, id, RC.Success);
     }
     return;
   }
   const matched = broker.publish(message, client);
   // v5 PUBACK 0x10: accepted, but no subscription matched
-  if (packet.qos === 1) acknowledge(client, 1, id, v5 && matched === 0 ? 0x10 : 0);
+  if (packet.qos === 1) acknowledge(client, 1, id, v5 && matched === 0 ? RC.NoMatchingSubscribers : RC.Success);
 }
 
 /** QoS 2 resends seen per connection and packet id while waiting for PUBREL (rare: made on use). */
-const qos2Resends = new WeakMap<BrokerClient, Map<number, number>>();
+const qos2Resends = new WeakMap<HandlerClient, Map<number, number>>();
 
-function newResends(client: BrokerClient): Map<number, number> {
+function newResends(client: HandlerClient): Map<number, number> {
   const m = new Map<number, number>();
   qos2Resends.set(client, m);
   return m;
@@ -141,7 +142,7 @@ const VALID_TOPIC_LENGTH = 256;
  * PUBACK (QoS 1) or PUBREC (QoS 2); the reason code only for v5, and only when not 0. Through the
  * broker's flow control: held, in order, while queues this client's messages went to are full.
  */
-function acknowledge(client: BrokerClient, qos: number, messageId: number, reasonCode: number): void {
+function acknowledge(client: HandlerClient, qos: number, messageId: number, reasonCode: number): void {
   const flow = client.broker.flow;
   if (qos === 1) flow.acknowledge(client, reasonCode ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId });
   else if (qos === 2) flow.acknowledge(client, reasonCode ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId });

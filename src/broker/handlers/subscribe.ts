@@ -2,42 +2,43 @@ import type { ISubscribePacket } from 'mqtt-packet';
 import type { QoS } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { parseSharedSubscription, validateTopicFilter } from '../../core/topic/validate.js';
-import type { BrokerClient } from '../broker-client.js';
+import type { HandlerClient } from '../broker-api.js';
 import type { Subscription } from '../session.js';
+import { RC, SUBACK_FAILURE } from '../../core/protocol/reason-codes.js';
 
 /**
  * SUBSCRIBE [MQTT-3.8]: one return code per filter, SUBACK first, then the retained messages
  * the retain-handling option asks for [MQTT-3.3.1-6].
  */
-export function handleSubscribe(client: BrokerClient, packet: ISubscribePacket): void {
+export function handleSubscribe(client: HandlerClient, packet: ISubscribePacket): void {
   const broker = client.broker;
   const session = client.session!;
   const v5 = client.protocolVersion === 5;
   const subscriptionId = typeof packet.properties?.subscriptionIdentifier === 'number' ? packet.properties.subscriptionIdentifier : undefined;
   // [MQTT-2.3.1-1] (v5 [MQTT-2.2.1-3]) a non-zero packet identifier; Mosquitto calls 0 malformed
-  if (!packet.messageId) throw new ProtocolError('SUBSCRIBE with packet identifier 0', 0x81);
+  if (!packet.messageId) throw new ProtocolError('SUBSCRIBE with packet identifier 0', RC.MalformedPacket);
   // [MQTT-3.8.3-3] at least one filter
-  if (!packet.subscriptions || packet.subscriptions.length === 0) throw new ProtocolError('SUBSCRIBE without filters', 0x82);
+  if (!packet.subscriptions || packet.subscriptions.length === 0) throw new ProtocolError('SUBSCRIBE without filters', RC.ProtocolError);
   // [MQTT-1.5.4-2] a UTF-8 string with U+0000 makes the packet malformed: close, not a failure code
-  for (const s of packet.subscriptions) if (s.topic.includes('\u0000')) throw new ProtocolError('topic filter contains U+0000', 0x81);
+  for (const s of packet.subscriptions) if (s.topic.includes('\u0000')) throw new ProtocolError('topic filter contains U+0000', RC.MalformedPacket);
 
   const granted: number[] = [];
   const retainedToSend: Array<{ sub: Subscription }> = [];
   for (const s of packet.subscriptions) {
     const shared = parseSharedSubscription(s.topic);
     if (shared && 'error' in shared) {
-      granted.push(v5 ? 0x8f : 0x80);
+      granted.push(v5 ? RC.TopicFilterInvalid : SUBACK_FAILURE);
       continue;
     }
     const topicFilter = shared ? shared.filter : s.topic;
     if (validateTopicFilter(topicFilter) !== null) {
-      granted.push(v5 ? 0x8f : 0x80);
+      granted.push(v5 ? RC.TopicFilterInvalid : SUBACK_FAILURE);
       continue;
     }
     // [MQTT-3.8.3-4] no local on a shared subscription is a protocol error
-    if (shared && s.nl) throw new ProtocolError('no local on a shared subscription', 0x82);
+    if (shared && s.nl) throw new ProtocolError('no local on a shared subscription', RC.ProtocolError);
     if (!broker.hooks.authorizeSubscribe(client, s.topic)) {
-      granted.push(v5 ? 0x87 : 0x80);
+      granted.push(v5 ? RC.NotAuthorized : SUBACK_FAILURE);
       continue;
     }
     const qos = Math.min(s.qos, 2) as QoS;

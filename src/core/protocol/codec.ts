@@ -1,6 +1,6 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import type { ProtocolVersion } from './types.js';
-import { MALFORMED_PACKET, PACKET_TOO_LARGE, ProtocolError } from './errors.js';
+import { MALFORMED_PACKET, PACKET_TOO_LARGE, ProtocolError, ProtocolErrorKind } from './errors.js';
 import { keepUserPropertyOrder, packetForEncoding } from './user-properties.js';
 import { validateUtf8 } from '../topic/validate.js';
 import { checkClientFrame } from './frame-check.js';
@@ -265,7 +265,7 @@ export class PacketDecoder {
     parser._pos = 0;
     parser.settings = SETTINGS_NONE;
     if (error) {
-      this.fail(new ProtocolError(error.message, MALFORMED_PACKET));
+      this.fail(new ProtocolError(error.message, MALFORMED_PACKET, unsupportedLevel(frame) ? ProtocolErrorKind.UnsupportedProtocolVersion : ProtocolErrorKind.Violation));
       return undefined;
     }
     return packet;
@@ -284,6 +284,25 @@ function takeShared(): { packet: Packet | undefined; error: Error | undefined } 
   const taken = { packet: shared.packet, error: shared.error };
   shared.packet = shared.error = undefined;
   return taken;
+}
+
+/**
+ * Whether a CONNECT frame the parser refused names MQTT or MQIsdp with a protocol level other
+ * than 3, 4 or 5 (the bridge bit 0x80 aside): the parser checks those two fields first, in that
+ * order, so its error was about the level, and the frame deserves CONNACK 0x01 [MQTT-3.1.2-2].
+ */
+function unsupportedLevel(frame: Buffer): boolean {
+  if (frame[0] !== 0x10) return false;
+  let pos = 1;
+  while (pos < frame.length && frame[pos]! & 0x80) pos++;
+  pos++;
+  if (pos + 2 > frame.length) return false;
+  const nameLen = (frame[pos]! << 8) | frame[pos + 1]!;
+  pos += 2;
+  const named = (nameLen === 4 && bytesAre(frame, pos, MQTT)) || (nameLen === 6 && bytesAre(frame, pos, MQISDP));
+  if (!named || pos + nameLen >= frame.length) return false;
+  const level = frame[pos + nameLen]! & 0x7f;
+  return level !== 3 && level !== 4 && level !== 5;
 }
 
 const MQTT = [0x4d, 0x51, 0x54, 0x54];

@@ -118,6 +118,15 @@ export const CONNACK_RETURN_CODES: readonly { readonly code: number; readonly na
   { code: 5, name: 'Connection Refused, not authorized' },
 ];
 
+/** The MQTT 3.1/3.1.1 CONNACK return codes by name (table 3.1), as RC names v5's. */
+export const CONNACK_RC = {
+  Accepted: 0, UnacceptableProtocolVersion: 1, IdentifierRejected: 2, ServerUnavailable: 3,
+  BadUserNameOrPassword: 4, NotAuthorized: 5,
+} as const;
+
+/** The one MQTT 3.1.1 SUBACK failure return code [MQTT-3.9.3-2]. */
+export const SUBACK_FAILURE = 0x80;
+
 const CONNACK_TEXT = [
   'Connection Accepted.',
   'Connection Refused: unacceptable protocol version.',

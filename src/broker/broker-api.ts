@@ -1,0 +1,66 @@
+import type { SubscriptionTrie } from '../core/topic/trie.js';
+import type { FlowControl } from './flow-control.js';
+import type { BrokerHooks } from './hooks.js';
+import type { BrokerLimits } from './limits.js';
+import type { BrokerLog } from './log.js';
+import type { BrokerMessage } from './message.js';
+import type { RetainedStore } from './retained-store.js';
+import type { Delivery, Session, SessionClient, Subscription } from './session.js';
+
+export interface BrokerStats {
+  startedAt: number;
+  messagesReceived: number;
+  messagesSent: number;
+  publishReceived: number;
+  publishSent: number;
+  publishDropped: number;
+  clientsTotalEver: number;
+  clientsMaximum: number;
+  /** PUBLISH payload bytes from clients and to them ($SYS publish/bytes/received|sent) */
+  publishBytesReceived: number;
+  publishBytesSent: number;
+  /** connections accepted ($SYS load/sockets) */
+  socketsAccepted: number;
+  /** sessions ended by their expiry interval ($SYS clients/expired) */
+  clientsExpired: number;
+}
+
+/**
+ * What a connection and its packet handlers may ask of the broker (Broker is the one
+ * implementation). Handlers see this, not the class, so that the broker can import what
+ * dispatches packets without the handlers importing the broker back.
+ */
+export interface BrokerApi {
+  readonly limits: BrokerLimits;
+  readonly hooks: BrokerHooks;
+  readonly log: BrokerLog;
+  readonly stats: BrokerStats;
+  readonly sessions: Map<string, Session>;
+  readonly subscriptions: SubscriptionTrie<Subscription>;
+  readonly retained: RetainedStore;
+  /** holds publishers' acks while the queues they feed are full */
+  readonly flow: FlowControl;
+  /** kept by the client's state setter */
+  connectedClients: number;
+  readonly connectedCount: number;
+  /** routes a message; returns how many subscriptions matched */
+  publish(message: BrokerMessage, publisher?: SessionClient): number;
+  /** one QoS 0/1/2 delivery to one session: sent, queued or dropped */
+  deliver(session: Session, delivery: Delivery, now?: number, publisher?: SessionClient): void;
+  /** PUBACK/PUBCOMP (or a failed PUBREC) frees the slot */
+  completeOutgoing(session: Session, packetId: number): void;
+  /** after a reconnect to a present session: resend what is in flight, then drain the queue */
+  resumeSession(session: Session, client: SessionClient): void;
+  addSubscription(sub: Subscription): boolean;
+  removeSubscription(session: Session, filter: string): boolean;
+  endSession(session: Session): void;
+  scheduleWill(clientId: string, will: { message: BrokerMessage; delaySeconds: number }, sessionExpiry: number): void;
+  cancelWill(clientId: string): void;
+  /** a connection has closed */
+  clientClosed(client: SessionClient, wasConnected: boolean): void;
+}
+
+/** The client as a packet handler gets it: a session's client, and the broker it belongs to. */
+export interface HandlerClient extends SessionClient {
+  readonly broker: BrokerApi;
+}

@@ -1,0 +1,35 @@
+export interface BrokerLimits {
+  /** largest packet accepted from clients (bytes); undefined = the protocol's own limit */
+  maxPacketSize?: number;
+  /** payloads above this are dropped (mosquitto message_size_limit); 0 = none */
+  messageSizeLimit: number;
+  /** QoS 1/2 messages in flight to one client (mosquitto max_inflight_messages; 0 = 65535) */
+  maxInflightMessages: number;
+  /** QoS 1/2 messages queued per client beyond the in-flight ones (0 = unlimited) */
+  maxQueuedMessages: number;
+  /** v5 server keep alive cap (mosquitto max_keepalive) */
+  maxKeepalive: number;
+  maxConnections: number;
+  retainAvailable: boolean;
+  /** seconds a fresh TCP connection may stay silent before CONNECT */
+  connectTimeout: number;
+  /** topic aliases we accept from v5 clients */
+  topicAliasMaximum: number;
+  /**
+   * seconds after which a disconnected persistent session ends whatever its client asked for
+   * (mosquitto persistent_client_expiration); 0 = as the client asked
+   */
+  persistentClientExpiration: number;
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  messageSizeLimit: 0,
+  maxInflightMessages: 20,
+  maxQueuedMessages: 1000,
+  maxKeepalive: 65535,
+  maxConnections: -1,
+  retainAvailable: true,
+  connectTimeout: 10,
+  topicAliasMaximum: 10,
+  persistentClientExpiration: 0,
+};
