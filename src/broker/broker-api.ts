@@ -47,8 +47,10 @@ export interface BrokerApi {
   publish(message: BrokerMessage, publisher?: SessionClient): number;
   /** one QoS 0/1/2 delivery to one session: sent, queued or dropped */
   deliver(session: Session, delivery: Delivery, now?: number, publisher?: SessionClient): void;
-  /** PUBACK/PUBCOMP (or a failed PUBREC) frees the slot */
-  completeOutgoing(session: Session, packetId: number): void;
+  /** a flow of `session.out` completed (PUBACK, PUBCOMP, a failed PUBREC): its slot is free */
+  outgoingCompleted(session: Session): void;
+  /** a session for a client id, bounded by the broker's limits (not yet registered) */
+  newSession(clientId: string): Session;
   /** after a reconnect to a present session: resend what is in flight, then drain the queue */
   resumeSession(session: Session, client: SessionClient): void;
   addSubscription(sub: Subscription): boolean;

@@ -7,6 +7,7 @@ import { ClientState, type ConnectionInfo, type PendingWill } from './client-sta
 import { handlePacket } from './handlers/dispatch.js';
 import { receivedLines, sentLine } from './packet-log.js';
 import type { Session } from './session.js';
+import type { InboundTopicAliases } from '../core/session/topic-aliases.js';
 import { CONNACK_RC, RC } from '../core/protocol/reason-codes.js';
 
 /**
@@ -40,7 +41,7 @@ export class BrokerClient implements ConnectionOwner, HandlerClient {
   /** the client's maximum packet size: larger PUBLISHes are not sent to it [MQTT-3.1.2-25] */
   maximumPacketSize = Infinity;
   /** inbound topic aliases; made on the first one, since most clients never use them */
-  aliasesIn: Map<number, string> | undefined;
+  aliasesIn: InboundTopicAliases | undefined;
   readonly connectedAt = Date.now();
   lastActivity = this.connectedAt;
   /** set when the close is a normal DISCONNECT (no will) */

@@ -12,7 +12,8 @@ import { BrokerLog } from './log.js';
 import { publishLine } from './packet-log.js';
 import { frameFor, type BrokerMessage } from './message.js';
 import { RetainedStore } from './retained-store.js';
-import { SessionState, type Delivery, type Session, type SessionClient, type Subscription } from './session.js';
+import { Session, SessionState, type Delivery, type SessionClient, type Subscription } from './session.js';
+import { Resend, type OutgoingLimits } from '../core/session/outgoing-flow.js';
 import { withPacketId, type PublishFrame } from '../core/protocol/publish-encoder.js';
 import { setLongTimeout, type LongTimeout } from '../core/timers/long-timeout.js';
 import { collectGarbage } from '../core/memory/full-gc.js';
@@ -24,11 +25,7 @@ import { RC } from '../core/protocol/reason-codes.js';
  * without limit. Mosquitto drops QoS 0 once max_queued_messages packets wait for the socket.
  */
 export const QOS0_BACKLOG_BYTES = 1024 * 1024;
-/**
- * With max_queued_messages 0 (no limit), the queue length at which publishers are slowed down
- * anyway (see FlowControl), so that memory stays bounded while nothing is dropped.
- */
-export const UNLIMITED_QUEUE_BACKPRESSURE = 1000;
+export { UNLIMITED_QUEUE_BACKPRESSURE } from './flow-control.js';
 
 /**
  * Connections that must have gone (and at least half of the most there were) before a quiet broker
@@ -89,7 +86,9 @@ export class Broker extends EventEmitter implements BrokerApi {
   readonly retained = new RetainedStore();
   readonly clients = new Set<BrokerClient>();
   /** holds publishers' acks while the queues they feed are full */
-  readonly flow = new FlowControl();
+  readonly flow: FlowControl;
+  /** the bounds of every session's outgoing flow: one object, shared */
+  readonly outgoing: OutgoingLimits<Delivery>;
   readonly stats: BrokerStats = {
     startedAt: Date.now(),
     messagesReceived: 0,
@@ -122,6 +121,16 @@ export class Broker extends EventEmitter implements BrokerApi {
   constructor(opts: BrokerOptions = {}) {
     super();
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    const { maxInflightMessages, maxQueuedMessages, maxInflightBytes, maxQueuedBytes } = this.limits;
+    this.outgoing = {
+      maxInflight: maxInflightMessages,
+      maxInflightBytes,
+      maxQueued: maxQueuedMessages,
+      maxQueuedBytes,
+      // payload bytes, as Mosquitto counts them; only with a byte bound, so the hot path does not pay for it
+      sizeOf: maxInflightBytes > 0 || maxQueuedBytes > 0 ? (d) => d.message.payload.length : undefined,
+    };
+    this.flow = new FlowControl(this.outgoing);
     this.hooks = { ...allowAll, ...opts.hooks };
     this.log = opts.log ?? new BrokerLog();
     // one timer for all connections: keepalive and connect timeouts cost nothing per client
@@ -242,23 +251,23 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (delivery.qos === 0) return this.deliverQos0(session, delivery.message, delivery.retain, delivery.subscriptionIds, now);
     const client = session.client;
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
-    if (client && client.state === ClientState.Connected && session.queue.length === 0 && session.inflight.size < this.inflightLimit(client)) {
+    const out = session.out;
+    if (client && client.state === ClientState.Connected && out.canSendNow()) {
       this.sendInflight(session, client, delivery, now);
       return;
     }
-    const max = this.limits.maxQueuedMessages;
-    if (session.queue.length >= (max || UNLIMITED_QUEUE_BACKPRESSURE)) {
+    if (this.flow.queueFull(out)) {
       if (publisher !== undefined && client !== undefined && client.state === ClientState.Connected && !session.stalled) {
         this.flow.hold(publisher, session);
-        session.queue.push(delivery);
+        out.enqueue(delivery);
         return;
       }
-      if (max > 0) {
+      if (this.flow.queueBounded) {
         this.countDropped(session);
         return;
       }
     }
-    session.queue.push(delivery);
+    out.enqueue(delivery);
   }
 
   /** A message this session will never get: its count and $SYS publish/messages/dropped. */
@@ -282,16 +291,8 @@ export class Broker extends EventEmitter implements BrokerApi {
     this.writeFrame(client, message, 0, retain, subscriptionIds, 0, now, false);
   }
 
-  inflightLimit(client: SessionClient): number {
-    const ours = this.limits.maxInflightMessages || 65535;
-    return Math.min(ours, client.receiveMaximum);
-  }
-
   private sendInflight(session: Session, client: SessionClient, delivery: Delivery, now: number): void {
-    const id = session.ids.allocate();
-    delivery.stage = 'ack';
-    session.inflight.set(id, delivery);
-    this.writePublish(client, delivery, id, now);
+    this.writePublish(client, delivery, session.out.send(delivery), now);
   }
 
   /** Writes one PUBLISH; frames are shared between subscribers, only the packet id is patched. */
@@ -334,10 +335,13 @@ export class Broker extends EventEmitter implements BrokerApi {
     this.stats.publishBytesSent += message.payload.length;
   }
 
-  /** PUBACK/PUBCOMP (or a failed PUBREC) frees the slot: send what waits in the queue. */
-  completeOutgoing(session: Session, packetId: number): void {
-    if (!session.inflight.delete(packetId)) return;
-    session.ids.release(packetId);
+  /** A delivery that cannot go to this client at all (frame too large, encoding failed) ends its flow. */
+  private completeOutgoing(session: Session, packetId: number): void {
+    if (session.out.complete(packetId) !== undefined) this.outgoingCompleted(session);
+  }
+
+  /** A flow completed (PUBACK, PUBCOMP, a failed PUBREC) and freed its slot: send what waits in the queue. */
+  outgoingCompleted(session: Session): void {
     session.acksReceived++;
     session.stalled = false;
     this.drainQueue(session);
@@ -347,18 +351,15 @@ export class Broker extends EventEmitter implements BrokerApi {
     const client = session.client;
     if (!client || client.state !== ClientState.Connected) return;
     const now = Date.now();
-    const limit = this.inflightLimit(client);
-    while (session.queue.length > 0 && session.inflight.size < limit) {
-      const d = session.queue.shift()!;
+    const out = session.out;
+    for (let d = out.nextQueued(); d !== undefined; d = out.nextQueued()) {
       if (d.message.expiresAt !== undefined && d.message.expiresAt <= now) continue;
       // read access is checked again when a queued message is sent, as Mosquitto does: the ACL
       // may have been reloaded (SIGHUP), or another user taken the session, since it was queued
       if (!this.hooks.authorizeRead(session, d.message.topic)) continue;
       this.sendInflight(session, client, d, now);
     }
-    if (session.waitingPublishers !== undefined && session.queue.length < (this.limits.maxQueuedMessages || UNLIMITED_QUEUE_BACKPRESSURE)) {
-      this.flow.release(session);
-    }
+    if (session.waitingPublishers !== undefined && !this.flow.queueFull(out)) this.flow.release(session);
   }
 
   /** After a reconnect to a present session: resend in-flight with DUP, PUBREL as PUBREL [MQTT-4.4.0-1]. */
@@ -366,11 +367,16 @@ export class Broker extends EventEmitter implements BrokerApi {
     const now = Date.now();
     // a new connection gets the benefit of the doubt until it proves not to read
     session.stalled = false;
-    for (const [id, d] of session.inflight) {
-      if (d.stage === 'pubcomp') client.send({ cmd: 'pubrel', messageId: id });
+    session.out.resume(true, (id, d, what) => {
+      if (what === Resend.Pubrel) client.send({ cmd: 'pubrel', messageId: id });
       else this.writePublish(client, d, id, now, true);
-    }
+    });
     this.drainQueue(session);
+  }
+
+  /** A session for a client id, bounded by the broker's limits (not yet registered). */
+  newSession(clientId: string): Session {
+    return new Session(clientId, this.outgoing);
   }
 
   addSubscription(sub: Subscription): boolean {
@@ -401,8 +407,7 @@ export class Broker extends EventEmitter implements BrokerApi {
       session.subscriptions.clear();
       this.routes.clear();
     }
-    session.queue.clear();
-    session.inflight.clear();
+    session.out.clear();
     this.flow.release(session);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }

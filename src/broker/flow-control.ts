@@ -1,6 +1,13 @@
 import type { Packet } from 'mqtt-packet';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
-import type { Session, SessionClient } from './session.js';
+import type { OutgoingFlow, OutgoingLimits } from '../core/session/outgoing-flow.js';
+import type { Delivery, Session, SessionClient } from './session.js';
+
+/**
+ * With neither max_queued_messages nor max_queued_bytes (no bound), the queue length at which
+ * publishers are slowed down anyway, so that memory stays bounded while nothing is dropped.
+ */
+export const UNLIMITED_QUEUE_BACKPRESSURE = 1000;
 
 /**
  * A publisher's acks beyond this many held: it ignores the window its acks give it (3.1.1 has no
@@ -35,6 +42,22 @@ export class FlowControl {
   private readonly held = new Map<SessionClient, Held>();
   /** sessions that publishers wait on, checked for stalls by the sweep */
   private readonly congested = new Set<Session>();
+  /** whether the queue has a bound (count or bytes): beyond it what is not held is dropped */
+  readonly queueBounded: boolean;
+
+  /** `limits`: the broker's outgoing limits, shared with every session's flow */
+  constructor(limits: OutgoingLimits<Delivery>) {
+    this.queueBounded = limits.maxQueued > 0 || limits.maxQueuedBytes > 0;
+  }
+
+  /**
+   * Whether a session's queue is full: the engine's bounds (max_queued_messages/_bytes), or
+   * UNLIMITED_QUEUE_BACKPRESSURE queued when there are none. A new message to it is then held
+   * against its publisher or dropped (see Broker.deliver); below it, held publishers go on.
+   */
+  queueFull(out: OutgoingFlow<Delivery>): boolean {
+    return this.queueBounded ? out.queueFull() : out.queue.length >= UNLIMITED_QUEUE_BACKPRESSURE;
+  }
 
   /** How many publishers have acks held right now. */
   get heldPublishers(): number {

@@ -7,6 +7,13 @@ export interface BrokerLimits {
   maxInflightMessages: number;
   /** QoS 1/2 messages queued per client beyond the in-flight ones (0 = unlimited) */
   maxQueuedMessages: number;
+  /**
+   * QoS 1/2 payload bytes in flight to one client (mosquitto max_inflight_bytes; 0 = no bound):
+   * another message goes out while fewer are in flight, so one larger than the bound still goes, alone
+   */
+  maxInflightBytes: number;
+  /** QoS 1/2 payload bytes queued per client (mosquitto max_queued_bytes; 0 = no bound) */
+  maxQueuedBytes: number;
   /** v5 server keep alive cap (mosquitto max_keepalive) */
   maxKeepalive: number;
   maxConnections: number;
@@ -26,6 +33,8 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   messageSizeLimit: 0,
   maxInflightMessages: 20,
   maxQueuedMessages: 1000,
+  maxInflightBytes: 0,
+  maxQueuedBytes: 0,
   maxKeepalive: 65535,
   maxConnections: -1,
   retainAvailable: true,

@@ -24,6 +24,8 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
     messageSizeLimit: config.messageSizeLimit,
     maxInflightMessages: config.maxInflightMessages,
     maxQueuedMessages: config.maxQueuedMessages,
+    maxInflightBytes: config.maxInflightBytes,
+    maxQueuedBytes: config.maxQueuedBytes,
     maxKeepalive: config.maxKeepalive,
     retainAvailable: config.retainAvailable,
     persistentClientExpiration: config.persistentClientExpiration,

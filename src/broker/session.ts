@@ -1,8 +1,9 @@
 import type { Packet } from 'mqtt-packet';
 import type { ProtocolVersion, QoS } from '../core/protocol/types.js';
 import type { Connection } from '../core/connection/connection.js';
-import { PacketIdAllocator } from '../core/session/packet-ids.js';
-import { FifoQueue } from '../core/collections/fifo-queue.js';
+import { IncomingQos2 } from '../core/session/incoming-qos2.js';
+import { OutgoingFlow, type OutgoingLimits } from '../core/session/outgoing-flow.js';
+import type { InboundTopicAliases } from '../core/session/topic-aliases.js';
 import type { LongTimeout } from '../core/timers/long-timeout.js';
 import type { ClientState, ConnectionInfo, PendingWill } from './client-state.js';
 import type { BrokerMessage } from './message.js';
@@ -59,8 +60,8 @@ export interface SessionClient {
   receiveMaximum: number;
   /** the client's maximum packet size: larger PUBLISHes are not sent to it [MQTT-3.1.2-25] */
   maximumPacketSize: number;
-  /** inbound topic aliases; made on the first one, since most clients never use them */
-  aliasesIn: Map<number, string> | undefined;
+  /** inbound topic aliases [MQTT-3.3.2-7]; made on the first one, since most clients never use them */
+  aliasesIn: InboundTopicAliases | undefined;
   readonly connectedAt: number;
   lastActivity: number;
   /** set when the close is a normal DISCONNECT (no will) */
@@ -78,20 +79,19 @@ export interface SessionClient {
 }
 
 /**
- * What the broker keeps for one client identifier: subscriptions, QoS 1/2 state in both
- * directions and the queue of messages waiting for a free in-flight slot or for the client.
+ * What the broker keeps for one client identifier: subscriptions, and QoS 1/2 state in both
+ * directions on the core session engine: the outgoing flow (in-flight window, packet ids and the
+ * queue of messages waiting for a free slot or for the client) and incoming QoS 2 dedupe.
  */
 export class Session {
   state = SessionState.Online;
   client?: SessionClient;
-  /** outgoing QoS 1/2 by packet id, in send order */
-  readonly inflight = new Map<number, Delivery>();
-  readonly queue = new FifoQueue<Delivery>();
+  /** outgoing QoS 1/2: in flight by packet id in send order, and queued */
+  readonly out: OutgoingFlow<Delivery>;
   // made on first use: most idle connections never subscribe or use QoS 2, and every byte per
   // connection counts with thousands of them
   private subs?: Map<string, Subscription>;
-  private qos2In?: Set<number>;
-  private idAllocator?: PacketIdAllocator;
+  private qos2In?: IncomingQos2;
 
   /** Whether it has any subscription, without making the map (for $SYS counts over every session). */
   get hasSubscriptions(): boolean {
@@ -102,13 +102,9 @@ export class Session {
     return (this.subs ??= new Map());
   }
 
-  /** incoming QoS 2 packet ids answered with PUBREC and waiting for PUBREL [MQTT-4.3.3-2] */
-  get incomingQos2(): Set<number> {
-    return (this.qos2In ??= new Set());
-  }
-
-  get ids(): PacketIdAllocator {
-    return (this.idAllocator ??= new PacketIdAllocator());
+  /** incoming QoS 2 packet ids answered with PUBREC and waiting for PUBREL [MQTT-4.3.3-8] */
+  get incomingQos2(): IncomingQos2 {
+    return (this.qos2In ??= new IncomingQos2());
   }
   /** seconds; 0 ends the session with the connection, 0xFFFFFFFF never */
   expiryInterval = 0;
@@ -125,7 +121,13 @@ export class Session {
   /** user name of the last client on this session, for read ACLs while it is offline */
   username?: string;
 
-  constructor(readonly clientId: string) {}
+  /** `limits`: the broker's, one object shared by every session */
+  constructor(
+    readonly clientId: string,
+    limits: OutgoingLimits<Delivery>,
+  ) {
+    this.out = new OutgoingFlow(limits);
+  }
 
   /** The client is back (or the broker stops): the session no longer counts down to its end. */
   cancelExpiry(): void {

@@ -141,7 +141,7 @@ describe('QoS 1/2 overload: publishers are slowed down before anything acknowled
       expect(acks).toEqual([1, 2, 3, 4, 5, 6, 7]);
       pub.packets.splice(0);
       const session = tb.broker.sessions.get(clientId)!;
-      expect(session.queue.length).toBe(18);
+      expect(session.out.queue.length).toBe(18);
       expect(tb.broker.flow.isHolding([...tb.broker.clients].find((c) => c.session !== session && c.clientId !== '')!)).toBe(true);
 
       const received: string[] = [];
@@ -211,7 +211,7 @@ describe('QoS 1/2 overload: publishers are slowed down before anything acknowled
     let longest = 0;
     // the subscriber reads, but acks only as each chunk has been read: slower than 3 publishers
     const got = autoAck(sub);
-    sub.socket.on('data', () => (longest = Math.max(longest, session.queue.length)));
+    sub.socket.on('data', () => (longest = Math.max(longest, session.out.queue.length)));
     const window = 100;
     const perPublisher = 3000;
     const pubs = await Promise.all([0, 1, 2].map(() => connect(4)));

@@ -140,6 +140,10 @@ export interface BrokerConfig {
   maxInflightMessages: number;
   /** QoS 1/2 messages queued per client; 0 = no limit (default 1000) */
   maxQueuedMessages: number;
+  /** QoS 1/2 payload bytes in flight per client; 0 = no limit (default) */
+  maxInflightBytes: number;
+  /** QoS 1/2 payload bytes queued per client; 0 = no limit (default) */
+  maxQueuedBytes: number;
   /** largest packet accepted in bytes; 0 = no limit beyond the protocol's */
   maxPacketSize: number;
   /** largest PUBLISH payload accepted in bytes; 0 = no limit */
@@ -203,6 +207,8 @@ export function defaultBrokerConfig(): BrokerConfig {
     security,
     maxInflightMessages: 20,
     maxQueuedMessages: 1000,
+    maxInflightBytes: 0,
+    maxQueuedBytes: 0,
     maxPacketSize: 0,
     messageSizeLimit: 0,
     maxKeepalive: 65535,

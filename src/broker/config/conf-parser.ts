@@ -241,6 +241,13 @@ export class ConfParser {
     max_queued_messages: (line) => {
       this.config.maxQueuedMessages = Math.max(0, intValue(line, this.warn));
     },
+    // Mosquitto: negative means no limit, stored as 0
+    max_inflight_bytes: (line) => {
+      this.config.maxInflightBytes = Math.max(0, intValue(line, this.warn));
+    },
+    max_queued_bytes: (line) => {
+      this.config.maxQueuedBytes = Math.max(0, intValue(line, this.warn));
+    },
     max_packet_size: (line) => {
       const n = intValue(line, this.warn);
       if (n < 20) fail(line, `Invalid max_packet_size value (${n}).`);

@@ -25,7 +25,6 @@ export function refusedPrefix(_keyword: string): string | undefined {
 }
 
 const MEMORY_ONLY = 'sessions and retained messages are kept in memory only';
-const BYTE_LIMITS = 'byte limits are not supported; max_inflight_messages and max_queued_messages apply';
 
 /** option -> why it is ignored; a warning names the line */
 export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
@@ -35,8 +34,6 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['pid_file', 'no pid file is written'],
   ['allow_duplicate_messages', 'deprecated in Mosquitto 2.0, duplicates are always allowed'],
   ['retry_interval', 'removed in Mosquitto 2.0'],
-  ['max_inflight_bytes', BYTE_LIMITS],
-  ['max_queued_bytes', BYTE_LIMITS],
   ['memory_limit', 'not supported'],
   ['queue_qos0_messages', 'QoS 0 messages are not queued for offline clients'],
   ['upgrade_outgoing_qos', 'not supported'],

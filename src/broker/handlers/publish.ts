@@ -6,6 +6,7 @@ import type { HandlerClient } from '../broker-api.js';
 import { ownBytes, type BrokerMessage } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
 import { RC } from '../../core/protocol/reason-codes.js';
+import { AliasError, InboundTopicAliases } from '../../core/session/topic-aliases.js';
 
 /**
  * PUBLISH from a client [MQTT-3.3]: resolve topic aliases, validate, authorise, route, and
@@ -20,13 +21,11 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
 
   const alias = props.topicAlias;
   if (typeof alias === 'number') {
-    // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above our maximum is a protocol error
-    if (alias === 0 || alias > broker.limits.topicAliasMaximum) throw new ProtocolError('topic alias invalid', RC.TopicAliasInvalid);
-    if (topic === '') {
-      const known = client.aliasesIn?.get(alias);
-      if (known === undefined) throw new ProtocolError('unknown topic alias', RC.ProtocolError);
-      topic = known;
-    } else (client.aliasesIn ??= new Map()).set(alias, topic);
+    // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above our maximum: Topic Alias invalid; an empty
+    // topic with an alias never mapped on this connection: Protocol Error
+    const resolved = (client.aliasesIn ??= new InboundTopicAliases(broker.limits.topicAliasMaximum)).resolve(alias, topic);
+    if (typeof resolved === 'number') throw new ProtocolError(resolved === AliasError.Invalid ? 'topic alias invalid' : 'unknown topic alias', resolved);
+    topic = resolved;
   }
   // [MQTT-3.3.2-2] no wildcards in a topic name; [MQTT-4.7.3-1] not empty
   if (!validTopics.has(topic)) {
@@ -71,13 +70,13 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   // [MQTT-3.3.2-4] a payload announced as UTF-8 must be UTF-8
   if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(RC.PayloadFormatInvalid);
   if (!broker.hooks.authorizePublish(client, topic) || topic.startsWith('$SYS/')) {
-    if (packet.qos === 2) session.incomingQos2.add(id);
+    if (packet.qos === 2) session.incomingQos2.receive(id);
     return ack(RC.NotAuthorized);
   }
 
   // $CONTROL/... is for the broker itself and never reaches subscribers (Mosquitto's control__process)
   if (topic.startsWith('$CONTROL/')) {
-    if (packet.qos === 2) session.incomingQos2.add(id);
+    if (packet.qos === 2) session.incomingQos2.receive(id);
     broker.hooks.control?.(client, topic, payload);
     return ack(RC.Success);
   }
@@ -98,7 +97,7 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
     frames: undefined,
   };
   if (packet.qos === 2) {
-    session.incomingQos2.add(id);
+    session.incomingQos2.receive(id);
     // Either order of PUBREC and onward delivery is allowed (we route now, Method B of MQTT 5
     // figure 4.3); Mosquitto routes on PUBREL (Method A), so a client subscribed to its own topic
     // gets PUBREC before its copy, and Mosquitto's clients and tests expect that. Only that client
