@@ -7,6 +7,7 @@ import { logSinksFrom, type TopicSink } from './log-destinations.js';
 import { createSecurity, recheckClients, type Security } from './security.js';
 import { securityHost } from './security-host.js';
 import { SysTopics } from './sys-topics.js';
+import { Bridges } from './bridge/bridges.js';
 import { TlsListenerState, type TlsListenerSetup } from './tls-context.js';
 
 export interface RunningBroker {
@@ -65,7 +66,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   if (topic) topic.broker = broker;
   const host = securityHost(broker);
   let security: Security = await createSecurity(config, log, undefined, host);
-  broker.hooks = { ...broker.hooks, ...security.hooks };
+  const bridges = new Bridges(config.bridges, broker);
+  broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
 
   // TLS files are read before any socket opens: a wrong one stops the broker, naming the file
   const tlsSetups = new Map<ListenerConfig, TlsListenerSetup>();
@@ -109,6 +111,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   sys.start(config.sysInterval);
   // information, as Mosquitto logs "mosquitto version … running" and "… terminating"
   log.info(`mqtt broker version ${version} running`);
+  await bridges.start();
 
   return {
     broker,
@@ -117,7 +120,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
       // logrotate moved the log file away: write to a new one at the same path
       log.reopen();
       security = await createSecurity(config, log, security, host);
-      broker.hooks = { ...broker.hooks, ...security.hooks };
+      broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
       // certificates, CRLs and psk_file: a listener whose files cannot be read keeps what it had
       for (const { state } of tlsSetups.values()) {
         await state.reload().catch((err: Error) => log.error(`Error: TLS reload of listener ${state.origin} failed: ${err.message.replace(/^Error: /, '')}`));
@@ -129,6 +132,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     async close() {
       log.info(`mqtt broker version ${version} terminating`);
       sys.stop();
+      await bridges.stop();
       // a listener's close waits for its open connections: stop accepting, then send the wills,
       // flush and end the connections (within a deadline)
       const closing = listeners.map((l) => l.close());

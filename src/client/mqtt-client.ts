@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import type {
   IAuthPacket,
   IConnackPacket,
@@ -32,6 +33,14 @@ export interface PublishOptions {
   qos: QoS;
   retain: boolean;
   properties?: Properties;
+}
+
+/** For a client living inside the broker (a bridge): where its bytes go, and how it announces itself. */
+export interface ClientHooks {
+  /** opens the stream instead of the endpoint's transport (an in-memory pair to the local broker) */
+  openStream?: () => Promise<Duplex>;
+  /** sets the top bit of the CONNECT protocol level, Mosquitto's try_private bridge convention */
+  bridgeMode?: boolean;
 }
 
 export interface ClientEvents {
@@ -71,7 +80,10 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private closingByUs = false;
   private handshake?: { resolve: (c: IConnackPacket) => void; reject: (e: Error) => void };
 
-  constructor(readonly config: ClientConfig) {
+  constructor(
+    readonly config: ClientConfig,
+    private readonly hooks: ClientHooks = {},
+  ) {
     super();
     this.id = config.clientId;
     this.limits = this.defaultLimits();
@@ -114,7 +126,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     const cfg = this.config;
     let stream;
     try {
-      stream = await openTransport({
+      stream = this.hooks.openStream ? await this.hooks.openStream() : await openTransport({
         endpoint: cfg.endpoint,
         tls: cfg.tls,
         bindAddress: cfg.bindAddress,
@@ -315,6 +327,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       clean: cfg.cleanSession,
       keepalive: cfg.keepalive,
     };
+    // mqtt-packet writes protocol level | 0x80 for this flag
+    if (this.hooks.bridgeMode) (packet as IConnectPacket & { bridgeMode?: boolean }).bridgeMode = true;
     this.scram = undefined;
     if (cfg.authMethod !== undefined && v === 5) {
       // SCRAM: the password never goes on the wire; the user name goes in client-first-message

@@ -199,10 +199,6 @@ describe('warnings name the file and line', () => {
     ['allow_anonymous true yes', ['Warning: Extra text "yes" after the allow_anonymous value at mosquitto.conf:1 (ignored).']],
     ['port 1884', ['Warning: The "port" option at mosquitto.conf:1 is deprecated; use "listener" instead.']],
     [
-      'connection other\naddress 10.0.0.1:1883\ntopic # both 0\nremote_username me\nbridge_cafile /ca',
-      ['Warning: Bridge "other" at mosquitto.conf:1 is not supported; it and its options are ignored.'],
-    ],
-    [
       'certfile /c.pem\nmax_connections 3\nlistener 1884',
       [
         'Warning: "certfile" at mosquitto.conf:1 comes before any listener, and no port or bind_address line creates the default listener it would apply to (ignored).',

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfParser } from '../../src/broker/config/conf-parser.js';
+import { BRIDGE_KEYWORDS } from '../../src/broker/config/bridge-options.js';
 import { generatedFiles, MAN_SECTIONS_DIR } from '../../src/cli/generated-files.js';
 import { markdownToRoff, parseManSections, roffEscape } from '../../src/cli/man-page.js';
 import { buildProgram } from '../../src/cli/program.js';
@@ -35,6 +36,11 @@ describe('man pages', () => {
     const documented = new Set<string>();
     for (const [heading, body] of sections) {
       if (heading.endsWith('OPTIONS') && heading !== 'OTHER OPTIONS') continue; // refused and ignored ones
+      // the section's own options are checked below; `connection` is the parser's
+      if (heading === 'BRIDGES') {
+        if (body.includes('\n`connection` *name*\n')) documented.add('connection');
+        continue;
+      }
       // terms: "`name` *value*", several per line separated by commas
       for (const term of body.split('\n').filter((l) => l.startsWith('`'))) {
         for (const m of term.matchAll(/(?:^|, )`([a-z][a-z0-9_.]*)`/g)) documented.add(m[1]!);
@@ -42,6 +48,11 @@ describe('man pages', () => {
     }
     const handlers = Object.keys((new ConfParser(() => []) as unknown as { handlers: object }).handlers);
     expect([...documented].sort()).toEqual(handlers.sort());
+  });
+
+  it('mqtt-broker.conf(5) BRIDGES names every option of a connection section', () => {
+    const body = parseManSections(read(`${MAN_SECTIONS_DIR}/mqtt-broker.conf.5.md`)).get('BRIDGES') ?? '';
+    for (const keyword of BRIDGE_KEYWORDS) expect(body, keyword).toContain(`\`${keyword}\``);
   });
 
   it("every exit code in a command's --help is in its page's EXIT STATUS", async () => {

@@ -163,6 +163,8 @@ export interface BrokerConfig {
    */
   user?: string;
   log: LogConfig;
+  /** `connection` sections: bridges to other brokers */
+  bridges: import('./bridge-config.js').BridgeConfig[];
   /** -v: every log type, whatever log_type says */
   verbose: boolean;
 }
@@ -222,6 +224,7 @@ export function defaultBrokerConfig(): BrokerConfig {
       timestamp: true,
       connectionMessages: true,
     },
+    bridges: [],
     verbose: false,
   };
 }

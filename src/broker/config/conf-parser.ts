@@ -24,9 +24,9 @@ import {
   PERSISTENCE_DETAILS,
   PERSISTENCE_WARNING,
   REFUSED_OPTIONS,
-  isBridgeOption,
   refusedPrefix,
 } from './unsupported-options.js';
+import { bridgeOption, finishBridges, isBridgeKeyword, newBridgeDraft, type BridgeDraft } from './bridge-options.js';
 
 type Handler = (line: ConfigLine, level: number) => void;
 
@@ -45,7 +45,7 @@ export function optionKind(keyword: string): OptionKind {
   if (REFUSED_OPTIONS.has(keyword) || refusedPrefix(keyword)) return 'refused';
   if (IGNORED_OPTIONS.has(keyword)) return 'ignored';
   if (PERSISTENCE_DETAILS.has(keyword)) return 'persistence';
-  if (isBridgeOption(keyword)) return 'bridge';
+  if (isBridgeKeyword(keyword)) return 'bridge';
   return 'unknown';
 }
 
@@ -73,7 +73,8 @@ export class ConfParser {
   private securitySeen = false;
   private logTypes?: Set<LogType>;
   private logDest?: LogDestinations;
-  private bridge?: string;
+  /** the `connection` sections, the last one being the section now read */
+  private readonly bridges: BridgeDraft[] = [];
   private readonly plugins = new PluginLines();
 
   constructor(private readonly readIncludeDir: (dir: string) => IncludedFile[]) {}
@@ -97,10 +98,11 @@ export class ConfParser {
     const ignored = IGNORED_OPTIONS.get(keyword);
     if (ignored) return this.warn(`Warning: Option "${keyword}" at ${where} is not supported: ${ignored} (ignored).`);
     if (PERSISTENCE_DETAILS.has(keyword)) return;
-    if (isBridgeOption(keyword)) {
+    if (isBridgeKeyword(keyword)) {
+      const bridge = this.bridges.at(-1);
       // Mosquitto's words for a bridge option outside a bridge section
-      if (this.bridge === undefined) fail(line, 'Invalid bridge configuration.');
-      return;
+      if (bridge === undefined) fail(line, 'Invalid bridge configuration.');
+      return bridgeOption(bridge, line, this.warn);
     }
     // Mosquitto exits 3 on an option it does not know: a misspelt `acl_flie` must not run a
     // broker without the ACL it was meant to name
@@ -307,8 +309,8 @@ export class ConfParser {
     connection: (line) => {
       const name = line.args[0];
       if (name === undefined) fail(line, 'Empty connection value in configuration.');
-      this.bridge = name;
-      this.warn(`Warning: Bridge "${name}" at ${describeLocation(line.loc)} is not supported; it and its options are ignored.`);
+      if (this.bridges.some((b) => b.config.name === name)) fail(line, `Duplicate bridge name "${name}".`);
+      this.bridges.push(newBridgeDraft(name, line));
     },
   };
 
@@ -388,6 +390,7 @@ export class ConfParser {
     for (const s of new Set([config.security, ...config.listeners.map((l) => l.security)])) PluginLines.check(s);
     if (this.logTypes) config.log.types = ALL_LOG_TYPES.filter((t) => this.logTypes!.has(t));
     if (this.logDest) config.log.dest = this.logDest;
+    config.bridges = finishBridges(this.bridges);
     return config;
   }
 

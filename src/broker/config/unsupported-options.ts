@@ -53,35 +53,3 @@ export const PERSISTENCE_DETAILS: ReadonlySet<string> = new Set([
 ]);
 
 export const PERSISTENCE_WARNING = MEMORY_ONLY;
-
-/** Options of a `connection` (bridge) section, Mosquitto 2.0's list. */
-const BRIDGE_OPTIONS = new Set([
-  'address',
-  'addresses',
-  'cleansession',
-  'clientid',
-  'idle_timeout',
-  'keepalive_interval',
-  'local_cleansession',
-  'local_clientid',
-  'local_password',
-  'local_username',
-  'notification_topic',
-  'notifications',
-  'notifications_local_only',
-  'password',
-  'remote_clientid',
-  'remote_password',
-  'remote_username',
-  'restart_timeout',
-  'round_robin',
-  'start_type',
-  'threshold',
-  'topic',
-  'try_private',
-  'username',
-]);
-
-export function isBridgeOption(keyword: string): boolean {
-  return BRIDGE_OPTIONS.has(keyword) || keyword.startsWith('bridge_');
-}
