@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, UsageError } from './errors.js';
+import { commandPath } from './action.js';
+import { CliError } from './errors.js';
+import { VERSION } from './version.js';
 
-declare const __MQTT_VERSION__: string;
-export const VERSION = typeof __MQTT_VERSION__ === 'string' ? __MQTT_VERSION__ : '0.0.0-dev';
 
 /** The commands that read `mqtt --profile NAME` (their option groups have --profile). */
 const PROFILE_COMMANDS = ['pub', 'sub', 'rr', 'ctrl'];
@@ -71,35 +71,4 @@ function configureErrors(cmd: Command): void {
     },
   });
   for (const sub of cmd.commands) configureErrors(sub);
-}
-
-/** "mqtt bench pub": the words a user types to reach this command. */
-export function commandPath(cmd: Command): string {
-  return cmd.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
-}
-
-/**
- * Wraps a command implementation: its resolved exit code is stored on the root so main() can
- * return it; usage errors thrown inside print the same usage hint as commander's own.
- */
-export function action<O>(run: (opts: O, cmd: Command) => Promise<number>) {
-  return async function (this: Command, ...args: unknown[]): Promise<void> {
-    const cmd = args[args.length - 1] as Command;
-    const root = rootOf(cmd);
-    try {
-      const code = await run(cmd.opts() as O, cmd);
-      root.setOptionValue('__exitCode', code);
-    } catch (err) {
-      if (err instanceof UsageError) {
-        throw new CliError(`Error: ${err.message}\nUse '${commandPath(cmd)} --help' to see usage.`, 1);
-      }
-      throw err;
-    }
-  };
-}
-
-function rootOf(cmd: Command): Command {
-  let c = cmd;
-  while (c.parent) c = c.parent;
-  return c;
 }

@@ -13,7 +13,8 @@ import type {
 import { Connection, ConnectionState } from '../core/connection/connection.js';
 import { clientFirstMessage, encodeClientFirst, newNonce } from '../core/auth/scram.js';
 import { ProtocolError } from '../core/protocol/errors.js';
-import { describeSocketError, openTransport } from '../core/transport/open.js';
+import { openTransport } from '../core/transport/open.js';
+import { describeSocketError } from '../core/transport/transport-error.js';
 import type { ClientConfig } from './config.js';
 import type { Properties, QoS } from '../core/protocol/types.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { action, VERSION } from '../cli/program.js';
+import { action } from '../cli/action.js';
+import { VERSION } from '../cli/version.js';
 import { CliError } from '../cli/errors.js';
 import { ConfigFileError } from '../broker/config/config-error.js';
 import { brokerNeedsChild, runBrokerInChild, stopWithLauncher } from './broker-heap.js';

@@ -1,5 +1,5 @@
 import { Argument, Command } from 'commander';
-import { action } from '../cli/program.js';
+import { action } from '../cli/action.js';
 import { completionScript, SHELLS, type Shell } from '../cli/completion.js';
 
 const HELP_AFTER = `

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { action } from '../cli/program.js';
+import { action } from '../cli/action.js';
 import { CliError, UsageError } from '../cli/errors.js';
 import { passwordProblem, usernameProblem } from '../auth/credentials.js';
 import {

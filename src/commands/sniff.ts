@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { action } from '../cli/program.js';
+import { action } from '../cli/action.js';
 import { accessSync, constants } from 'node:fs';
 import { CliError, UsageError } from '../cli/errors.js';
 import type { ProtocolVersion } from '../core/protocol/types.js';

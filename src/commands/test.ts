@@ -4,7 +4,7 @@ import { connectionGroup } from '../cli/options/connection.js';
 import { OptionCommand } from '../cli/options/option-command.js';
 import { initialState } from '../cli/options/state.js';
 import { tlsGroup } from '../cli/options/tls.js';
-import { action } from '../cli/program.js';
+import { action } from '../cli/action.js';
 import { UsageError } from '../cli/errors.js';
 import type { ProtocolVersion } from '../core/protocol/types.js';
 import { testTable } from '../output/test-report.js';

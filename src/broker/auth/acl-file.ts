@@ -4,7 +4,6 @@ import { decodeConfigText } from '../config/config-file.js';
 import { readSecretFile } from './secret-file.js';
 import { configLines, type ConfigLine } from '../config/config-lines.js';
 
-export { createAclChecker, type AclChecker, type ClientAcl } from './acl-checker.js';
 
 export type AclAccess = 'read' | 'write' | 'readwrite' | 'deny';
 

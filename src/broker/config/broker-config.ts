@@ -1,3 +1,4 @@
+import type { FileLocation } from './config-error.js';
 /**
  * The broker's configuration, typed: what `mqtt broker` runs with, whether it came from a
  * mosquitto.conf (mosquitto-conf.ts), the command line (command-line.ts) or neither
@@ -75,7 +76,7 @@ export interface SecurityOptions {
   /** prefix of client ids the broker assigns (default "auto-") */
   autoIdPrefix: string;
   /** `plugin .../mosquitto_dynamic_security.so`, served natively (plugin-options.ts) */
-  dynsec?: import('./plugin-options.js').DynsecPluginConfig;
+  dynsec?: DynsecPluginConfig;
 }
 
 /**
@@ -227,4 +228,12 @@ export function defaultBrokerConfig(): BrokerConfig {
     bridges: [],
     verbose: false,
   };
+}
+
+export interface DynsecPluginConfig {
+  /** plugin_opt_config_file: the JSON file, relative to the working directory as in Mosquitto */
+  configFile?: string;
+  /** "mosquitto.conf:12", for messages */
+  origin: string;
+  loc: FileLocation;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { SecurityOptions } from './broker-config.js';
-import { ConfigFileError, describeLocation, type FileLocation } from './config-error.js';
+import type { DynsecPluginConfig, SecurityOptions } from './broker-config.js';
+import { ConfigFileError, describeLocation } from './config-error.js';
 import type { ConfigLine } from './config-lines.js';
 import { fail } from './config-values.js';
 
@@ -8,13 +8,6 @@ import { fail } from './config-values.js';
 export const DYNSEC_PLUGIN = 'mosquitto_dynamic_security.so';
 
 /** `plugin .../mosquitto_dynamic_security.so` and its plugin_opt_ lines. */
-export interface DynsecPluginConfig {
-  /** plugin_opt_config_file: the JSON file, relative to the working directory as in Mosquitto */
-  configFile?: string;
-  /** "mosquitto.conf:12", for messages */
-  origin: string;
-  loc: FileLocation;
-}
 
 export function isPluginOption(keyword: string): boolean {
   return keyword.startsWith('plugin_opt_') || keyword.startsWith('auth_opt_');

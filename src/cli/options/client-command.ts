@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { action, VERSION } from '../program.js';
+import { action } from '../action.js';
+import { VERSION } from '../version.js';
 import { commandHelpFooter } from './help-footer.js';
 import { OptionCommand, type OptionEvent, type OptionGroup } from './option-command.js';
 import { profileSpec } from './options-file.js';

@@ -23,3 +23,12 @@ export interface TlsConfig {
   /** append the TLS secrets in NSS key log format (Mosquitto 2.1 --tls-keylog) */
   keylogFile?: string;
 }
+
+export interface OpenOptions {
+  endpoint: Endpoint;
+  tls?: TlsConfig;
+  bindAddress?: string;
+  nodelay?: boolean;
+  /** WebSocket path when the endpoint has none */
+  wsPath?: string;
+}

@@ -2,9 +2,9 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { attachKeylog } from './tls-keylog.js';
-import type { OpenOptions } from './open.js';
+import type { OpenOptions } from './endpoint.js';
 import { buildTlsOptions } from './tls-options.js';
-import { describeSocketError, TransportError } from './open.js';
+import { describeSocketError, TransportError } from './transport-error.js';
 
 /** MQTT over WebSocket (subprotocol "mqtt", binary frames) as a plain Duplex. */
 export function openWebSocket(opts: OpenOptions): Promise<Duplex> {
