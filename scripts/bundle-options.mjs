@@ -19,3 +19,43 @@ export const bundleOptions = {
   // script has no dynamic import at all ("A dynamic import callback was not specified")
   supported: { 'dynamic-import': false },
 };
+
+/** The subcommands whose modules src/cli/program.ts loads on demand (src/commands/<name>.ts). */
+const SUBCOMMAND_MODULES = ['pub', 'sub', 'rr', 'test', 'passwd', 'broker', 'bench', 'sniff', 'ctrl', 'completion'];
+
+/**
+ * A bundle that holds one subcommand only (dist/mqtt-<name>.cjs): the other subcommands' modules
+ * and the worker-thread entries become a module that throws when evaluated. bin/mqtt runs it only
+ * when argv[2] is that subcommand, where buildProgram loads that one command alone, so the stubs
+ * are never evaluated; if they ever were, the error says so rather than something running half.
+ * `check` (after the build) fails when a stub no longer matches anything, so a moved file cannot
+ * silently turn this bundle back into the whole toolkit.
+ */
+export function aloneBundle(name) {
+  const others = SUBCOMMAND_MODULES.filter((n) => n !== name);
+  const stubbed = new Set();
+  const pattern = new RegExp(`(^|/)(?:commands/(?:${others.join('|')})|worker-threads)\\.js$`);
+  return {
+    file: `dist/mqtt-${name}.cjs`,
+    plugin: {
+      name: `mqtt-${name}-alone`,
+      setup(b) {
+        b.onResolve({ filter: pattern }, (args) => {
+          const word = /([a-z-]+)\.js$/.exec(args.path)[1];
+          stubbed.add(word);
+          return { path: word, namespace: 'not-in-this-bundle' };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'not-in-this-bundle' }, (args) => ({
+          loader: 'js',
+          contents: `throw new Error(${JSON.stringify(`dist/mqtt-${name}.cjs holds \`mqtt ${name}\` only, not ${args.path}: run dist/mqtt.cjs`)});`,
+        }));
+      },
+    },
+    check() {
+      const missing = [...others, 'worker-threads'].filter((n) => !stubbed.has(n));
+      if (missing.length > 0) {
+        throw new Error(`build: dist/mqtt-${name}.cjs: no import of ${missing.join(', ')} to leave out (moved? update scripts/bundle-options.mjs)`);
+      }
+    },
+  };
+}
