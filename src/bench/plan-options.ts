@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { QoS } from '../core/protocol/types.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors/input-errors.js';
 import { MAX_REMAINING_LENGTH } from '../core/protocol/codec.js';
 import { HEADER_SIZE } from './payload-header.js';
 import type { BenchMode, BenchPlan } from './plan.js';

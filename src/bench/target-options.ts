@@ -1,6 +1,6 @@
 import type { Endpoint, Scheme, TlsConfig } from '../core/transport/endpoint.js';
 import type { ProtocolVersion } from '../core/protocol/types.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors/input-errors.js';
 import type { BenchTarget } from './plan.js';
 
 /**

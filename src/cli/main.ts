@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
-import { CliError } from './errors.js';
+import { userFacing } from './errors.js';
 import { startedAsWorkerThread } from '../core/runtime/worker-script.js';
 
 // A worker thread started on this very bundle: its entry modules take over (worker-threads.ts)
@@ -19,10 +19,9 @@ export async function main(argv: string[]): Promise<number> {
       // only on their own subcommands, the toolkit's top level keeps the usual 0.
       return err.exitCode;
     }
-    if (err instanceof CliError) {
-      if (err.message) process.stderr.write(`${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
+    const shown = userFacing(err);
+    if (!shown) throw err;
+    if (shown.message) process.stderr.write(`${shown.message}\n`);
+    return shown.exitCode;
   }
 }

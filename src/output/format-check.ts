@@ -3,7 +3,7 @@
  * same acceptance and same messages (without the "Error: " prefix the CLI adds).
  * It works on the UTF-8 bytes, as the C code walks a char array.
  */
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors/input-errors.js';
 
 /** Every character allowed after `%` in 2.0 (Linux build: %U is accepted). */
 export const PERCENT_SPECIFIERS = new Set('%ACDEFIlmPpqRSrtjJUxX');

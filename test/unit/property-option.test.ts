@@ -1,6 +1,6 @@
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError, userFacing } from '../../src/cli/errors.js';
 import {
   atol,
   parsePropertyOption,
@@ -182,7 +182,7 @@ describe('-D parsing: mosquitto 2.0 error lines', () => {
     };
     const err = thrown(['bogus', 'x', 'y']);
     expect(err).toBeInstanceOf(UsageError);
-    expect(err.exitCode).toBe(1);
+    expect(userFacing(err)?.exitCode).toBe(1);
     expect(err.message).toBe('Invalid command bogus given in --property argument.');
     expect(thrown(['subscribe', 'subscription-identifier', '268435456']).message)
       .toBe('Error adding property subscription-identifier 4');

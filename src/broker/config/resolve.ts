@@ -1,7 +1,7 @@
-import { CliError } from '../../cli/errors.js';
 import { defaultBrokerConfig, type BrokerConfig } from './broker-config.js';
 import { applyCommandLine } from './command-line.js';
 import { ConfigFileError } from './config-error.js';
+import { ConfigError } from '../../core/errors/input-errors.js';
 import { loadMosquittoConf } from './mosquitto-conf.js';
 
 export interface BrokerCliOptions {
@@ -24,8 +24,8 @@ export async function resolveBrokerConfig(opts: BrokerCliOptions): Promise<Broke
       for (const w of parsed.warnings) process.stderr.write(`${w}\n`);
       config = parsed.config;
     } catch (err) {
-      if (err instanceof ConfigFileError) throw new CliError(err.message, 3);
-      if ((err as NodeJS.ErrnoException).code) throw new CliError(`Error: Unable to open config file ${opts.configFile}: ${(err as Error).message}`, 3);
+      if (err instanceof ConfigFileError) throw new ConfigError(err.message);
+      if ((err as NodeJS.ErrnoException).code) throw new ConfigError(`Error: Unable to open config file ${opts.configFile}: ${(err as Error).message}`);
       throw err;
     }
   }
