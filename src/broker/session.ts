@@ -53,6 +53,11 @@ export interface SessionClient {
   clientId: string;
   username?: string;
   protocolVersion: ProtocolVersion;
+  /**
+   * CONNECT had Mosquitto's bridge flag (protocol level | 0x80, try_private): like Mosquitto, its
+   * subscriptions never get back what it published and keep the retain flag as published
+   */
+  isBridge?: boolean;
   keepalive: number;
   session?: Session;
   will?: PendingWill;

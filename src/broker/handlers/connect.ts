@@ -39,6 +39,7 @@ export function handleConnect(client: HandlerClient, packet: IConnectPacket): vo
   const version = (packet.protocolVersion ?? 4) as ProtocolVersion;
   client.protocolVersion = version;
   client.conn.protocolVersion = version;
+  client.isBridge = (packet as IConnectPacket & { bridgeMode?: boolean }).bridgeMode === true;
   // a CONNECT that does not conform closes the connection without CONNACK [MQTT-3.1.4-1]
   // (v5 allows a CONNACK first; Mosquitto, like us, just closes)
   checkConnectPacket(packet, version);
@@ -235,7 +236,7 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
   client.send(connack);
   const logUser = facts.auth?.username ?? packet.username;
   broker.log.connection(
-    `New client connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${logUser ? `, u'${logUser}'` : ''}).`,
+    `New ${client.isBridge ? 'bridge' : 'client'} connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${logUser ? `, u'${logUser}'` : ''}).`,
   );
   if (sessionPresent) broker.resumeSession(session, client);
 }

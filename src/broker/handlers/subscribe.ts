@@ -48,8 +48,8 @@ export function handleSubscribe(client: HandlerClient, packet: ISubscribePacket)
       topicFilter,
       shareName: shared ? shared.shareName : undefined,
       qos,
-      noLocal: v5 && !!s.nl,
-      retainAsPublished: v5 && !!s.rap,
+      noLocal: (v5 && !!s.nl) || client.isBridge === true,
+      retainAsPublished: (v5 && !!s.rap) || client.isBridge === true,
       retainHandling: v5 ? (s.rh ?? 0) : 0,
       subscriptionId,
     };

@@ -1,0 +1,207 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { IPublishPacket } from 'mqtt-packet';
+import { afterEach, expect, it } from 'vitest';
+import { MqttClient } from '../../src/client/mqtt-client.js';
+import type { ProtocolVersion, QoS } from '../../src/core/protocol/types.js';
+import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { testClientConfig } from '../helpers/client-config.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { describeIfTool } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
+
+/** A subscriber that records what it gets; `until` waits (with a deadline) for a count. */
+class Inbox {
+  readonly got: IPublishPacket[] = [];
+  private waiters: Array<() => void> = [];
+  constructor(readonly client: MqttClient) {
+    client.on('message', (p) => {
+      this.got.push(p);
+      for (const w of [...this.waiters]) w();
+    });
+  }
+  texts(): string[] {
+    return this.got.map((p) => `${p.topic} ${p.payload.toString()}`);
+  }
+  until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (done()) return resolve();
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.texts().slice(-20))}`)), timeoutMs);
+      const check = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== check);
+        resolve();
+      };
+      this.waiters.push(check);
+    });
+  }
+}
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
+});
+
+async function client(port: number, version: ProtocolVersion = 4, overrides: Parameters<typeof testClientConfig>[2] = {}): Promise<MqttClient> {
+  const c = new MqttClient(testClientConfig(port, version, overrides));
+  await c.connect();
+  cleanups.push(() => c.disconnect());
+  return c;
+}
+
+async function subscriber(port: number, topics: string[], qos: QoS, version: ProtocolVersion = 4, overrides = {}): Promise<Inbox> {
+  const c = new MqttClient(testClientConfig(port, version, overrides));
+  // listening before CONNACK: a present session's queued messages follow it at once
+  const inbox = new Inbox(c);
+  await c.connect();
+  cleanups.push(() => c.disconnect());
+  await c.subscribe(topics.map((topic) => ({ topic, qos })));
+  return inbox;
+}
+
+async function mosquitto(opts: Parameters<typeof startMosquitto>[0] = {}): Promise<Mosquitto> {
+  const m = await startMosquitto(opts);
+  cleanups.push(() => m.stop());
+  return m;
+}
+
+async function ours(lines: (port: number) => string[]): Promise<BrokerProcess> {
+  const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...lines(port)], ['-v']);
+  cleanups.push(() => b.stop());
+  return b;
+}
+
+const payloads = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}-${i}`);
+
+describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosquitto', () => {
+  for (const version of ['mqttv311', 'mqttv50'] as const) {
+    it(`${version}: out, in and both topics with remapping, QoS 0/1/2, retained, notifications, no loops`, async () => {
+      const remote = await mosquitto();
+      const edge = await ours(() => [
+        'connection edge',
+        `address 127.0.0.1:${remote.port}`,
+        `bridge_protocol_version ${version}`,
+        'remote_clientid edge-bridge',
+        'topic out/# out 2 local/ remote/',
+        'topic in/# in 2',
+        'topic both/# both 2',
+        'topic "" out 1 single/local single/remote',
+      ]);
+      await edge.proc.waitForStderr(/Bridge edge connected to/);
+      await remote.waitForLog(version === 'mqttv311' ? 'New bridge connected from' : 'as edge-bridge (p5');
+
+      const atRemote = await subscriber(remote.port, ['remote/#', 'both/#', 'single/#', '$SYS/broker/connection/#', 'local/#'], 2);
+      const atEdge = await subscriber(edge.port, ['in/#', 'both/#', '$SYS/broker/connection/#', 'remote/#'], 2);
+      const pubEdge = await client(edge.port);
+      const pubRemote = await client(remote.port);
+      for (const qos of [0, 1, 2] as const) {
+        await pubEdge.publish(`local/out/q${qos}`, Buffer.from(`out${qos}`), { qos, retain: false });
+        await pubRemote.publish(`in/q${qos}`, Buffer.from(`in${qos}`), { qos, retain: false });
+        await pubEdge.publish(`both/edge/q${qos}`, Buffer.from(`be${qos}`), { qos, retain: false });
+        await pubRemote.publish(`both/remote/q${qos}`, Buffer.from(`br${qos}`), { qos, retain: false });
+      }
+      await pubEdge.publish('single/local', Buffer.from('one'), { qos: 1, retain: false });
+      const remoteWants = [0, 1, 2].flatMap((q) => [`remote/out/q${q} out${q}`, `both/edge/q${q} be${q}`, `both/remote/q${q} br${q}`]).concat('single/remote one');
+      const edgeWants = [0, 1, 2].flatMap((q) => [`in/q${q} in${q}`, `both/edge/q${q} be${q}`, `both/remote/q${q} br${q}`]);
+      await atRemote.until('every message at the remote', () => remoteWants.every((w) => atRemote.texts().includes(w)));
+      await atEdge.until('every message at the edge', () => edgeWants.every((w) => atEdge.texts().includes(w)));
+      // no message twice: what crossed the bridge does not come back over it
+      const settle = await client(edge.port);
+      await settle.publish('both/fence', Buffer.from('x'), { qos: 2, retain: false });
+      await atRemote.until('the fence at the remote', () => atRemote.texts().includes('both/fence x'));
+      await atEdge.until('the fence at the edge', () => atEdge.texts().includes('both/fence x'));
+      const count = (inbox: Inbox) => inbox.texts().filter((t) => !t.startsWith('$SYS'));
+      expect(count(atRemote).sort()).toEqual([...remoteWants, 'both/fence x'].sort());
+      expect(count(atEdge).sort()).toEqual([...edgeWants, 'both/fence x'].sort());
+      // QoS across the bridge: the lower of the publish and the topic line's
+      expect(atRemote.got.find((p) => p.topic === 'remote/out/q2')!.qos).toBe(2);
+      expect(atRemote.got.find((p) => p.topic === 'single/remote')!.qos).toBe(1);
+      // notifications: retained "1" on both sides
+      for (const inbox of [atRemote, atEdge]) {
+        const state = inbox.got.find((p) => p.topic === '$SYS/broker/connection/edge-bridge/state');
+        expect(state?.payload.toString()).toBe('1');
+      }
+
+      // a retained message crosses with its retain flag and stays retained on the remote
+      await pubEdge.publish('both/retained', Buffer.from('kept'), { qos: 1, retain: true });
+      await atRemote.until('the retained message at the remote', () => atRemote.texts().includes('both/retained kept'));
+      const late = await subscriber(remote.port, ['both/retained'], 1);
+      await late.until('the retained message for a late subscriber', () => late.got.length > 0);
+      expect(late.got[0]!.retain).toBe(true);
+    });
+  }
+
+  it('the remote goes away and comes back: QoS 1 and 2 messages sent meanwhile, and those in flight, all arrive', async () => {
+    const port = await freePort();
+    // the remote's saved sessions live in a directory of ours: its own goes with each stop
+    const store = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-store-'));
+    cleanups.push(async () => rmSync(store, { recursive: true, force: true }));
+    // Mosquitto started as root writes its database as the user "mosquitto"
+    chmodSync(store, 0o777);
+    const persistent = () => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${store}/`];
+    let remote = await startMosquitto({ listenerConfig: persistent });
+    const edge = await ours(() => ['connection edge', `address 127.0.0.1:${port}`, 'restart_timeout 1', 'remote_clientid edge-r', 'topic data/# out 2']);
+    await edge.proc.waitForStderr(/Bridge edge connected to/);
+    // a persistent subscriber on the remote: what arrives while it is away waits in its session
+    const subConfig = { clientId: 'remote-sub', cleanSession: false };
+    const first = await subscriber(port, ['data/#'], 2, 4, subConfig);
+    const pub = await client(edge.port);
+    const sent: string[] = [];
+    const publishAll = async (tag: string, n: number) => {
+      for (const [i, text] of payloads(n, tag).entries()) {
+        const qos = (1 + (i % 2)) as QoS;
+        await pub.publish(`data/${tag}`, Buffer.from(text), { qos, retain: false });
+        sent.push(text);
+      }
+    };
+    await publishAll('before', 50);
+    await first.until('the first messages', () => first.got.length >= 50);
+    await first.client.disconnect();
+    // mid-stream: stop the remote while a burst is crossing
+    const burst = publishAll('burst', 300);
+    await new Promise((r) => setTimeout(r, 5));
+    await remote.stop().catch(() => undefined);
+    await burst;
+    await edge.proc.waitForStderr(/connection to 127\.0\.0\.1:\d+ lost|Error creating bridge/);
+    await publishAll('away', 100);
+    // back on the same port with its saved sessions
+    remote = await startMosquitto({ listenerConfig: persistent });
+    cleanups.push(() => remote.stop());
+    const again = await subscriber(port, ['data/#'], 2, 4, subConfig);
+    const received = () => new Set([...first.got, ...again.got].map((p) => p.payload.toString()));
+    await again.until("every QoS 1/2 message after the restart", () => sent.every((s) => received().has(s)), 30_000);
+    expect(sent.filter((s) => !received().has(s))).toEqual([]);
+  }, 60_000);
+});
+
+describeIfTool(['mosquitto'], 'bridge: a real Mosquitto bridged to ours', () => {
+  for (const version of ['mqttv311', 'mqttv50'] as const) {
+    it(`${version}: both directions, exactly once, over Mosquitto's try_private bridge`, async () => {
+      const center = await ours(() => []);
+      const edge = await mosquitto({
+        config: ['connection to-ours', `address 127.0.0.1:${center.port}`, `bridge_protocol_version ${version}`, 'remote_clientid mosq-edge', 'topic t/# both 2', 'topic x/# in 1 local/ remote/'],
+      });
+      await center.proc.waitForStderr(version === 'mqttv311' ? /New bridge connected from .* as mosq-edge/ : /New client connected from .* as mosq-edge \(p5/);
+      await edge.waitForLog(/Received SUBACK from mosq-edge|Received SUBACK/);
+      const atCenter = await subscriber(center.port, ['t/#'], 2);
+      const atEdge = await subscriber(edge.port, ['t/#', 'local/#'], 2);
+      const pubCenter = await client(center.port);
+      const pubEdge = await client(edge.port);
+      for (const qos of [0, 1, 2] as const) {
+        await pubCenter.publish(`t/center/${qos}`, Buffer.from(`c${qos}`), { qos, retain: false });
+        await pubEdge.publish(`t/edge/${qos}`, Buffer.from(`e${qos}`), { qos, retain: false });
+      }
+      await pubCenter.publish('remote/x/1', Buffer.from('mapped'), { qos: 1, retain: false });
+      const wants = [0, 1, 2].flatMap((q) => [`t/center/${q} c${q}`, `t/edge/${q} e${q}`]);
+      await atCenter.until('everything at ours', () => wants.every((w) => atCenter.texts().includes(w)));
+      await atEdge.until('everything at Mosquitto', () => [...wants, 'local/x/1 mapped'].every((w) => atEdge.texts().includes(w)));
+      await pubCenter.publish('t/fence', Buffer.from('f'), { qos: 2, retain: false });
+      await atEdge.until('the fence at Mosquitto', () => atEdge.texts().includes('t/fence f'));
+      await atCenter.until('the fence at ours', () => atCenter.texts().includes('t/fence f'));
+      expect(atCenter.texts().sort()).toEqual([...wants, 't/fence f'].sort());
+      expect(atEdge.texts().sort()).toEqual([...wants, 'local/x/1 mapped', 't/fence f'].sort());
+    });
+  }
+});
