@@ -1,0 +1,91 @@
+import type { Properties, QoS } from '../../core/protocol/types.js';
+import type { BrokerMessage } from '../message.js';
+
+/**
+ * The store's format. Bump when a record changes shape; a store with a higher number was written
+ * by a newer mqtt and is refused rather than misread.
+ */
+export const FORMAT_VERSION = 1;
+
+/** meta/format: written once when the store is made */
+export interface FormatRecord {
+  version: number;
+  /** "mqtt 0.1.0": what made the store, for the error message when it is too new */
+  writer: string;
+  created: number;
+}
+
+/** An application message as stored: the BrokerMessage without its per-hop encodings. */
+export interface StoredMessage {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  properties?: Properties;
+  /** epoch ms: the expiry keeps counting down while the broker is stopped [MQTT-3.3.2-5] */
+  expiresAt?: number;
+  senderId?: string;
+}
+
+/** sessions/<client id>: what a persistent session needs beyond its subscriptions and messages */
+export interface SessionRecord {
+  clientId: string;
+  protocolVersion: number;
+  /** seconds; 0xFFFFFFFF never */
+  expiryInterval: number;
+  /** epoch ms the client went away; undefined while connected (counted from the restart then) */
+  disconnectedAt?: number;
+  username?: string;
+}
+
+/** subscriptions/<client id>\0<filter as sent> */
+export interface SubscriptionRecord {
+  filter: string;
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+  subscriptionId?: number;
+}
+
+/** queue/[<client id>, seq]: a QoS 1/2 (or queued QoS 0) delivery waiting for its client */
+export interface QueuedRecord {
+  message: StoredMessage;
+  qos: QoS;
+  retain: boolean;
+  subscriptionIds?: number[];
+}
+
+/** inflight/<client id>\0o<packet id>: a delivery sent and not yet completed */
+export interface OutgoingInflightRecord extends QueuedRecord {
+  packetId: number;
+  stage: 'ack' | 'pubcomp';
+}
+
+/** inflight/<client id>\0i<packet id>: a QoS 2 PUBLISH received, PUBREC sent, PUBREL awaited */
+export interface IncomingQos2Record {
+  packetId: number;
+}
+
+/** wills/<client id>: a will waiting for its delay (v5 will delay interval) */
+export interface WillRecord {
+  message: StoredMessage;
+  /** epoch ms the will is due */
+  sendAt: number;
+}
+
+export function toStoredMessage(m: BrokerMessage): StoredMessage {
+  const s: StoredMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
+  if (m.properties !== undefined) s.properties = m.properties;
+  if (m.expiresAt !== undefined) s.expiresAt = m.expiresAt;
+  if (m.senderId !== undefined) s.senderId = m.senderId;
+  return s;
+}
+
+export function fromStoredMessage(s: StoredMessage): BrokerMessage {
+  const m: BrokerMessage = { topic: s.topic, payload: Buffer.isBuffer(s.payload) ? s.payload : Buffer.from(s.payload), qos: s.qos, retain: s.retain };
+  if (s.properties != null) m.properties = s.properties;
+  if (s.expiresAt != null) m.expiresAt = s.expiresAt;
+  if (s.senderId != null) m.senderId = s.senderId;
+  return m;
+}
