@@ -1,4 +1,4 @@
-import { Histogram, type HistogramData } from './histogram.js';
+import { Histogram, type HistogramData } from '../core/stats/histogram.js';
 import type { StreamCounts } from './stream-tracker.js';
 
 /** Connection outcomes, with failures tallied by reason ("Connection refused": 10). */

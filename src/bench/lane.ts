@@ -1,6 +1,6 @@
 import { AheadGate } from './ahead-gate.js';
 import { BenchClient } from './bench-client.js';
-import { Histogram } from './histogram.js';
+import { Histogram } from '../core/stats/histogram.js';
 import type { FromLane, LaneInit, ToLane } from './lane-protocol.js';
 import { emptyConnections, emptyStats, mergeStreams, type LaneStats } from './lane-stats.js';
 import { elapsedMicros, monotonicNow } from './payload-header.js';

@@ -1,4 +1,4 @@
-import { Histogram, type HistogramData, type LatencySummary } from './histogram.js';
+import { Histogram, type HistogramData, type LatencySummary } from '../core/stats/histogram.js';
 import type { LaneStats, StreamReport } from './lane-stats.js';
 import type { BenchMode, BenchPlan } from './plan.js';
 import { targetUrl } from './target-url.js';

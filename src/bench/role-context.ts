@@ -1,5 +1,5 @@
 import type { AheadGate } from './ahead-gate.js';
-import type { Histogram } from './histogram.js';
+import type { Histogram } from '../core/stats/histogram.js';
 import type { BenchPlan } from './plan.js';
 
 /** What a lane hands each publisher or subscriber it creates. */

@@ -4,7 +4,7 @@ import { plannedMessages, type BenchPlan } from './plan.js';
 import { buildResult, type BenchResult, type IntervalResult } from './result.js';
 import { StatusPrinter, statusText, type StatusSink } from './status-line.js';
 import { renderSummary } from './summary.js';
-import { Histogram } from './histogram.js';
+import { Histogram } from '../core/stats/histogram.js';
 
 export interface RunIO {
   stdout: StatusSink;

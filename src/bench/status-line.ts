@@ -1,4 +1,4 @@
-import { Histogram } from './histogram.js';
+import { Histogram } from '../core/stats/histogram.js';
 import type { LaneStats } from './lane-stats.js';
 import type { BenchMode } from './plan.js';
 

@@ -1,4 +1,4 @@
-import { Histogram } from '../bench/histogram.js';
+import { Histogram } from '../core/stats/histogram.js';
 import type { CaptureCounters } from './sniffer.js';
 import type { SniffEvent } from './sniff-events.js';
 import { packetTypeName } from './mqtt-header.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packetFields } from '../../src/output/sniff-fields.js';
+import { packetFields } from '../../src/sniff/format/sniff-fields.js';
 import { CaptureFileReader } from '../../src/sniff/capture-file.js';
 import { epochString } from '../../src/sniff/frame.js';
 import type { NoteEvent, PacketEvent, SniffEvent } from '../../src/sniff/sniff-events.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketHigh, bucketLow, Histogram, HISTOGRAM_BUCKETS, HISTOGRAM_MAX_VALUE } from '../../src/bench/histogram.js';
+import { bucketHigh, bucketLow, Histogram, HISTOGRAM_BUCKETS, HISTOGRAM_MAX_VALUE } from '../../src/core/stats/histogram.js';
 
 describe('bench histogram', () => {
   it('has contiguous buckets whose width stays under 1/64 of their lower bound', () => {

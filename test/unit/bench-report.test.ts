@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram } from '../../src/bench/histogram.js';
+import { Histogram } from '../../src/core/stats/histogram.js';
 import { emptyStats } from '../../src/bench/lane-stats.js';
 import { resolvePlan } from '../../src/bench/plan-options.js';
 import { BENCH_RESULT_SCHEMA } from '../../src/bench/report-schema.js';

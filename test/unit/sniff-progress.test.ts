@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadProgress } from '../../src/output/sniff-progress.js';
+import { ReadProgress } from '../../src/sniff/format/sniff-progress.js';
 
 describe('progress line for large capture files', () => {
   it('rewrites one line at most every 200 ms, and erases it at the end', () => {

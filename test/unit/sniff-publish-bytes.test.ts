@@ -2,10 +2,10 @@ import { Writable } from 'node:stream';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../src/core/protocol/codec.js';
-import { packetJson } from '../../src/output/sniff-json.js';
-import { packetLine } from '../../src/output/sniff-line.js';
-import { publishJson, publishLine } from '../../src/output/sniff-publish-bytes.js';
-import { SniffOutput } from '../../src/output/sniff-sink.js';
+import { packetJson } from '../../src/sniff/format/sniff-json.js';
+import { packetLine } from '../../src/sniff/format/sniff-line.js';
+import { publishJson, publishLine } from '../../src/sniff/format/sniff-publish-bytes.js';
+import { SniffOutput } from '../../src/sniff/format/sniff-sink.js';
 import type { ConnectionInfo, PacketEvent } from '../../src/sniff/sniff-events.js';
 
 // The byte-writing PUBLISH path must print exactly what the general string path prints.

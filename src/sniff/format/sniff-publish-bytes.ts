@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
-import { epochString, type Timestamp } from '../sniff/frame.js';
-import type { ConnectionInfo, PacketEvent } from '../sniff/sniff-events.js';
+import { epochString, type Timestamp } from '../frame.js';
+import type { ConnectionInfo, PacketEvent } from '../sniff-events.js';
 import type { JsonOptions } from './sniff-json.js';
 import { clientLabel, clockTime, endpoints, PREVIEW_BYTES, typeColour, type LineOptions } from './sniff-line.js';
 import type { SniffOutput } from './sniff-sink.js';

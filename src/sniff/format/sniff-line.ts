@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import { reasonCodeName, CONNACK_RETURN_CODES, type ReasonPacket } from '../core/protocol/reason-codes.js';
-import type { Timestamp } from '../sniff/frame.js';
-import type { NoteEvent, PacketEvent } from '../sniff/sniff-events.js';
+import { reasonCodeName, CONNACK_RETURN_CODES, type ReasonPacket } from '../../core/protocol/reason-codes.js';
+import type { Timestamp } from '../frame.js';
+import type { NoteEvent, PacketEvent } from '../sniff-events.js';
 import { packetFields, type PacketFields, type SubscriptionFields } from './sniff-fields.js';
 import { bytesText, jsonString, passwordText, propertyReplacer } from './sniff-text.js';
 

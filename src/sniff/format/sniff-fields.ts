@@ -1,7 +1,7 @@
-import type { Packet } from '../core/protocol/codec.js';
-import { packetTypeName } from '../sniff/mqtt-header.js';
-import { rawFields } from '../sniff/raw-fields.js';
-import type { PacketEvent } from '../sniff/sniff-events.js';
+import type { Packet } from '../../core/protocol/codec.js';
+import { packetTypeName } from '../mqtt-header.js';
+import { rawFields } from '../raw-fields.js';
+import type { PacketEvent } from '../sniff-events.js';
 
 export interface SubscriptionFields {
   topic: string;

@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
-import { PACKET_TYPE_NAMES } from '../sniff/mqtt-header.js';
-import type { CaptureCounters } from '../sniff/sniffer.js';
-import type { LatencyTotals, SniffSummary } from '../sniff/summary.js';
+import { PACKET_TYPE_NAMES } from '../mqtt-header.js';
+import type { CaptureCounters } from '../sniffer.js';
+import type { LatencyTotals, SniffSummary } from '../summary.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;

@@ -1,5 +1,5 @@
-import { epochString } from '../sniff/frame.js';
-import type { NoteEvent, PacketEvent } from '../sniff/sniff-events.js';
+import { epochString } from '../frame.js';
+import type { NoteEvent, PacketEvent } from '../sniff-events.js';
 import { packetFields, type PacketFields } from './sniff-fields.js';
 import { jsonString, passwordValue, propertyReplacer } from './sniff-text.js';
 
