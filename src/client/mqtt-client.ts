@@ -290,7 +290,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   }
 
   /** Sends DISCONNECT (v5: with a reason code) and closes the connection cleanly. */
-  async disconnect(reasonCode = 0, properties?: Properties): Promise<void> {
+  /** `untilSent`: resolve once DISCONNECT is written out, not when the server has closed (Connection.sent). */
+  async disconnect(reasonCode = 0, properties?: Properties, untilSent = false): Promise<void> {
     const conn = this.conn;
     this.stopKeepalive();
     if (conn?.state === ConnectionState.Closing && this.closingByUs) {
@@ -307,7 +308,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       if (properties) packet.properties = properties;
     }
     this.send(packet);
-    await conn.end();
+    const ended = conn.end();
+    await (untilSent ? conn.sent() : ended);
   }
 
   /** Drops the connection without DISCONNECT (the server then publishes the will). */

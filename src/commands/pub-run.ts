@@ -42,7 +42,8 @@ export async function runPub(cfg: PubConfig): Promise<number> {
     reportError(cfg.client, `Error: ${lost.message}`);
     return EXIT_CONNECTION_LOST;
   }
-  await client.disconnect(0, cfg.client.properties.disconnect);
+  // like mosquitto_pub: done once DISCONNECT is written, not when the broker has read everything
+  await client.disconnect(0, cfg.client.properties.disconnect, true);
   return outcome.exitCode;
 }
 

@@ -245,6 +245,26 @@ export class Connection extends EventEmitter<ConnectionEvents> {
 
   private ending: Promise<void> | undefined;
 
+  /**
+   * After end(): resolves once our side is out (the stream's 'finish': every byte, DISCONNECT
+   * included, is with the kernel and our FIN follows), or the connection closed, without waiting
+   * for the peer to close its side. A one-shot client may exit then, as libmosquitto closes its
+   * socket right after writing DISCONNECT: the kernel still delivers what it holds, and the peer
+   * reading a backlog of messages no longer holds up our exit (issue 16).
+   */
+  sent(): Promise<void> {
+    if (this.state === ConnectionState.Closed || this.stream.writableFinished || this.stream.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('finish', done);
+        this.off('close', done);
+        resolve();
+      };
+      this.stream.once('finish', done);
+      this.once('close', done);
+    });
+  }
+
   destroy(err?: Error): void {
     if (err) this.closeError ??= err;
     if (this.state === ConnectionState.Open) this.state = ConnectionState.Closing;
