@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { OpenOptions } from './endpoint.js';
 import { describeSocketError, tlsFailure } from './transport-error.js';
+import { withNativeRegExps } from './native-regexps.js';
 
 /**
  * Opens a byte stream to the broker, chosen by URL scheme, and resolves once it is connected
@@ -12,7 +13,7 @@ export async function openTransport(opts: OpenOptions): Promise<Duplex> {
   switch (endpoint.scheme) {
     case 'mqtt':
       return connectSocket(
-        net.connect({ host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress, noDelay: opts.nodelay ?? false }),
+        withNativeRegExps(() => net.connect({ host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress, noDelay: opts.nodelay ?? false })),
         'connect',
       );
     case 'unix':
@@ -24,7 +25,7 @@ export async function openTransport(opts: OpenOptions): Promise<Duplex> {
       const tlsOptions = buildTlsOptions(opts.tls ?? {}, endpoint.host);
       // tls.connect passes net options such as localAddress through to the socket it opens
       const connectOptions = { ...tlsOptions, host: endpoint.host, port: endpoint.port, localAddress: opts.bindAddress };
-      const socket = tls.connect(connectOptions);
+      const socket = withNativeRegExps(() => tls.connect(connectOptions));
       if (opts.tls?.keylogFile) (await import('./tls-keylog.js')).attachKeylog(socket, opts.tls.keylogFile);
       return connectSocket(socket, 'secureConnect');
     }

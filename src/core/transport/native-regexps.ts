@@ -1,0 +1,19 @@
+import v8 from 'node:v8';
+
+/**
+ * Runs `open` (net.connect or tls.connect) with V8 compiling regular expressions straight to
+ * machine code. Node tests every host that is not an IPv4 address (`localhost`, the default)
+ * against a very large IPv6 pattern, in net.connect and again in dns.lookup; made first as
+ * bytecode (V8's default, "tier-up") that pattern takes about 3 ms to compile, some 5 % of a
+ * one-shot `mqtt pub`, and about 1 ms as machine code (issue 16). Only around this call: the
+ * other patterns a one-shot command runs once or twice are cheaper as bytecode (turning the flag
+ * off for the whole process made `mqtt pub` slower). The pattern keeps its machine code.
+ */
+export function withNativeRegExps<T>(open: () => T): T {
+  v8.setFlagsFromString('--no-regexp-tier-up');
+  try {
+    return open();
+  } finally {
+    v8.setFlagsFromString('--regexp-tier-up');
+  }
+}
