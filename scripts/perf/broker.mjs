@@ -754,7 +754,8 @@ if (TARGETS.includes('base') && TARGETS.includes('ours')) {
     const b = med(key, 'base', field);
     const oc = med(key, 'ours', 'brokerCpuPerMsgUs');
     const bc = med(key, 'base', 'brokerCpuPerMsgUs');
-    const cpu = key === 'idle' ? '' : `; broker CPU µs/msg ours ${fmt(oc, 2)}  base ${fmt(bc, 2)}  ours/base ${fmt(oc / bc, 3)}`;
+    // stuck-qos0 and idle measure no CPU per message
+    const cpu = !Number.isFinite(oc) || !Number.isFinite(bc) ? '' : `; broker CPU µs/msg ours ${fmt(oc, 2)}  base ${fmt(bc, 2)}  ours/base ${fmt(oc / bc, 3)}`;
     console.log(`  ${key.padEnd(20)} ${field} ours ${fmt(o, 0)}  base ${fmt(b, 0)}  ours/base ${fmt(o / b, 3)}${cpu}`);
   }
 }
