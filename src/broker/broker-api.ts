@@ -40,6 +40,11 @@ export interface BrokerApi {
   readonly retained: RetainedStore;
   /** holds publishers' acks while the queues they feed are full */
   readonly flow: FlowControl;
+  /**
+   * Persistence in durable mode: PUBACK/PUBREC wait for the commit of what their PUBLISH wrote
+   * (src/broker/persistence/ack-gate.ts). Undefined without it: acks go out at once.
+   */
+  durableAcks?: DurableAcks;
   /** kept by the client's state setter */
   connectedClients: number;
   readonly connectedCount: number;
@@ -60,6 +65,11 @@ export interface BrokerApi {
   cancelWill(clientId: string): void;
   /** a connection has closed */
   clientClosed(client: SessionClient, wasConnected: boolean): void;
+}
+
+export interface DurableAcks {
+  /** runs `send` once every write made so far is durable, after this client's earlier acks (in order [MQTT-4.6.0-2]) */
+  after(client: object, send: () => void): void;
 }
 
 /** The client as a packet handler gets it: a session's client, and the broker it belongs to. */

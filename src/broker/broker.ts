@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
-import type { BrokerApi, BrokerStats } from './broker-api.js';
+import type { BrokerApi, BrokerStats, DurableAcks } from './broker-api.js';
 import { BrokerClient } from './broker-client.js';
 import { ClientState, type ConnectionInfo } from './client-state.js';
 import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
@@ -84,6 +84,7 @@ export class Broker extends EventEmitter implements BrokerApi {
   readonly sessions = new Map<string, Session>();
   readonly subscriptions = new SubscriptionTrie<Subscription>();
   readonly retained = new RetainedStore();
+  durableAcks?: DurableAcks;
   readonly clients = new Set<BrokerClient>();
   /** holds publishers' acks while the queues they feed are full */
   readonly flow: FlowControl;

@@ -1,5 +1,11 @@
 import type { BrokerMessage } from './message.js';
 
+/** Told of every change, to keep a copy on disk (persistence); not told of restore(). */
+export interface RetainedJournal {
+  put(message: BrokerMessage): void;
+  delete(topic: string): void;
+}
+
 /** One topic level of the retained tree; children keep the order their level was first used. */
 class RetainNode {
   children: Map<string, RetainNode> | undefined;
@@ -17,6 +23,8 @@ export class RetainedStore {
   private readonly root = new RetainNode();
   private count = 0;
   private bytes = 0;
+  /** set when persistence is on */
+  journal: RetainedJournal | undefined;
 
   get size(): number {
     return this.count;
@@ -28,6 +36,19 @@ export class RetainedStore {
   }
 
   set(message: BrokerMessage): void {
+    this.store(message);
+    if (this.journal) {
+      if (message.payload.length === 0) this.journal.delete(message.topic);
+      else this.journal.put(message);
+    }
+  }
+
+  /** A message read back from the persistence store at start-up. */
+  restore(message: BrokerMessage): void {
+    this.store(message);
+  }
+
+  private store(message: BrokerMessage): void {
     const levels = message.topic.split('/');
     if (message.payload.length === 0) {
       this.remove(levels);
@@ -49,7 +70,9 @@ export class RetainedStore {
   *matching(filter: string, now: number): Iterable<BrokerMessage> {
     const expired: BrokerMessage[] = [];
     yield* this.walk(this.root, filter.split('/'), 0, now, expired);
-    for (const m of expired) this.remove(m.topic.split('/'), m);
+    for (const m of expired) {
+      if (this.remove(m.topic.split('/'), m)) this.journal?.delete(m.topic);
+    }
   }
 
   /**
@@ -106,15 +129,15 @@ export class RetainedStore {
   }
 
   /** Removes the message at `levels` (only if it is still `only`, when given). */
-  private remove(levels: string[], only?: BrokerMessage): void {
+  private remove(levels: string[], only?: BrokerMessage): boolean {
     const path: RetainNode[] = [this.root];
     for (const level of levels) {
       const next = path[path.length - 1]!.children?.get(level);
-      if (!next) return;
+      if (!next) return false;
       path.push(next);
     }
     const node = path[path.length - 1]!;
-    if (!node.message || (only && node.message !== only)) return;
+    if (!node.message || (only && node.message !== only)) return false;
     this.bytes -= node.message.payload.length;
     node.message = undefined;
     this.count--;
@@ -124,5 +147,6 @@ export class RetainedStore {
       if (n.message || (n.children && n.children.size > 0)) break;
       path[i - 1]!.children!.delete(levels[i - 1]!);
     }
+    return true;
   }
 }

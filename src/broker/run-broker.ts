@@ -6,6 +6,7 @@ import { BrokerLog, stderrSink } from './log.js';
 import { logSinksFrom, type TopicSink } from './log-destinations.js';
 import { createSecurity, recheckClients, type Security } from './security.js';
 import { securityHost } from './security-host.js';
+import { startPersistence } from './persistence/broker-persistence.js';
 import { SysTopics } from './sys-topics.js';
 import { Bridges } from './bridge/bridges.js';
 import { TlsListenerState, type TlsListenerSetup } from './tls-context.js';
@@ -69,6 +70,10 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   const bridges = new Bridges(config.bridges, broker);
   broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
 
+  // the store is read before any socket opens: a client never sees the broker without its retained
+  // messages, and a store the broker cannot use stops it, naming the file
+  const persistence = await startPersistence(broker, config, version, log);
+
   // TLS files are read before any socket opens: a wrong one stops the broker, naming the file
   const tlsSetups = new Map<ListenerConfig, TlsListenerSetup>();
   for (const l of config.listeners) {
@@ -103,6 +108,7 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   if (listeners.length < required || listeners.length === 0) {
     await Promise.all(listeners.map((l) => l.close()));
     await broker.close();
+    await persistence?.close();
     throw new Error(`Unable to start any listening sockets: ${errors.join('; ')}`);
   }
   for (const e of errors) log.warning(`Warning: ${e}`);
@@ -140,6 +146,8 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
       await Promise.all(closing);
       // changes made just before the stop reach the file
       await Promise.all([...security.dynsec.values()].map((d) => d.flush()));
+      // after the wills: a retained will is kept too
+      await persistence?.close().catch((err: Error) => log.error(`Error: ${err.message}`));
       log.close();
     },
   };

@@ -10,6 +10,7 @@ interface BrokerOptions {
   port?: number[];
   bind?: string;
   verbose?: boolean;
+  persist?: string;
 }
 
 /** Mosquitto's words and exit code for a bad -p: "Error: Invalid port specified (-1).", exit 3. */
@@ -26,6 +27,7 @@ export function brokerCommand(): Command {
     .addOption(new Option('-c, --config-file <file>', 'mosquitto.conf-style configuration file'))
     .addOption(new Option('-p, --port <port>', 'listen on this port (repeatable; 0 = a free port, printed on stdout)').argParser(parsePort))
     .addOption(new Option('--bind <address>', 'address to listen on (default: 127.0.0.1 and ::1, local only; a non-loopback address refuses anonymous clients unless the config allows them)'))
+    .addOption(new Option('--persist <dir>', 'keep retained messages across restarts in a store in this directory (like persistence true + persistence_location; see PERSISTENCE)'))
     .addOption(new Option('-v, --verbose', 'log everything (like mosquitto -v)'))
     .addHelpText(
       'after',
@@ -37,6 +39,7 @@ SIGINT/SIGTERM stop the broker.
 Examples:
   mqtt broker -v
   mqtt broker --port 0            # prints the chosen port, for test scripts
+  mqtt broker --persist /var/lib/mqtt
   mqtt broker -c /etc/mosquitto/mosquitto.conf`,
     )
     .action(action<BrokerOptions>(runBrokerCommand));

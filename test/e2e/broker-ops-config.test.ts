@@ -62,7 +62,11 @@ describe('configuration errors exit 3 with one "Error:" prefix', () => {
       ? readFileSync('/etc/mosquitto/mosquitto.conf', 'utf8')
       : 'pid_file /run/mosquitto/mosquitto.pid\npersistence true\npersistence_location /var/lib/mosquitto/\nlog_dest file /var/log/mosquitto/mosquitto.log\ninclude_dir /etc/mosquitto/conf.d\n';
     const log = path.join(scratch, 'debian.log');
-    const text = shipped.replace(/^log_dest file .*$/m, `log_dest file ${log}`).replace(/^include_dir .*$/m, (l) => (existsSync(l.slice(12)) ? l : ''));
+    // its persistence store too: a test never writes to /var/lib/mosquitto
+    const text = shipped
+      .replace(/^log_dest file .*$/m, `log_dest file ${log}`)
+      .replace(/^persistence_location .*$/m, `persistence_location ${path.join(scratch, 'debian-store')}/`)
+      .replace(/^include_dir .*$/m, (l) => (existsSync(l.slice(12)) ? l : ''));
     const file = confFile('debian.conf', [text]);
     const port = await freePort();
     const b = spawnMqtt(['broker', '-c', file, '-p', String(port)]);
@@ -70,14 +74,27 @@ describe('configuration errors exit 3 with one "Error:" prefix', () => {
       throw new Error(`broker exited ${r.code}: ${r.stderr}`);
     });
     await Promise.race([b.waitForStderr(/Warning: Option "pid_file"/), exited]);
+    // the log goes to its file: the broker is up once that says so (the store opens first)
+    await Promise.race([waitForFileText(log, / running\n/), exited]);
     const pub = await runMqtt(['pub', '-p', String(port), '-t', 'debian', '-m', 'ok']);
     expect(pub.code, pub.stderr).toBe(0);
     b.proc.kill('SIGTERM');
     expect((await b.done).code).toBe(0);
     // log_dest file: the log went to the file, not to stderr
     expect(readFileSync(log, 'utf8')).toMatch(/mqtt broker version .* running/);
+    expect(existsSync(path.join(scratch, 'debian-store', 'mqtt-broker.lmdb'))).toBe(true);
   });
 });
+
+/** Resolves once `file` exists and matches; fails after the deadline saying what it waited for. */
+async function waitForFileText(file: string, test: RegExp, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(file) && test.test(readFileSync(file, 'utf8'))) return;
+    if (Date.now() > deadline) throw new Error(`${file} did not show ${test} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describeIfTool(['mosquitto'], 'configuration errors: the same words and exit code as Mosquitto', () => {
   it('a misspelt option', async () => {

@@ -44,7 +44,7 @@ describe('every option is supported, refused, ignored with a warning, or an erro
     expect(optionKind('psk_file')).toBe('supported');
     expect(optionKind('tls_engine')).toBe('refused');
     expect(optionKind('plugin_opt_config_file')).toBe('supported');
-    expect(optionKind('autosave_interval')).toBe('persistence');
+    expect(optionKind('autosave_interval')).toBe('supported');
     expect(optionKind('remote_username')).toBe('bridge');
   });
 });

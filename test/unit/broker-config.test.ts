@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALL_LOG_TYPES, defaultBrokerConfig, type BrokerConfig } from '../../src/broker/config/broker-config.js';
+import { ALL_LOG_TYPES, defaultBrokerConfig, persistencePath, type BrokerConfig } from '../../src/broker/config/broker-config.js';
 import { applyCommandLine, isLoopbackAddress, parsePortArgument } from '../../src/broker/config/command-line.js';
 import { ConfigFileError } from '../../src/broker/config/config-error.js';
 import { compareIncludeNames } from '../../src/broker/config/include-dir.js';
@@ -45,6 +45,9 @@ describe('defaults (Mosquitto 2.0)', () => {
       retainAvailable: true,
       sysInterval: 10,
       persistence: false,
+      persistenceMode: 'durable',
+      autosaveInterval: 1800,
+      autosaveOnChanges: false,
       perListenerSettings: false,
       verbose: false,
       log: { types: ['error', 'warning', 'notice', 'information'], dest: { stderr: true, stdout: false, topic: false }, timestamp: true, connectionMessages: true },
@@ -132,6 +135,10 @@ describe('every supported option', () => {
     ['log_dest stderr\nlog_dest none', (c) => c.log.dest, { stderr: false, stdout: false, topic: false, file: undefined, syslog: false }],
     ['persistence false', (c) => c.persistence, false],
     ['persistence true\npersistence_location /var/lib/mosquitto/\nautosave_interval 60', (c) => c.persistence, true],
+    ['persistence_location /var/lib/mosquitto/', (c) => persistencePath(c), '/var/lib/mosquitto/mqtt-broker.lmdb'],
+    ['persistence_location /srv/mq\npersistence_file my store.db', (c) => persistencePath(c), '/srv/mq/my store.db'],
+    ['autosave_interval 60\nautosave_on_changes true', (c) => [c.autosaveInterval, c.autosaveOnChanges], [60, true]],
+    ['persistence_mode autosave', (c) => c.persistenceMode, 'autosave'],
     ['persistent_client_expiration 2h', (c) => c.persistentClientExpiration, 7200],
     ['persistent_client_expiration 1w', (c) => c.persistentClientExpiration, 604800],
     ['user mosquitto', (c) => c.user, 'mosquitto'],
@@ -195,7 +202,7 @@ describe('per_listener_settings', () => {
 describe('warnings name the file and line', () => {
   const cases: Array<[string, string[]]> = [
     ['pid_file /run/mosquitto.pid', ['Warning: Option "pid_file" at mosquitto.conf:1 is not supported: no pid file is written (ignored).']],
-    ['persistence true', ['Warning: "persistence true" at mosquitto.conf:1: sessions and retained messages are kept in memory only.']],
+    ['persistence true', ['Warning: "persistence true" at mosquitto.conf:1: retained messages are kept on disk; sessions, subscriptions and queued messages are still kept in memory only.']],
     ['allow_anonymous true yes', ['Warning: Extra text "yes" after the allow_anonymous value at mosquitto.conf:1 (ignored).']],
     ['port 1884', ['Warning: The "port" option at mosquitto.conf:1 is deprecated; use "listener" instead.']],
     [
@@ -223,6 +230,9 @@ describe('errors name the line, in Mosquitto\'s words where it has them', () => 
     ['listener 0', 'Error: A listener with port 0 must provide a Unix socket path.' + at(1)],
     ['\n\nport 0', 'Error: Invalid port value (0).' + at(3)],
     ['allow_anonymous maybe', 'Error: Invalid allow_anonymous value (maybe).' + at(1)],
+    ['persistence_mode fast', 'Error: Invalid persistence_mode value (fast).' + at(1)],
+    ['autosave_interval -1', 'Error: Invalid autosave_interval value (-1).' + at(1)],
+    ['persistence_location /a\npersistence_location /b', 'Error: Duplicate persistence_location value in configuration.' + at(2)],
     ['allow_anonymous', 'Error: Empty allow_anonymous value in configuration.' + at(1)],
     ['password_file', 'Error: Empty password_file value in configuration.' + at(1)],
     ['password_file /a\npassword_file /b', 'Error: Duplicate password_file value in configuration.' + at(2)],
@@ -349,6 +359,13 @@ describe('command line (-p, --bind, -v)', () => {
       expect(c.listeners.map((l) => [l.host, l.port])).toEqual([['127.0.0.1', port], ['::1', port]]);
       expect(c.localOnly && c.security.allowAnonymous).toBe(true);
     }
+  });
+
+  it('--persist DIR [extra] turns persistence on with the store in DIR, over persistence_location', () => {
+    const { config: c } = applyCommandLine({ ...defaultBrokerConfig(), persistenceLocation: '/elsewhere' }, { persist: '/srv/mqtt' });
+    expect(c.persistence).toBe(true);
+    expect(persistencePath(c)).toBe('/srv/mqtt/mqtt-broker.lmdb');
+    expect(applyCommandLine(defaultBrokerConfig(), {}).config.persistence).toBe(false);
   });
 
   it('-p given several times opens local-only listeners on each port, like Mosquitto', () => {

@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { FileLocation } from './config-error.js';
 /**
  * The broker's configuration, typed: what `mqtt broker` runs with, whether it came from a
@@ -156,8 +157,20 @@ export interface BrokerConfig {
   sysInterval: number;
   /** seconds after which a disconnected persistent session is removed; 0 = never */
   persistentClientExpiration: number;
-  /** `persistence true` was asked for; sessions and retained messages still live in memory only */
+  /** `persistence true` / --persist: the broker keeps its state in the store file (see persistenceFile) */
   persistence: boolean;
+  /** persistence_location: the store's directory (Mosquitto: relative to the working directory) */
+  persistenceLocation?: string;
+  /** persistence_file: the store's file name in persistenceLocation (default DEFAULT_PERSISTENCE_FILE) */
+  persistenceFile?: string;
+  /**
+   * [extra] persistence_mode: durable (default) syncs each group commit before it is relied on;
+   * autosave syncs every autosaveInterval seconds (or changes), as cheap as Mosquitto's file
+   */
+  persistenceMode: 'durable' | 'autosave';
+  /** autosave_interval: seconds (or changes, with autosave_on_changes) between syncs in autosave mode; 0 = only at stop */
+  autosaveInterval: number;
+  autosaveOnChanges: boolean;
   /**
    * user to switch to when started as root (Mosquitto `user`); Mosquitto switches to
    * "mosquitto" when this is not set, and ignores it when not started as root
@@ -171,6 +184,16 @@ export interface BrokerConfig {
 }
 
 export const DEFAULT_PORT = 1883;
+/**
+ * Not Mosquitto's mosquitto.db: a Debian host that ran Mosquitto has that file in
+ * /var/lib/mosquitto/, in a format this broker does not read.
+ */
+export const DEFAULT_PERSISTENCE_FILE = 'mqtt-broker.lmdb';
+
+/** The store file a configuration names. */
+export function persistencePath(config: Pick<BrokerConfig, 'persistenceLocation' | 'persistenceFile'>): string {
+  return resolvePath(config.persistenceLocation ?? '', config.persistenceFile ?? DEFAULT_PERSISTENCE_FILE);
+}
 export const LOCAL_ONLY_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 
 export function defaultSecurityOptions(): SecurityOptions {
@@ -219,6 +242,9 @@ export function defaultBrokerConfig(): BrokerConfig {
     sysInterval: 10,
     persistentClientExpiration: 0,
     persistence: false,
+    persistenceMode: 'durable',
+    autosaveInterval: 1800,
+    autosaveOnChanges: false,
     log: {
       types: [...DEFAULT_LOG_TYPES],
       dest: { stderr: true, stdout: false, topic: false },

@@ -9,12 +9,14 @@ import {
   type BrokerConfig,
 } from './broker-config.js';
 
-/** The broker's own flags: `mqtt broker [-p PORT] [--bind ADDR] [-v]`. */
+/** The broker's own flags: `mqtt broker [-p PORT] [--bind ADDR] [--persist DIR] [-v]`. */
 export interface CommandLineOptions {
   /** one or more (Mosquitto takes -p several times); 0 asks the kernel for a free port, which Mosquitto refuses */
   port?: number | readonly number[];
   bind?: string;
   verbose?: boolean;
+  /** --persist DIR [extra]: persistence on, the store in DIR (over persistence_location) */
+  persist?: string;
 }
 
 export class CommandLineError extends Error {
@@ -52,6 +54,10 @@ export function applyCommandLine(config: BrokerConfig, cli: CommandLineOptions):
   if (cli.verbose) {
     out.verbose = true;
     out.log.types = [...ALL_LOG_TYPES];
+  }
+  if (cli.persist !== undefined) {
+    out.persistence = true;
+    out.persistenceLocation = cli.persist;
   }
   const ports = cli.port === undefined ? [] : typeof cli.port === 'number' ? [cli.port] : [...cli.port];
   if (ports.length === 0 && cli.bind === undefined) return { config: out, warnings };

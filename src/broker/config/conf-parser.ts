@@ -21,7 +21,6 @@ import { PluginLines, isPluginOption } from './plugin-options.js';
 import { TLS_VERSIONS, finishTls, newDraft, type ListenerDraft } from './listener-draft.js';
 import {
   IGNORED_OPTIONS,
-  PERSISTENCE_DETAILS,
   PERSISTENCE_WARNING,
   REFUSED_OPTIONS,
   refusedPrefix,
@@ -33,9 +32,9 @@ type Handler = (line: ConfigLine, level: number) => void;
 /**
  * What the broker does with an option: implements it, refuses to start with it (running without
  * it would be less secure), ignores it with a warning, takes it as a bridge option, accepts it
- * silently (persistence details) or, for a name Mosquitto does not know either, stops with exit 3.
+ * or, for a name Mosquitto does not know either, stops with exit 3.
  */
-export type OptionKind = 'supported' | 'refused' | 'ignored' | 'bridge' | 'persistence' | 'unknown';
+export type OptionKind = 'supported' | 'refused' | 'ignored' | 'bridge' | 'unknown';
 
 let supportedNames: ReadonlySet<string> | undefined;
 
@@ -44,7 +43,6 @@ export function optionKind(keyword: string): OptionKind {
   if (supportedNames.has(keyword) || isPluginOption(keyword)) return 'supported';
   if (REFUSED_OPTIONS.has(keyword) || refusedPrefix(keyword)) return 'refused';
   if (IGNORED_OPTIONS.has(keyword)) return 'ignored';
-  if (PERSISTENCE_DETAILS.has(keyword)) return 'persistence';
   if (isBridgeKeyword(keyword)) return 'bridge';
   return 'unknown';
 }
@@ -97,7 +95,6 @@ export class ConfParser {
     const where = describeLocation(line.loc);
     const ignored = IGNORED_OPTIONS.get(keyword);
     if (ignored) return this.warn(`Warning: Option "${keyword}" at ${where} is not supported: ${ignored} (ignored).`);
-    if (PERSISTENCE_DETAILS.has(keyword)) return;
     if (isBridgeKeyword(keyword)) {
       const bridge = this.bridges.at(-1);
       // Mosquitto's words for a bridge option outside a bridge section
@@ -291,6 +288,24 @@ export class ConfParser {
     log_dest: (line) => this.logDestination(line),
     persistence: (line) => this.persistence(line),
     retained_persistence: (line) => this.persistence(line),
+    persistence_location: (line) => {
+      this.config.persistenceLocation = stringValue(line, this.config.persistenceLocation);
+    },
+    persistence_file: (line) => {
+      this.config.persistenceFile = stringValue(line, this.config.persistenceFile);
+    },
+    // [extra] durable (default): PUBACK/PUBREC after the synced commit; autosave: Mosquitto's cost
+    persistence_mode: (line) => {
+      this.config.persistenceMode = wordValue(line, this.warn, ['durable', 'autosave'] as const, (v) => `Invalid persistence_mode value (${v}).`);
+    },
+    autosave_interval: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 0) fail(line, `Invalid autosave_interval value (${n}).`);
+      this.config.autosaveInterval = n;
+    },
+    autosave_on_changes: (line) => {
+      this.config.autosaveOnChanges = boolValue(line, this.warn);
+    },
     persistent_client_expiration: (line) => {
       const value = line.args[0];
       if (value === undefined) fail(line, 'Empty persistent_client_expiration value in configuration.');

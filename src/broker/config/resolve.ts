@@ -9,6 +9,7 @@ export interface BrokerCliOptions {
   port?: number[];
   bind?: string;
   verbose?: boolean;
+  persist?: string;
 }
 
 /**
@@ -17,6 +18,7 @@ export interface BrokerCliOptions {
  * command with exit 3 (Mosquitto's MOSQ_ERR_INVAL is 3 as well).
  */
 export async function resolveBrokerConfig(opts: BrokerCliOptions): Promise<BrokerConfig> {
+  if (opts.persist === '') throw new ConfigError('Error: --persist needs a directory.');
   let config: BrokerConfig = defaultBrokerConfig();
   if (opts.configFile) {
     try {
@@ -29,7 +31,7 @@ export async function resolveBrokerConfig(opts: BrokerCliOptions): Promise<Broke
       throw err;
     }
   }
-  const merged = applyCommandLine(config, { port: opts.port, bind: opts.bind, verbose: opts.verbose });
+  const merged = applyCommandLine(config, { port: opts.port, bind: opts.bind, verbose: opts.verbose, persist: opts.persist });
   for (const w of merged.warnings) process.stderr.write(`${w}\n`);
   return merged.config;
 }

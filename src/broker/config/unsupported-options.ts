@@ -24,7 +24,6 @@ export function refusedPrefix(_keyword: string): string | undefined {
   return undefined;
 }
 
-const MEMORY_ONLY = 'sessions and retained messages are kept in memory only';
 
 /** option -> why it is ignored; a warning names the line */
 export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
@@ -44,12 +43,8 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['tls_keyform', 'keys are read as PEM'],
 ]);
 
-/** Accepted without a word: they only tune persistence, which already gets one warning. */
-export const PERSISTENCE_DETAILS: ReadonlySet<string> = new Set([
-  'autosave_interval',
-  'autosave_on_changes',
-  'persistence_file',
-  'persistence_location',
-]);
-
-export const PERSISTENCE_WARNING = MEMORY_ONLY;
+/**
+ * What `persistence true` keeps on disk so far (src/broker/persistence/): retained messages. The
+ * warning names what still lives in memory only.
+ */
+export const PERSISTENCE_WARNING = 'retained messages are kept on disk; sessions, subscriptions and queued messages are still kept in memory only';

@@ -142,6 +142,13 @@ const VALID_TOPIC_LENGTH = 256;
  * broker's flow control: held, in order, while queues this client's messages went to are full.
  */
 function acknowledge(client: HandlerClient, qos: number, messageId: number, reasonCode: number): void {
+  // persistence (durable mode): not before what this PUBLISH wrote is on disk
+  const durable = client.broker.durableAcks;
+  if (durable) return durable.after(client, () => sendAck(client, qos, messageId, reasonCode));
+  sendAck(client, qos, messageId, reasonCode);
+}
+
+function sendAck(client: HandlerClient, qos: number, messageId: number, reasonCode: number): void {
   const flow = client.broker.flow;
   if (qos === 1) flow.acknowledge(client, reasonCode ? { cmd: 'puback', messageId, reasonCode } : { cmd: 'puback', messageId });
   else if (qos === 2) flow.acknowledge(client, reasonCode ? { cmd: 'pubrec', messageId, reasonCode } : { cmd: 'pubrec', messageId });
