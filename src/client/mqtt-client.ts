@@ -42,6 +42,13 @@ export interface ClientHooks {
   openStream?: () => Promise<Duplex>;
   /** sets the top bit of the CONNECT protocol level, Mosquitto's try_private bridge convention */
   bridgeMode?: boolean;
+  /**
+   * called on a successful CONNACK before the session's messages are resent, so that what it
+   * sends (a bridge's SUBSCRIBEs, as Mosquitto's bridge__on_connect) goes first
+   */
+  connected?: (connack: IConnackPacket) => void;
+  /** resent PUBLISHes carry DUP even when the server has no session, as libmosquitto's do */
+  dupOnResend?: boolean;
 }
 
 export interface ClientEvents {
@@ -202,6 +209,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     // without a session the server forgot its QoS 2 state, so must we [MQTT-4.1.0-1]
     if (!connack.sessionPresent) this.session.incomingQos2.clear();
     this.startKeepalive();
+    this.hooks.connected?.(connack);
     this.resendInflight(connack.sessionPresent);
     handshake.resolve(connack);
   }
@@ -431,7 +439,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private resendInflight(sessionPresent: boolean): void {
     this.session.outgoing.resume(sessionPresent, (id, entry, what) => {
       if (what === Resend.Publish) {
-        entry.packet.dup = sessionPresent;
+        entry.packet.dup = sessionPresent || this.hooks.dupOnResend === true;
         this.send(entry.packet);
       } else if (what === Resend.Pubrel) this.send({ cmd: 'pubrel', messageId: id });
       else entry.resolve({ reasonCode: entry.result?.reasonCode ?? 0, properties: entry.result?.properties });

@@ -56,7 +56,11 @@ export class Bridge {
     private readonly broker: Broker,
     private readonly onLocalClient: (client: BrokerClient) => void,
   ) {
-    this.remoteHooks = { bridgeMode: config.tryPrivate && config.protocolVersion !== 5 };
+    this.remoteHooks = {
+      bridgeMode: config.tryPrivate && config.protocolVersion !== 5,
+      dupOnResend: true,
+      connected: () => this.subscribeRemote(),
+    };
   }
 
   get connected(): boolean {
@@ -152,6 +156,10 @@ export class Bridge {
       c.keepalive,
     );
     cfg.bindAddress = c.bindAddress;
+    // Mosquitto's v5 bridge CONNECT: Receive Maximum (its max_inflight_messages), no Session Expiry
+    cfg.sessionExpiry = undefined;
+    const receiveMaximum = this.broker.limits.maxInflightMessages;
+    if (c.protocolVersion === 5 && receiveMaximum > 0 && receiveMaximum < 65535) cfg.properties = { connect: { receiveMaximum } };
     if (c.tls) cfg.tls = { ...c.tls };
     if (c.notifications) cfg.will = { topic: c.notificationTopic, payload: Buffer.from('0'), qos: 1, retain: true };
     return cfg;
@@ -204,21 +212,34 @@ export class Bridge {
       this.notifyLocal('1');
     }
     try {
-      const v5 = c.protocolVersion === 5;
-      const subs = c.topics
-        .filter((t) => t.direction !== 'out')
-        .map((t) => (v5 ? { topic: t.remoteTopic, qos: t.qos, nl: true, rap: true, rh: 0 as const } : { topic: t.remoteTopic, qos: t.qos }));
-      if (subs.length > 0) await remote.subscribe(subs);
-      if (c.attemptUnsubscribe) {
-        // direction out only: we should not be subscribed there (we may have been, under an older configuration)
-        const outOnly = c.topics.filter((t) => t.direction === 'out').map((t) => t.remoteTopic);
-        if (outOnly.length > 0) await remote.unsubscribe(outOnly);
-      }
+      await Promise.all(this.subscriptions);
     } catch {
       return; // the connection went away meanwhile: 'connection-lost' restarts
     }
     if (!c.roundRobin && this.addressIndex !== 0) this.watchPrimary();
     this.flushPending();
+  }
+
+  private subscriptions: Array<Promise<unknown>> = [];
+
+  /**
+   * On CONNACK, before anything is resent: one SUBSCRIBE per `in`/`both` line and, with
+   * bridge_attempt_unsubscribe, one UNSUBSCRIBE per `out` line (we may have been subscribed under
+   * an older configuration), in the order of the lines, as Mosquitto's bridge__on_connect sends them.
+   */
+  private subscribeRemote(): void {
+    const c = this.config;
+    const remote = this.remote!;
+    const v5 = c.protocolVersion === 5;
+    this.subscriptions = [];
+    for (const t of c.topics) {
+      if (t.direction !== 'out') {
+        const sub = v5 ? { topic: t.remoteTopic, qos: t.qos, nl: true, rap: true, rh: 0 as const } : { topic: t.remoteTopic, qos: t.qos };
+        this.subscriptions.push(remote.subscribe([sub]));
+      } else if (c.attemptUnsubscribe) {
+        this.subscriptions.push(remote.unsubscribe([t.remoteTopic]));
+      }
+    }
   }
 
   /** Not round robin and on a secondary address: go back to the primary as soon as it answers. */
