@@ -47,8 +47,11 @@ export interface ClientHooks {
    * sends (a bridge's SUBSCRIBEs, as Mosquitto's bridge__on_connect) goes first
    */
   connected?: (connack: IConnackPacket) => void;
-  /** resent PUBLISHes carry DUP even when the server has no session, as libmosquitto's do */
-  dupOnResend?: boolean;
+  /**
+   * after a reconnect, resend what is in flight as if the server had kept the session (PUBLISH
+   * with DUP, PUBREL as PUBREL) whatever CONNACK says, as libmosquitto and Mosquitto's bridges do
+   */
+  resendAlways?: boolean;
 }
 
 export interface ClientEvents {
@@ -210,7 +213,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     if (!connack.sessionPresent) this.session.incomingQos2.clear();
     this.startKeepalive();
     this.hooks.connected?.(connack);
-    this.resendInflight(connack.sessionPresent);
+    this.resendInflight(connack.sessionPresent || this.hooks.resendAlways === true);
     handshake.resolve(connack);
   }
 
@@ -439,7 +442,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private resendInflight(sessionPresent: boolean): void {
     this.session.outgoing.resume(sessionPresent, (id, entry, what) => {
       if (what === Resend.Publish) {
-        entry.packet.dup = sessionPresent || this.hooks.dupOnResend === true;
+        entry.packet.dup = sessionPresent;
         this.send(entry.packet);
       } else if (what === Resend.Pubrel) this.send({ cmd: 'pubrel', messageId: id });
       else entry.resolve({ reasonCode: entry.result?.reasonCode ?? 0, properties: entry.result?.properties });

@@ -58,7 +58,7 @@ export class Bridge {
   ) {
     this.remoteHooks = {
       bridgeMode: config.tryPrivate && config.protocolVersion !== 5,
-      dupOnResend: true,
+      resendAlways: true,
       connected: () => this.subscribeRemote(),
     };
   }

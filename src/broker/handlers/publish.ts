@@ -1,3 +1,4 @@
+import { dollarTopicAllows } from '../auth/acl-checker.js';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Properties } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
@@ -69,7 +70,8 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   }
   // [MQTT-3.3.2-4] a payload announced as UTF-8 must be UTF-8
   if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(RC.PayloadFormatInvalid);
-  if (!broker.hooks.authorizePublish(client, topic) || topic.startsWith('$SYS/')) {
+  // $SYS is the broker's, except the state topics bridges report on (Mosquitto's rule)
+  if (!broker.hooks.authorizePublish(client, topic) || !dollarTopicAllows(topic, 'write')) {
     if (packet.qos === 2) session.incomingQos2.receive(id);
     return ack(RC.NotAuthorized);
   }

@@ -19,6 +19,9 @@ const HANDLERS: { [C in Packet['cmd']]?: Handler<Extract<Packet, { cmd: C }>> } 
   suback: handleSuback,
   unsuback: handleUnsuback,
   pingresp: (ctx) => ctx.pingAnswered(),
+  // a server should not send PINGREQ; libmosquitto answers it anyway (handle__pingreq), and a
+  // broker that checks its bridges this way (Mosquitto's own tests do) gets its PINGRESP
+  pingreq: (ctx) => ctx.send({ cmd: 'pingresp' }),
   // a DISCONNECT without a reason code means 0x00, normal disconnection (MQTT 5 §3.14.2.1)
   disconnect: (ctx, packet) => ctx.serverDisconnected(packet.reasonCode ?? 0),
 };
