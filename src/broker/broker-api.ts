@@ -45,6 +45,7 @@ export interface BrokerApi {
    * (src/broker/persistence/ack-gate.ts). Undefined without it: acks go out at once.
    */
   durableAcks?: DurableAcks;
+  sessionJournal?: SessionJournal;
   /** kept by the client's state setter */
   connectedClients: number;
   readonly connectedCount: number;
@@ -65,6 +66,20 @@ export interface BrokerApi {
   cancelWill(clientId: string): void;
   /** a connection has closed */
   clientClosed(client: SessionClient, wasConnected: boolean): void;
+}
+
+/**
+ * Persistence: told of each change to what a session keeps beyond its connection (its record,
+ * its subscriptions), so a restart finds it. Undefined without persistence.
+ */
+export interface SessionJournal {
+  /** CONNECT accepted: the session's expiry and user are known */
+  online(session: Session, protocolVersion: number): void;
+  subscribed(sub: Subscription): void;
+  unsubscribed(session: Session, filter: string): void;
+  /** its connection closed and it carries on: the expiry counts from now */
+  offline(session: Session): void;
+  ended(session: Session): void;
 }
 
 export interface DurableAcks {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
-import type { BrokerApi, BrokerStats, DurableAcks } from './broker-api.js';
+import type { BrokerApi, BrokerStats, DurableAcks, SessionJournal } from './broker-api.js';
 import { BrokerClient } from './broker-client.js';
 import { ClientState, type ConnectionInfo } from './client-state.js';
 import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
@@ -85,6 +85,7 @@ export class Broker extends EventEmitter implements BrokerApi {
   readonly subscriptions = new SubscriptionTrie<Subscription>();
   readonly retained = new RetainedStore();
   durableAcks?: DurableAcks;
+  sessionJournal?: SessionJournal;
   readonly clients = new Set<BrokerClient>();
   /** holds publishers' acks while the queues they feed are full */
   readonly flow: FlowControl;
@@ -386,6 +387,7 @@ export class Broker extends EventEmitter implements BrokerApi {
     sub.session.subscriptions.set(sub.filter, sub);
     this.subscriptions.add(sub.topicFilter, sub);
     this.routes.clear();
+    this.sessionJournal?.subscribed(sub);
     return existing === undefined;
   }
 
@@ -395,6 +397,7 @@ export class Broker extends EventEmitter implements BrokerApi {
     session.subscriptions.delete(filter);
     this.subscriptions.remove(sub.topicFilter, sub);
     this.routes.clear();
+    this.sessionJournal?.unsubscribed(session, filter);
     return true;
   }
 
@@ -403,6 +406,7 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (session.state === SessionState.Ended) return;
     session.state = SessionState.Ended;
     session.cancelExpiry();
+    this.sessionJournal?.ended(session);
     if (session.subscriptions.size > 0) {
       for (const sub of session.subscriptions.values()) this.subscriptions.remove(sub.topicFilter, sub);
       session.subscriptions.clear();
@@ -485,9 +489,30 @@ export class Broker extends EventEmitter implements BrokerApi {
       return;
     }
     session.state = SessionState.Offline;
+    this.sessionJournal?.offline(session);
     const seconds = this.offlineLifetime(session.expiryInterval);
     // up to 0xFFFFFFFE s (136 years): longer than setTimeout can wait
     if (seconds !== undefined) session.expiryTimer = setLongTimeout(() => this.expireSession(session), seconds * 1000).unref();
+  }
+
+  /**
+   * A session read back from the persistence store at start-up: offline, with the time it has
+   * left counted from when its client went away (`offlineFor` ms ago). False when that time is
+   * already over (the caller drops it from the store).
+   */
+  restoreSession(session: Session, subscriptions: Subscription[], offlineFor: number): boolean {
+    const seconds = this.offlineLifetime(session.expiryInterval);
+    const left = seconds === undefined ? undefined : seconds * 1000 - offlineFor;
+    if (left !== undefined && left <= 0) return false;
+    session.state = SessionState.Offline;
+    this.sessions.set(session.clientId, session);
+    for (const sub of subscriptions) {
+      session.subscriptions.set(sub.filter, sub);
+      this.subscriptions.add(sub.topicFilter, sub);
+    }
+    this.routes.clear();
+    if (left !== undefined) session.expiryTimer = setLongTimeout(() => this.expireSession(session), left).unref();
+    return true;
   }
 
   private expireSession(session: Session): void {

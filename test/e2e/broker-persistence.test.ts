@@ -92,6 +92,35 @@ describe.each([
   });
 });
 
+describe.each([
+  ['mqttv311', 'SIGTERM'],
+  ['mqttv311', 'SIGKILL'],
+  ['mqttv5', 'SIGTERM'],
+  ['mqttv5', 'SIGKILL'],
+] as const)('persistent sessions survive a restart (%s, %s)', (version, how) => {
+  it('[MQTT-3.1.2-4] the session and its subscription come back: a message published after the restart reaches the client, which subscribed to nothing new; a clean one is gone', async () => {
+    const dir = tempDir();
+    const a = await startBroker(['--persist', dir]);
+    const id = `durable-${version}-${how}`;
+    const v5 = version === 'mqttv5';
+    const expiry = v5 ? ['-x', '3600'] : [];
+    // -E: out once SUBACK is in; with durable persistence the subscription is on disk by then
+    const first = await runMqtt(['sub', '-p', String(a.port), '-V', version, '-c', '-i', id, ...expiry, '-q', '1', '-t', 'sess/#', '-E']);
+    expect(first.code, first.stderr).toBe(0);
+    const clean = await runMqtt(['sub', '-p', String(a.port), '-V', version, '-i', `${id}-clean`, '-q', '1', '-t', 'sess/#', '-E']);
+    expect(clean.code, clean.stderr).toBe(0);
+    await stop(a.proc, how);
+
+    const b = await startBroker(['--persist', dir, '-v']);
+    await pub(b.port, version, ['-t', 'sess/x', '-m', 'while away', '-q', '1']);
+    // the client comes back subscribing to an unrelated topic: the message can only come from the restored subscription
+    const back = await runMqtt(['sub', '-p', String(b.port), '-V', version, '-c', '-i', id, ...expiry, '-q', '1', '-t', 'unrelated', '-C', '1', '-W', '20', '-v']);
+    expect(back.stdout.toString()).toBe('sess/x while away\n');
+    expect(b.proc.stderr).toMatch(/1 sessions restored/);
+    await stop(b.proc, 'SIGTERM');
+  });
+});
+
 describe('persistence: where it writes, and what it refuses', () => {
   it('without persistence nothing touches the disk', async () => {
     const dir = tempDir();

@@ -44,7 +44,8 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * What `persistence true` keeps on disk so far (src/broker/persistence/): retained messages. The
+ * What `persistence true` keeps on disk so far (src/broker/persistence/): retained messages,
+ * sessions and subscriptions. The
  * warning names what still lives in memory only.
  */
-export const PERSISTENCE_WARNING = 'retained messages are kept on disk; sessions, subscriptions and queued messages are still kept in memory only';
+export const PERSISTENCE_WARNING = 'retained messages, sessions and subscriptions are kept on disk; queued and in-flight messages are still kept in memory only';

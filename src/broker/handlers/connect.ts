@@ -227,6 +227,7 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
   session.username = client.username;
   session.expiryInterval = version === 5 ? (typeof props.sessionExpiryInterval === 'number' ? props.sessionExpiryInterval : 0) : clean ? 0 : 0xffffffff;
   client.session = session;
+  broker.sessionJournal?.online(session, version);
   client.state = ClientState.Connected;
   broker.stats.clientsTotalEver++;
   broker.stats.clientsMaximum = Math.max(broker.stats.clientsMaximum, broker.connectedCount);

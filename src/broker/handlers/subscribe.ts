@@ -3,7 +3,7 @@ import type { QoS } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { parseSharedSubscription, validateTopicFilter } from '../../core/topic/validate.js';
 import type { HandlerClient } from '../broker-api.js';
-import type { Subscription } from '../session.js';
+import { SessionState, type Subscription } from '../session.js';
 import { RC, SUBACK_FAILURE } from '../../core/protocol/reason-codes.js';
 
 /**
@@ -60,8 +60,20 @@ export function handleSubscribe(client: HandlerClient, packet: ISubscribePacket)
     // retained messages: not for shared subscriptions; rh 1 only when new; rh 2 never
     if (!shared && (sub.retainHandling === 0 || (sub.retainHandling === 1 && isNew))) retainedToSend.push({ sub });
   }
-  client.send({ cmd: 'suback', messageId: packet.messageId!, granted, ...(v5 ? { properties: {} } : {}) } as never);
+  const suback = { cmd: 'suback', messageId: packet.messageId!, granted, ...(v5 ? { properties: {} } : {}) } as never;
+  // persistence (durable mode): SUBACK once the subscriptions are on disk, and the retained
+  // messages after it, as always
+  const durable = broker.durableAcks;
+  if (durable) durable.after(client, () => sendSuback(client, suback, retainedToSend));
+  else sendSuback(client, suback, retainedToSend);
+}
 
+function sendSuback(client: HandlerClient, suback: never, retainedToSend: Array<{ sub: Subscription }>): void {
+  const broker = client.broker;
+  const session = client.session!;
+  // the wait for the disk outlasted the session (a takeover with clean start)
+  if (session.state === SessionState.Ended) return;
+  client.send(suback);
   const now = Date.now();
   for (const { sub } of retainedToSend) {
     for (const message of broker.retained.matching(sub.topicFilter, now)) {

@@ -26,6 +26,9 @@ export function handleUnsubscribe(client: HandlerClient, packet: IUnsubscribePac
     if (hooks.authorizeUnsubscribe?.(client, filter) === false) return RC.NotAuthorized;
     return client.broker.removeSubscription(session, filter) ? RC.Success : RC.NoSubscriptionExisted;
   });
-  if (v5) client.send({ cmd: 'unsuback', messageId: packet.messageId!, granted: codes, properties: {} } as never);
-  else client.send({ cmd: 'unsuback', messageId: packet.messageId! } as never);
+  const unsuback = (v5 ? { cmd: 'unsuback', messageId: packet.messageId!, granted: codes, properties: {} } : { cmd: 'unsuback', messageId: packet.messageId! }) as never;
+  // persistence (durable mode): once the removal is on disk
+  const durable = client.broker.durableAcks;
+  if (durable) durable.after(client, () => client.send(unsuback));
+  else client.send(unsuback);
 }

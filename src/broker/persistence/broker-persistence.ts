@@ -1,9 +1,11 @@
+import { parseSharedSubscription } from '../../core/topic/validate.js';
 import type { Broker } from '../broker.js';
+import type { Session, Subscription } from '../session.js';
 import { persistencePath, type BrokerConfig } from '../config/broker-config.js';
 import type { BrokerLog } from '../log.js';
 import { AckGate } from './ack-gate.js';
 import { DurableStore } from './durable-store.js';
-import { fromStoredMessage, toStoredMessage } from './records.js';
+import { fromStoredMessage, toStoredMessage, type SessionRecord, type SubscriptionRecord } from './records.js';
 
 export interface RunningPersistence {
   store: DurableStore;
@@ -45,6 +47,35 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
     changed();
   };
 
+  const sessions = restoreSessions(broker, store, now);
+  // a session outlives its connection when its expiry is not 0 (3.1.1: clean session 0)
+  const sessionRecord = (session: Session, protocolVersion: number, disconnectedAt?: number): SessionRecord => {
+    const r: SessionRecord = { clientId: session.clientId, protocolVersion, expiryInterval: session.expiryInterval };
+    if (disconnectedAt !== undefined) r.disconnectedAt = disconnectedAt;
+    if (session.username !== undefined) r.username = session.username;
+    return r;
+  };
+  const versions = new WeakMap<Session, number>();
+  broker.sessionJournal = {
+    online(session, protocolVersion) {
+      versions.set(session, protocolVersion);
+      if (session.expiryInterval > 0) written(store.putSession(sessionRecord(session, protocolVersion)));
+      else if (store.session(session.clientId)) written(store.deleteSession(session.clientId));
+    },
+    subscribed(sub) {
+      if (sub.session.expiryInterval > 0) written(store.putSubscription(sub.session.clientId, subscriptionRecord(sub)));
+    },
+    unsubscribed(session, filter) {
+      if (session.expiryInterval > 0) written(store.deleteSubscription(session.clientId, filter));
+    },
+    offline(session) {
+      written(store.putSession(sessionRecord(session, versions.get(session) ?? store.session(session.clientId)?.protocolVersion ?? 4, Date.now())));
+    },
+    ended(session) {
+      if (store.session(session.clientId)) written(store.deleteSession(session.clientId));
+    },
+  };
+
   let changes = 0;
   let syncing = false;
   const sync = () => {
@@ -71,7 +102,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   timer?.unref();
 
   log.notice(
-    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages restored. Sessions, subscriptions and queued messages are kept in memory only.`,
+    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages and ${sessions} sessions restored. Queued and in-flight messages are kept in memory only.`,
   );
   return {
     store,
@@ -79,8 +110,49 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
       if (timer) clearInterval(timer);
       broker.retained.journal = undefined;
       broker.durableAcks = undefined;
+      broker.sessionJournal = undefined;
       await store.sync().catch(() => {});
       await store.close();
     },
   };
+}
+
+function subscriptionRecord(sub: Subscription): SubscriptionRecord {
+  const r: SubscriptionRecord = { filter: sub.filter, qos: sub.qos, noLocal: sub.noLocal, retainAsPublished: sub.retainAsPublished, retainHandling: sub.retainHandling };
+  if (sub.subscriptionId !== undefined) r.subscriptionId = sub.subscriptionId;
+  return r;
+}
+
+/**
+ * The persistent sessions of the store, offline with their subscriptions, their expiry counted
+ * from when their client went away (from now when the broker stopped while it was connected);
+ * those whose time ran out while the broker was stopped are removed. Returns how many came back.
+ */
+function restoreSessions(broker: Broker, store: DurableStore, now: number): number {
+  let restored = 0;
+  for (const record of store.sessions()) {
+    const session = broker.newSession(record.clientId);
+    session.expiryInterval = record.expiryInterval;
+    if (record.username !== undefined) session.username = record.username;
+    const subs: Subscription[] = [];
+    for (const r of store.subscriptions(record.clientId)) {
+      const shared = parseSharedSubscription(r.filter);
+      if (shared && 'error' in shared) continue;
+      subs.push({
+        session,
+        filter: r.filter,
+        topicFilter: shared ? shared.filter : r.filter,
+        shareName: shared ? shared.shareName : undefined,
+        qos: r.qos,
+        noLocal: r.noLocal,
+        retainAsPublished: r.retainAsPublished,
+        retainHandling: r.retainHandling,
+        subscriptionId: r.subscriptionId,
+      });
+    }
+    const offlineFor = record.disconnectedAt !== undefined ? Math.max(0, now - record.disconnectedAt) : 0;
+    if (broker.restoreSession(session, subs, offlineFor)) restored++;
+    else void store.deleteSession(record.clientId).catch(() => {});
+  }
+  return restored;
 }

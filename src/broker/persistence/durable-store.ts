@@ -199,6 +199,10 @@ export class DurableStore {
     for (const { value } of this.dbs.sessions.getRange()) yield value as SessionRecord;
   }
 
+  session(clientId: string): SessionRecord | undefined {
+    return this.dbs.sessions.get(clientId) as SessionRecord | undefined;
+  }
+
   *subscriptions(clientId: string): Iterable<SubscriptionRecord> {
     for (const { value } of this.dbs.subscriptions.getRange(prefixRange(clientId))) yield value as SubscriptionRecord;
   }
