@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IPublishPacket } from 'mqtt-packet';
@@ -10,6 +10,7 @@ import { testClientConfig } from '../helpers/client-config.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
+import { makeTestCerts } from '../helpers/certs.js';
 
 /** A subscriber that records what it gets; `until` waits (with a deadline) for a count. */
 class Inbox {
@@ -204,4 +205,54 @@ describeIfTool(['mosquitto'], 'bridge: a real Mosquitto bridged to ours', () => 
       expect(atEdge.texts().sort()).toEqual([...wants, 'local/x/1 mapped', 't/fence f'].sort());
     });
   }
+});
+
+describeIfTool(['mosquitto', 'openssl'], 'bridge: TLS to a real Mosquitto', () => {
+  it('verifies the remote against bridge_cafile, presents bridge_certfile; bridge_insecure only skips the host name', async () => {
+    const certs = makeTestCerts();
+    cleanups.push(async () => rmSync(certs.dir, { recursive: true, force: true }));
+    // Mosquitto started as root reads them as the user "mosquitto"
+    chmodSync(certs.dir, 0o755);
+    for (const name of readdirSync(certs.dir)) chmodSync(path.join(certs.dir, name), 0o644);
+    const remote = await mosquitto({
+      listenerConfig: (port) => [
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous true',
+        `cafile ${certs.caCert}`,
+        `certfile ${certs.serverCert}`,
+        `keyfile ${certs.serverKey}`,
+        'require_certificate true',
+      ],
+    });
+    const tlsLines = [`bridge_cafile ${certs.caCert}`, `bridge_certfile ${certs.clientCert}`, `bridge_keyfile ${certs.clientKey}`];
+    const edge = await ours(() => [
+      // the certificate names localhost
+      'connection good',
+      `address localhost:${remote.port}`,
+      'remote_clientid tls-good',
+      'topic good/# out 1',
+      ...tlsLines,
+      // 127.0.0.1 is not in the certificate: refused unless bridge_insecure
+      'connection wrong-name',
+      `address 127.0.0.1:${remote.port}`,
+      'remote_clientid tls-wrong-name',
+      'topic wrong/# out 1',
+      ...tlsLines,
+      'connection insecure',
+      `address 127.0.0.1:${remote.port}`,
+      'remote_clientid tls-insecure',
+      'topic insecure/# out 1',
+      'bridge_insecure true',
+      ...tlsLines,
+    ]);
+    await edge.proc.waitForStderr(/Bridge good connected to/);
+    await edge.proc.waitForStderr(/Bridge insecure connected to/);
+    await edge.proc.waitForStderr(/Error creating bridge wrong-name: /);
+    const local = await client(edge.port);
+    await local.publish('good/1', Buffer.from('over tls'), { qos: 1, retain: true });
+    await local.publish('insecure/1', Buffer.from('no name check'), { qos: 1, retain: true });
+    await remote.waitForLog(/Received PUBLISH from tls-good \(d0, q1, r1, m\d+, 'good\/1'/);
+    await remote.waitForLog(/Received PUBLISH from tls-insecure \(d0, q1, r1, m\d+, 'insecure\/1'/);
+    expect(remote.log()).not.toMatch(/as tls-wrong-name/);
+  });
 });

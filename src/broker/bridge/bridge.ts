@@ -161,6 +161,8 @@ export class Bridge {
     const receiveMaximum = this.broker.limits.maxInflightMessages;
     if (c.protocolVersion === 5 && receiveMaximum > 0 && receiveMaximum < 65535) cfg.properties = { connect: { receiveMaximum } };
     if (c.tls) cfg.tls = { ...c.tls };
+    // -v (log_type debug): the remote side's packets in libmosquitto's words, as Mosquitto logs its bridges'
+    cfg.debug = this.broker.log.enabled('debug');
     if (c.notifications) cfg.will = { topic: c.notificationTopic, payload: Buffer.from('0'), qos: 1, retain: true };
     return cfg;
   }
@@ -173,6 +175,7 @@ export class Bridge {
     if (!this.remote) {
       this.remote = new MqttClient(this.remoteConfig(addr), this.remoteHooks);
       this.remote.on('message', (p) => this.incoming(p));
+      this.remote.on('debug', (line) => this.log.debug(line));
       this.remote.on('connection-lost', (err) => {
         this.log.notice(`Bridge ${c.name}: connection to ${this.addressText()} lost: ${err.message}`);
         this.disconnected();

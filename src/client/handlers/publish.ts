@@ -1,5 +1,6 @@
 import type { IPublishPacket } from 'mqtt-packet';
 import type { ClientContext } from './context.js';
+import { RC } from '../../core/protocol/reason-codes.js';
 
 /**
  * PUBLISH from the server: resolve its topic alias, then acknowledge in libmosquitto's order:
@@ -16,6 +17,8 @@ export function handlePublish(ctx: ClientContext, packet: IPublishPacket): void 
     if (typeof topic === 'number') return ctx.protocolViolation(topic);
     packet.topic = topic;
   }
+  // [MQTT-3.3.2-2] no wildcards in a topic name: the packet is malformed, as libmosquitto judges it
+  if (packet.topic.includes('+') || packet.topic.includes('#')) return ctx.protocolViolation(RC.TopicNameInvalid);
   ctx.logIncoming(packet);
   const incoming = ctx.session.incomingQos2;
   if (packet.qos === 2) {
