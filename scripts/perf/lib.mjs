@@ -23,19 +23,26 @@ export async function startMosquitto(extra = []) {
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error', 'log_type information', 'persistence false', ...extra].join('\n') + '\n');
-  const proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-  // watched from the start: a Mosquitto that already died must not leave stop() waiting for 'exit'
+  const { stop } = await spawnUntil('mosquitto', ['-c', conf], 'running', dir);
+  return { port, stop };
+}
+
+/**
+ * Starts a process and resolves once its stderr shows `ready`; stop() ends it and removes its
+ * directory (the exit is watched from the start: one that already died must not leave stop() waiting).
+ */
+export async function spawnUntil(cmd, args, ready, dir) {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise((r) => proc.once('exit', r));
   let log = '';
   await new Promise((resolve, reject) => {
     proc.stderr.on('data', (d) => {
       log += d;
-      if (log.includes('running')) resolve();
+      if (log.includes(ready)) resolve();
     });
-    proc.on('exit', () => reject(new Error(`mosquitto exited: ${log}`)));
+    proc.on('exit', () => reject(new Error(`${cmd} exited: ${log}`)));
   });
   return {
-    port,
     stop: async () => {
       proc.kill('SIGTERM');
       await exited;

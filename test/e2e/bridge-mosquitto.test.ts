@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IPublishPacket } from 'mqtt-packet';
@@ -133,6 +133,28 @@ describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosqu
       expect(late.got[0]!.retain).toBe(true);
     });
   }
+
+  it("the bridge's local side is not held to the broker's ACL (Mosquitto's bridges are not); clients still are", async () => {
+    const remote = await mosquitto();
+    const acl = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-acl-'));
+    cleanups.push(async () => rmSync(acl, { recursive: true, force: true }));
+    const aclFile = path.join(acl, 'acl');
+    // anonymous clients: may publish on pub/# and read in/#, nothing else
+    writeFileSync(aclFile, 'topic write pub/#\ntopic read in/#\n');
+    const guarded = await ours(() => [`acl_file ${aclFile}`, 'connection guarded', `address 127.0.0.1:${remote.port}`, 'remote_clientid guarded', 'topic pub/# out 1', 'topic in/# in 1']);
+    await guarded.proc.waitForStderr(/Bridge guarded connected to/);
+    await remote.waitForLog('Received SUBSCRIBE from guarded');
+    const atRemote = await subscriber(remote.port, ['pub/#'], 1);
+    const atEdge = await subscriber(guarded.port, ['in/#', 'pub/#'], 1);
+    const pubEdge = await client(guarded.port);
+    const pubRemote = await client(remote.port);
+    await pubEdge.publish('pub/1', Buffer.from('out'), { qos: 1, retain: false });
+    await pubRemote.publish('in/1', Buffer.from('in'), { qos: 1, retain: false });
+    await atRemote.until('pub/1 at the remote', () => atRemote.texts().includes('pub/1 out'));
+    await atEdge.until('in/1 at the edge', () => atEdge.texts().includes('in/1 in'));
+    // the edge's own anonymous subscriber may not read pub/#
+    expect(atEdge.texts()).toEqual(['in/1 in']);
+  });
 
   it('the remote goes away and comes back: QoS 1 and 2 messages sent meanwhile, and those in flight, all arrive', async () => {
     const port = await freePort();

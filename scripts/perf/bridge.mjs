@@ -1,0 +1,156 @@
+// `npm run perf:bridge`: forwarding rate through a bridge. A publisher on the edge broker, a
+// subscriber on the remote (a Mosquitto), 64-byte payloads, QoS 0 and QoS 1; the edge is our
+// `mqtt broker` or a Mosquitto with the same `connection` section, alternating A B A B in one run
+// (absolute rates move a lot on a shared machine: read the ratio). The rate is messages received
+// at the remote per second, from the first publish to the last arrival; `lost` is what never
+// arrived (for QoS 1 it must be 0).
+//
+// Environment: PERF_BRIDGE_ROUNDS (3), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (20000).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mqttPacket from 'mqtt-packet';
+import { fmt, freePort, median, spawnUntil, startMosquitto } from './lib.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROUNDS = Number(process.env.PERF_BRIDGE_ROUNDS ?? 3);
+const COUNTS = { 0: Number(process.env.PERF_BRIDGE_QOS0 ?? 50_000), 1: Number(process.env.PERF_BRIDGE_QOS1 ?? 20_000) };
+const PAYLOAD = Buffer.alloc(64, 0x61);
+/** QoS 1 publishes the generator keeps unacknowledged at the edge */
+const WINDOW = 100;
+/** no arrival for this long: what has not arrived is lost */
+const STALL_MS = 3000;
+
+function bridgeSection(remotePort, qos) {
+  return [
+    'max_queued_messages 1000000',
+    'connection perf',
+    `address 127.0.0.1:${remotePort}`,
+    'remote_clientid perf-edge',
+    'cleansession true',
+    'notifications false',
+    `topic perf/# out ${qos}`,
+  ];
+}
+
+async function startEdge(kind, remotePort, qos) {
+  if (kind === 'mosquitto') {
+    const m = await startMosquitto(bridgeSection(remotePort, qos));
+    return { port: m.port, stop: m.stop };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-perf-bridge-'));
+  const port = await freePort();
+  const conf = path.join(dir, 'broker.conf');
+  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...bridgeSection(remotePort, qos)].join('\n') + '\n');
+  const { stop } = await spawnUntil(process.execPath, [path.join(root, 'bin/mqtt'), 'broker', '-c', conf], 'Bridge perf connected', dir);
+  return { port, stop };
+}
+
+/** A raw MQTT 3.1.1 connection: CONNECT sent, resolves on CONNACK; `onPacket` sees the rest. */
+function rawClient(port, clientId, onPacket) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    let connected = false;
+    parser.on('packet', (p) => {
+      if (!connected && p.cmd === 'connack') {
+        connected = true;
+        resolve(socket);
+      } else onPacket(p, socket);
+    });
+    socket.on('data', (d) => parser.parse(d));
+    socket.on('error', reject);
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 60 }));
+  });
+}
+
+async function runOnce(kind, qos) {
+  const remote = await startMosquitto();
+  const edge = await startEdge(kind, remote.port, qos);
+  const n = COUNTS[qos];
+  let received = 0;
+  let lastArrival = 0;
+  let subscribed;
+  const subscribedP = new Promise((r) => (subscribed = r));
+  const sub = await rawClient(remote.port, 'perf-sub', (p, s) => {
+    if (p.cmd === 'suback') return subscribed();
+    if (p.cmd !== 'publish') return;
+    received++;
+    lastArrival = performance.now();
+    if (p.qos === 1) s.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
+  });
+  sub.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'perf/#', qos }] }));
+  await subscribedP;
+  // the bridge's remote subscription and local one are in place once a probe crosses
+  let probeSeen;
+  const probe = new Promise((r) => (probeSeen = r));
+  let acked = 0;
+  let onAck = () => undefined;
+  const pub = await rawClient(edge.port, 'perf-pub', (p) => {
+    if (p.cmd === 'puback') {
+      acked++;
+      onAck();
+    }
+  });
+  const wait = setInterval(() => received > 0 && probeSeen(), 20);
+  pub.write(mqttPacket.generate({ cmd: 'publish', topic: 'perf/probe', payload: PAYLOAD, qos: 0, retain: false }));
+  const resend = setInterval(() => pub.write(mqttPacket.generate({ cmd: 'publish', topic: 'perf/probe', payload: PAYLOAD, qos: 0, retain: false })), 200);
+  await probe;
+  clearInterval(wait);
+  clearInterval(resend);
+  await new Promise((r) => setTimeout(r, 300));
+  received = 0;
+
+  const start = performance.now();
+  if (qos === 0) {
+    const frame = mqttPacket.generate({ cmd: 'publish', topic: 'perf/t', payload: PAYLOAD, qos: 0, retain: false });
+    const batch = Buffer.concat(Array.from({ length: 500 }, () => frame));
+    for (let sent = 0; sent < n; sent += 500) {
+      if (!pub.write(batch)) await new Promise((r) => pub.once('drain', r));
+    }
+  } else {
+    let sent = 0;
+    await new Promise((resolve) => {
+      const pump = () => {
+        while (sent < n && sent - acked < WINDOW) {
+          sent++;
+          pub.write(mqttPacket.generate({ cmd: 'publish', topic: 'perf/t', payload: PAYLOAD, qos: 1, retain: false, messageId: (sent % 65535) + 1 }));
+        }
+        if (acked >= n) resolve();
+      };
+      onAck = pump;
+      pump();
+    });
+  }
+  const expected = qos === 0 ? Math.ceil(n / 500) * 500 : n;
+  await new Promise((resolve) => {
+    const check = setInterval(() => {
+      if (received >= expected || performance.now() - Math.max(lastArrival, start) > STALL_MS) {
+        clearInterval(check);
+        resolve();
+      }
+    }, 20);
+  });
+  const seconds = (lastArrival - start) / 1000;
+  pub.destroy();
+  sub.destroy();
+  await edge.stop();
+  await remote.stop();
+  return { rate: received / seconds, lost: expected - received };
+}
+
+const kinds = ['ours', 'mosquitto'];
+console.log(`bridge forwarding, publisher on the edge -> subscriber on a Mosquitto remote, 64-byte payloads, ${ROUNDS} rounds alternating`);
+for (const qos of [0, 1]) {
+  const results = { ours: [], mosquitto: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) results[kind].push(await runOnce(kind, qos));
+  }
+  const rate = (k) => median(results[k].map((r) => r.rate));
+  const lost = (k) => results[k].map((r) => r.lost).join('/');
+  console.log(
+    `QoS ${qos} (${COUNTS[qos]} msgs): ours ${fmt(rate('ours'), 0)} msgs/s (lost ${lost('ours')}), mosquitto ${fmt(rate('mosquitto'), 0)} msgs/s (lost ${lost('mosquitto')}), ours/mosquitto ${fmt(rate('ours') / rate('mosquitto'), 2)}x`,
+  );
+}
