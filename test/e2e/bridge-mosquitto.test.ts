@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IPublishPacket } from 'mqtt-packet';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { MqttClient } from '../../src/client/mqtt-client.js';
 import type { ProtocolVersion, QoS } from '../../src/core/protocol/types.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
@@ -11,6 +11,8 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCerts } from '../helpers/certs.js';
+import net from 'node:net';
+import mqttPacket from 'mqtt-packet';
 
 /** A subscriber that records what it gets; `until` waits (with a deadline) for a count. */
 class Inbox {
@@ -276,5 +278,42 @@ describeIfTool(['mosquitto', 'openssl'], 'bridge: TLS to a real Mosquitto', () =
     await remote.waitForLog(/Received PUBLISH from tls-good \(d0, q1, r1, m\d+, 'good\/1'/);
     await remote.waitForLog(/Received PUBLISH from tls-insecure \(d0, q1, r1, m\d+, 'insecure\/1'/);
     expect(remote.log()).not.toMatch(/as tls-wrong-name/);
+  });
+});
+
+describe('bridge: try_private against a remote that refuses it', () => {
+  it('a CONNACK "unacceptable protocol version" to the bridge flag (level 0x84) is followed by a plain 3.1.1 CONNECT', async () => {
+    const levels: number[] = [];
+    const subscribed = new Promise<string>((resolve) => {
+      const server = net.createServer((socket) => {
+        const parser = mqttPacket.parser({ protocolVersion: 4 });
+        let first = true;
+        socket.on('data', (d) => {
+          // the protocol level byte of CONNECT: after the fixed header and "MQTT"
+          if (first) levels.push(d[8]!);
+          first = false;
+          parser.parse(d);
+        });
+        socket.on('error', () => undefined);
+        parser.on('packet', (p) => {
+          if (p.cmd === 'connect') {
+            const refuse = (p as { bridgeMode?: boolean }).bridgeMode === true;
+            socket.write(mqttPacket.generate({ cmd: 'connack', returnCode: refuse ? 1 : 0, sessionPresent: false }));
+            if (refuse) socket.end();
+          } else if (p.cmd === 'subscribe') {
+            socket.write(mqttPacket.generate({ cmd: 'suback', messageId: p.messageId, granted: [1] }));
+            resolve(p.subscriptions[0]!.topic);
+          }
+        });
+      });
+      server.listen(0, '127.0.0.1', async () => {
+        cleanups.push(() => new Promise((r) => server.close(r)));
+        const port = (server.address() as net.AddressInfo).port;
+        const edge = await ours(() => ['connection strict', `address 127.0.0.1:${port}`, 'notifications false', 'topic in/# in 1']);
+        await edge.proc.waitForStderr(/refused the bridge protocol \(try_private\); reconnecting without it/);
+      });
+    });
+    expect(await subscribed).toBe('in/#');
+    expect(levels).toEqual([0x84, 0x04]);
   });
 });
