@@ -46,6 +46,7 @@ export interface BrokerApi {
    */
   durableAcks?: DurableAcks;
   sessionJournal?: SessionJournal;
+  deliveryJournal?: DeliveryJournal;
   /** kept by the client's state setter */
   connectedClients: number;
   readonly connectedCount: number;
@@ -80,6 +81,16 @@ export interface SessionJournal {
   /** its connection closed and it carries on: the expiry counts from now */
   offline(session: Session): void;
   ended(session: Session): void;
+}
+
+/**
+ * Persistence: QoS 1/2 deliveries to a session that outlives its connection are stored from when
+ * they are queued or sent until the client has them (PUBACK, PUBREC), so a restart sends them.
+ */
+export interface DeliveryJournal {
+  added(session: Session, delivery: Delivery): void;
+  /** delivered, dropped or expired: its copy goes */
+  removed(delivery: Delivery): void;
 }
 
 export interface DurableAcks {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
-import type { BrokerApi, BrokerStats, DurableAcks, SessionJournal } from './broker-api.js';
+import type { BrokerApi, BrokerStats, DeliveryJournal, DurableAcks, SessionJournal } from './broker-api.js';
 import { BrokerClient } from './broker-client.js';
 import { ClientState, type ConnectionInfo } from './client-state.js';
 import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
@@ -86,6 +86,7 @@ export class Broker extends EventEmitter implements BrokerApi {
   readonly retained = new RetainedStore();
   durableAcks?: DurableAcks;
   sessionJournal?: SessionJournal;
+  deliveryJournal?: DeliveryJournal;
   readonly clients = new Set<BrokerClient>();
   /** holds publishers' acks while the queues they feed are full */
   readonly flow: FlowControl;
@@ -255,13 +256,14 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
     const out = session.out;
     if (client && client.state === ClientState.Connected && out.canSendNow()) {
+      if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery);
       this.sendInflight(session, client, delivery, now);
       return;
     }
     if (this.flow.queueFull(out)) {
       if (publisher !== undefined && client !== undefined && client.state === ClientState.Connected && !session.stalled) {
         this.flow.hold(publisher, session);
-        out.enqueue(delivery);
+        this.enqueue(session, delivery);
         return;
       }
       if (this.flow.queueBounded) {
@@ -269,7 +271,12 @@ export class Broker extends EventEmitter implements BrokerApi {
         return;
       }
     }
-    out.enqueue(delivery);
+    this.enqueue(session, delivery);
+  }
+
+  private enqueue(session: Session, delivery: Delivery): void {
+    if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery);
+    session.out.enqueue(delivery);
   }
 
   /** A message this session will never get: its count and $SYS publish/messages/dropped. */
@@ -339,7 +346,10 @@ export class Broker extends EventEmitter implements BrokerApi {
 
   /** A delivery that cannot go to this client at all (frame too large, encoding failed) ends its flow. */
   private completeOutgoing(session: Session, packetId: number): void {
-    if (session.out.complete(packetId) !== undefined) this.outgoingCompleted(session);
+    const d = session.out.complete(packetId);
+    if (d === undefined) return;
+    if (d.storeKey !== undefined) this.deliveryJournal?.removed(d);
+    this.outgoingCompleted(session);
   }
 
   /** A flow completed (PUBACK, PUBCOMP, a failed PUBREC) and freed its slot: send what waits in the queue. */
@@ -355,10 +365,12 @@ export class Broker extends EventEmitter implements BrokerApi {
     const now = Date.now();
     const out = session.out;
     for (let d = out.nextQueued(); d !== undefined; d = out.nextQueued()) {
-      if (d.message.expiresAt !== undefined && d.message.expiresAt <= now) continue;
       // read access is checked again when a queued message is sent, as Mosquitto does: the ACL
       // may have been reloaded (SIGHUP), or another user taken the session, since it was queued
-      if (!this.hooks.authorizeRead(session, d.message.topic)) continue;
+      if ((d.message.expiresAt !== undefined && d.message.expiresAt <= now) || !this.hooks.authorizeRead(session, d.message.topic)) {
+        if (d.storeKey !== undefined) this.deliveryJournal?.removed(d);
+        continue;
+      }
       this.sendInflight(session, client, d, now);
     }
     if (session.waitingPublishers !== undefined && !this.flow.queueFull(out)) this.flow.release(session);

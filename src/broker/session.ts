@@ -30,6 +30,8 @@ export interface Delivery {
   subscriptionIds?: number[];
   /** PUBLISH sent, waiting PUBACK/PUBREC; or PUBREL sent, waiting PUBCOMP */
   stage?: 'ack' | 'pubcomp';
+  /** persistence: the key of its copy in the store, until it is delivered */
+  storeKey?: unknown;
 }
 
 export enum SessionState {

@@ -98,7 +98,7 @@ describe.each([
   ['mqttv5', 'SIGTERM'],
   ['mqttv5', 'SIGKILL'],
 ] as const)('persistent sessions survive a restart (%s, %s)', (version, how) => {
-  it('[MQTT-3.1.2-4] the session and its subscription come back: a message published after the restart reaches the client, which subscribed to nothing new; a clean one is gone', async () => {
+  it('[MQTT-3.1.2-4] the session, its subscription and its queued QoS 1/2 messages come back: what was queued before and published after the restart reaches the client, which subscribed to nothing new; a clean one is gone', async () => {
     const dir = tempDir();
     const a = await startBroker(['--persist', dir]);
     const id = `durable-${version}-${how}`;
@@ -109,15 +109,23 @@ describe.each([
     expect(first.code, first.stderr).toBe(0);
     const clean = await runMqtt(['sub', '-p', String(a.port), '-V', version, '-i', `${id}-clean`, '-q', '1', '-t', 'sess/#', '-E']);
     expect(clean.code, clean.stderr).toBe(0);
+    // queued for the offline client: the PUBACK/PUBCOMP meant its copy was on disk
+    await pub(a.port, version, ['-t', 'sess/q1', '-m', 'queued qos 1', '-q', '1']);
+    await pub(a.port, version, ['-t', 'sess/q2', '-m', 'queued qos 2', '-q', '2']);
     await stop(a.proc, how);
 
     const b = await startBroker(['--persist', dir, '-v']);
     await pub(b.port, version, ['-t', 'sess/x', '-m', 'while away', '-q', '1']);
     // the client comes back subscribing to an unrelated topic: the message can only come from the restored subscription
-    const back = await runMqtt(['sub', '-p', String(b.port), '-V', version, '-c', '-i', id, ...expiry, '-q', '1', '-t', 'unrelated', '-C', '1', '-W', '20', '-v']);
-    expect(back.stdout.toString()).toBe('sess/x while away\n');
-    expect(b.proc.stderr).toMatch(/1 sessions restored/);
+    const back = await runMqtt(['sub', '-p', String(b.port), '-V', version, '-c', '-i', id, ...expiry, '-q', '2', '-t', 'unrelated', '-C', '3', '-W', '20', '-v']);
+    // in the order they were published, each once
+    expect(back.stdout.toString()).toBe('sess/q1 queued qos 1\nsess/q2 queued qos 2\nsess/x while away\n');
+    expect(b.proc.stderr).toMatch(/1 sessions and 2 queued messages restored/);
+    // delivered and acknowledged: gone from the store, a third start has nothing queued
     await stop(b.proc, 'SIGTERM');
+    const c = await startBroker(['--persist', dir, '-v']);
+    expect(c.proc.stderr).toMatch(/1 sessions and 0 queued messages restored/);
+    await stop(c.proc, how);
   });
 });
 

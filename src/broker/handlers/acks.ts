@@ -10,7 +10,10 @@ import type { Delivery } from '../session.js';
  * connection without DISCONNECT, as Mosquitto does.
  */
 function settle(client: HandlerClient, result: AckResult<Delivery>): void {
-  if (typeof result !== 'number') return client.broker.outgoingCompleted(client.session!);
+  if (typeof result !== 'number') {
+    if (result.storeKey !== undefined) client.broker.deliveryJournal?.removed(result);
+    return client.broker.outgoingCompleted(client.session!);
+  }
   if (result === AckAction.Close) client.close();
 }
 
@@ -23,8 +26,14 @@ export function handlePuback(client: HandlerClient, packet: IPubackPacket): void
 export function handlePubrec(client: HandlerClient, packet: IPubrecPacket): void {
   const id = packet.messageId!;
   // a failure reason code ends the flow there [MQTT-4.4.0-2 (v5)]
-  const result = client.session!.out.pubrec(id, packet.reasonCode ?? RC.Success);
-  if (result === AckAction.SendPubrel) client.send({ cmd: 'pubrel', messageId: id });
+  const out = client.session!.out;
+  const result = out.pubrec(id, packet.reasonCode ?? RC.Success);
+  if (result === AckAction.SendPubrel) {
+    // the client has the message: a restart must not send it again (persistence keeps no PUBREL state yet)
+    const d = out.inflight.get(id);
+    if (d?.storeKey !== undefined) client.broker.deliveryJournal?.removed(d);
+    client.send({ cmd: 'pubrel', messageId: id });
+  }
   else if (result === AckAction.PubrelNotFound) {
     // not in flight: PUBREL all the same, so the client can finish its side
     if (client.protocolVersion === 5) client.send({ cmd: 'pubrel', messageId: id, reasonCode: RC.PacketIdentifierNotFound });

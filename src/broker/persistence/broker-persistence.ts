@@ -1,11 +1,12 @@
 import { parseSharedSubscription } from '../../core/topic/validate.js';
 import type { Broker } from '../broker.js';
-import type { Session, Subscription } from '../session.js';
+import type { Delivery, Session, Subscription } from '../session.js';
+import type { QueueKey } from './durable-store.js';
 import { persistencePath, type BrokerConfig } from '../config/broker-config.js';
 import type { BrokerLog } from '../log.js';
 import { AckGate } from './ack-gate.js';
 import { DurableStore } from './durable-store.js';
-import { fromStoredMessage, toStoredMessage, type SessionRecord, type SubscriptionRecord } from './records.js';
+import { fromStoredMessage, toStoredMessage, type QueuedRecord, type SessionRecord, type SubscriptionRecord } from './records.js';
 
 export interface RunningPersistence {
   store: DurableStore;
@@ -76,6 +77,19 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
     },
   };
 
+  broker.deliveryJournal = {
+    added(session, delivery) {
+      const { key, written: w } = store.enqueue(session.clientId, queuedRecord(delivery));
+      delivery.storeKey = key;
+      written(w);
+    },
+    removed(delivery) {
+      const key = delivery.storeKey as QueueKey;
+      delivery.storeKey = undefined;
+      written(store.dequeue(key));
+    },
+  };
+
   let changes = 0;
   let syncing = false;
   const sync = () => {
@@ -102,7 +116,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   timer?.unref();
 
   log.notice(
-    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages and ${sessions} sessions restored. Queued and in-flight messages are kept in memory only.`,
+    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages, ${sessions.sessions} sessions and ${sessions.queued} queued messages restored.`,
   );
   return {
     store,
@@ -111,6 +125,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
       broker.retained.journal = undefined;
       broker.durableAcks = undefined;
       broker.sessionJournal = undefined;
+      broker.deliveryJournal = undefined;
       await store.sync().catch(() => {});
       await store.close();
     },
@@ -128,8 +143,9 @@ function subscriptionRecord(sub: Subscription): SubscriptionRecord {
  * from when their client went away (from now when the broker stopped while it was connected);
  * those whose time ran out while the broker was stopped are removed. Returns how many came back.
  */
-function restoreSessions(broker: Broker, store: DurableStore, now: number): number {
+function restoreSessions(broker: Broker, store: DurableStore, now: number): { sessions: number; queued: number } {
   let restored = 0;
+  let queued = 0;
   for (const record of store.sessions()) {
     const session = broker.newSession(record.clientId);
     session.expiryInterval = record.expiryInterval;
@@ -151,8 +167,29 @@ function restoreSessions(broker: Broker, store: DurableStore, now: number): numb
       });
     }
     const offlineFor = record.disconnectedAt !== undefined ? Math.max(0, now - record.disconnectedAt) : 0;
-    if (broker.restoreSession(session, subs, offlineFor)) restored++;
-    else void store.deleteSession(record.clientId).catch(() => {});
+    if (!broker.restoreSession(session, subs, offlineFor)) {
+      void store.deleteSession(record.clientId).catch(() => {});
+      continue;
+    }
+    restored++;
+    // what was queued or in flight goes back in the queue, in the order it came: sent again as a
+    // new PUBLISH when the client returns (QoS 1 may arrive twice, as after any reconnect)
+    for (const { key, record: q } of store.queued(record.clientId)) {
+      const message = fromStoredMessage(q.message);
+      if (message.expiresAt !== undefined && message.expiresAt <= now) {
+        void store.dequeue(key).catch(() => {});
+        continue;
+      }
+      const d: Delivery = { message, qos: q.qos, retain: q.retain, subscriptionIds: q.subscriptionIds, storeKey: key };
+      session.out.enqueue(d);
+      queued++;
+    }
   }
-  return restored;
+  return { sessions: restored, queued };
+}
+
+function queuedRecord(d: Delivery): QueuedRecord {
+  const r: QueuedRecord = { message: toStoredMessage(d.message), qos: d.qos, retain: d.retain };
+  if (d.subscriptionIds !== undefined) r.subscriptionIds = d.subscriptionIds;
+  return r;
 }
