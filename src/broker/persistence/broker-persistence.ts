@@ -105,11 +105,12 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
     if (!durable && config.autosaveOnChanges && config.autosaveInterval > 0 && ++changes >= config.autosaveInterval) sync();
   };
   broker.retained.journal = {
+    // $SYS/... is the broker's own, made again every sys_interval: not worth a disk write
     put(message) {
-      written(store.putRetained(toStoredMessage(message)));
+      if (!message.topic.startsWith('$SYS/')) written(store.putRetained(toStoredMessage(message)));
     },
     delete(topic) {
-      written(store.deleteRetained(topic));
+      if (!topic.startsWith('$SYS/')) written(store.deleteRetained(topic));
     },
   };
   const timer = !durable && !config.autosaveOnChanges && config.autosaveInterval > 0 ? setInterval(sync, config.autosaveInterval * 1000) : undefined;
