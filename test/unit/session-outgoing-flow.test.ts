@@ -77,6 +77,13 @@ describe('OutgoingFlow: QoS 2', () => {
     expect(f.ids.inUse).toBe(0);
   });
 
+  it('[MQTT-4.3.3-4] a failure PUBREC after our PUBREL is a protocol violation: close (as Mosquitto)', () => {
+    const f = flow();
+    const id = f.send(msg('a', 2));
+    expect(f.pubrec(id)).toBe(AckAction.SendPubrel);
+    expect(f.pubrec(id, 0x80)).toBe(AckAction.Close);
+  });
+
   it('a repeated PUBREC gets PUBREL again', () => {
     const f = flow();
     const id = f.send(msg('a', 2));

@@ -184,7 +184,10 @@ export class OutgoingFlow<T extends OutgoingItem> {
     if (item === undefined) return AckAction.PubrelNotFound;
     if (item.qos !== 2) return AckAction.Close;
     // reason codes from 0x80 (Unspecified error) up are failures
-    if (reasonCode >= RC.UnspecifiedError && item.stage !== 'pubcomp') {
+    if (reasonCode >= RC.UnspecifiedError) {
+      // a failure after our PUBREL contradicts the PUBREC that asked for it: Mosquitto's
+      // db__message_delete_outgoing expects the PUBREC stage and closes on a mismatch
+      if (item.stage === 'pubcomp') return AckAction.Close;
       this.remove(id, item);
       return item;
     }
