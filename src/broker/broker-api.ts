@@ -2,6 +2,7 @@ import type { SubscriptionTrie } from '../core/topic/trie.js';
 import type { FlowControl } from './flow-control.js';
 import type { BrokerHooks } from './hooks.js';
 import type { BrokerLimits } from './limits.js';
+import type { MemoryLimit } from './memory-limit.js';
 import type { BrokerLog } from './log.js';
 import type { BrokerMessage } from './message.js';
 import type { RetainedStore } from './retained-store.js';
@@ -32,6 +33,8 @@ export interface BrokerStats {
  */
 export interface BrokerApi {
   readonly limits: BrokerLimits;
+  /** memory_limit, when set */
+  readonly memoryLimit?: MemoryLimit;
   readonly hooks: BrokerHooks;
   readonly log: BrokerLog;
   readonly stats: BrokerStats;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { MemoryLimit } from './memory-limit.js';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
@@ -79,6 +80,7 @@ export interface BrokerOptions {
  */
 export class Broker extends EventEmitter implements BrokerApi {
   readonly limits: BrokerLimits;
+  readonly memoryLimit?: MemoryLimit;
   hooks: BrokerHooks;
   readonly log: BrokerLog;
   readonly sessions = new Map<string, Session>();
@@ -136,6 +138,13 @@ export class Broker extends EventEmitter implements BrokerApi {
     this.flow = new FlowControl(this.outgoing);
     this.hooks = { ...allowAll, ...opts.hooks };
     this.log = opts.log ?? new BrokerLog();
+    if (this.limits.memoryLimit > 0) {
+      this.memoryLimit = new MemoryLimit(this.limits.memoryLimit, (over, inUse) =>
+        over
+          ? this.log.warning(`Memory limit of ${this.limits.memoryLimit} bytes reached (${inUse} in use): refusing new messages.`)
+          : this.log.notice(`Memory back under the limit of ${this.limits.memoryLimit} bytes (${inUse} in use): accepting messages again.`),
+      );
+    }
     // one timer for all connections: keepalive and connect timeouts cost nothing per client
     this.sweepTimer = setInterval(() => this.sweep(), 1000);
     this.sweepTimer.unref();

@@ -27,6 +27,8 @@ export interface BrokerLimits {
    * (mosquitto persistent_client_expiration); 0 = as the client asked
    */
   persistentClientExpiration: number;
+  /** bytes the broker may hold before it refuses new PUBLISHes (mosquitto memory_limit; 0 = none) */
+  memoryLimit: number;
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
@@ -41,4 +43,5 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   connectTimeout: 10,
   topicAliasMaximum: 10,
   persistentClientExpiration: 0,
+  memoryLimit: 0,
 };

@@ -31,6 +31,7 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
     maxKeepalive: config.maxKeepalive,
     retainAvailable: config.retainAvailable,
     persistentClientExpiration: config.persistentClientExpiration,
+    memoryLimit: config.memoryLimit,
   };
 }
 

@@ -146,6 +146,8 @@ export interface BrokerConfig {
   maxInflightBytes: number;
   /** QoS 1/2 payload bytes queued per client; 0 = no limit (default) */
   maxQueuedBytes: number;
+  /** memory_limit: bytes the broker may hold before refusing new PUBLISHes; 0 = no limit */
+  memoryLimit: number;
   /** largest packet accepted in bytes; 0 = no limit beyond the protocol's */
   maxPacketSize: number;
   /** largest PUBLISH payload accepted in bytes; 0 = no limit */
@@ -235,6 +237,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     maxQueuedMessages: 1000,
     maxInflightBytes: 0,
     maxQueuedBytes: 0,
+    memoryLimit: 0,
     maxPacketSize: 0,
     messageSizeLimit: 0,
     maxKeepalive: 65535,

@@ -244,6 +244,10 @@ export class ConfParser {
     max_inflight_bytes: (line) => {
       this.config.maxInflightBytes = Math.max(0, intValue(line, this.warn));
     },
+    // bytes; Mosquitto: 0 (the default) is no limit
+    memory_limit: (line) => {
+      this.config.memoryLimit = Math.max(0, intValue(line, this.warn));
+    },
     max_queued_bytes: (line) => {
       this.config.maxQueuedBytes = Math.max(0, intValue(line, this.warn));
     },

@@ -68,6 +68,13 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
     broker.log.notice(`Dropped too large PUBLISH from ${client.clientId} (${payload.length} bytes).`);
     return ack(RC.PacketTooLarge);
   }
+  // memory_limit: over it a new message is refused, never stored. v5 QoS 1/2 publishers hear Quota
+  // exceeded (spec 3.4.2.1) and own the message still; the others are disconnected, as Mosquitto
+  // does, so that a QoS 1/2 message is sent again on reconnect rather than lost
+  if (broker.memoryLimit?.exceeded()) {
+    if (v5 && packet.qos > 0) return ack(RC.QuotaExceeded);
+    throw new ProtocolError('memory limit reached', RC.QuotaExceeded);
+  }
   // [MQTT-3.3.2-4] a payload announced as UTF-8 must be UTF-8
   if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(RC.PayloadFormatInvalid);
   // $SYS is the broker's, except the state topics bridges report on (Mosquitto's rule)
