@@ -15,17 +15,11 @@ export interface FormatRecord {
   created: number;
 }
 
-/** An application message as stored: the BrokerMessage without its per-hop encodings. */
-export interface StoredMessage {
-  topic: string;
-  payload: Buffer;
-  qos: QoS;
-  retain: boolean;
-  properties?: Properties;
-  /** epoch ms: the expiry keeps counting down while the broker is stopped [MQTT-3.3.2-5] */
-  expiresAt?: number;
-  senderId?: string;
-}
+/**
+ * An application message as stored: the BrokerMessage without its per-hop encodings. Its expiresAt
+ * is epoch ms, so the expiry keeps counting down while the broker is stopped [MQTT-3.3.2-5].
+ */
+export type StoredMessage = Pick<BrokerMessage, 'topic' | 'payload' | 'qos' | 'retain' | 'properties' | 'expiresAt' | 'senderId'>;
 
 /** sessions/<client id>: what a persistent session needs beyond its subscriptions and messages */
 export interface SessionRecord {
