@@ -17,6 +17,7 @@ import { describeIfTool } from '../helpers/peers.js';
 /** Runs `mqtt bench …--json --quiet`, checks the output against the schema, returns it parsed. */
 async function bench(args: string[]): Promise<{ code: number | null; r: BenchResult; stderr: string }> {
   const run = await runMqtt(['bench', ...args, '--json', '--quiet'], { timeoutMs: 20_000 });
+  expect({ code: run.code, signal: run.signal, stderr: run.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   const r = JSON.parse(run.stdout.toString()) as BenchResult;
   expect(checkSchema(BENCH_RESULT_SCHEMA, r)).toEqual([]);
   return { code: run.code, r, stderr: run.stderr };

@@ -1,6 +1,16 @@
 /** The asset name a single executable must embed the bundle under for worker threads. */
 export const SEA_BUNDLE_ASSET = 'mqtt.cjs';
 
+let workerThreadsRequested = false;
+
+/**
+ * Whether this process is, or may have started, a worker thread. V8's flags are shared by every
+ * thread of the process, so code that changes one at run time must not while another thread runs.
+ */
+export function otherThreadsMayRun(): boolean {
+  return workerThreadsRequested || startedAsWorkerThread();
+}
+
 export interface WorkerScript {
   /** a file name, or JavaScript source when `evaluate` */
   source: string;
@@ -18,6 +28,7 @@ export interface WorkerScript {
  *    main thread.
  */
 export async function workerScript(): Promise<WorkerScript | undefined> {
+  workerThreadsRequested = true;
   try {
     const sea = await import('node:sea');
     if (sea.isSea()) return { source: sea.getAsset(SEA_BUNDLE_ASSET, 'utf8'), evaluate: true };

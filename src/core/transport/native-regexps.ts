@@ -1,4 +1,7 @@
 import v8 from 'node:v8';
+import { otherThreadsMayRun } from '../runtime/worker-script.js';
+
+let firstConnectionOpened = false;
 
 /**
  * Runs `open` (net.connect or tls.connect) with V8 compiling regular expressions straight to
@@ -8,8 +11,14 @@ import v8 from 'node:v8';
  * one-shot `mqtt pub`, and about 1 ms as machine code (issue 16). Only around this call: the
  * other patterns a one-shot command runs once or twice are cheaper as bytecode (turning the flag
  * off for the whole process made `mqtt pub` slower). The pattern keeps its machine code.
+ *
+ * Only for a process's first connection, and never with worker threads: V8's flags are
+ * process-wide and not thread-safe, and a bench worker toggling this while another compiled a
+ * regular expression crashed in V8's regexp interpreter (SIGSEGV in 1 run of 4 with `-w 2`).
  */
 export function withNativeRegExps<T>(open: () => T): T {
+  if (firstConnectionOpened || otherThreadsMayRun()) return open();
+  firstConnectionOpened = true;
   v8.setFlagsFromString('--no-regexp-tier-up');
   try {
     return open();
