@@ -13,6 +13,8 @@
 // listeners have; its default is Nagle on), PERF_JSON (also print the results as one JSON line),
 // PERF_BROKER_BASE (path to another checkout's bin/mqtt, measured as the target `base` when
 // PERF_BROKER_TARGETS names it: a change against the code before it, side by side),
+// PERF_BROKER_BASE_NODE_ARGS (node flags for `base` instead of PERF_BROKER_NODE_ARGS: the same
+// code under other V8 flags, e.g. PERF_BROKER_BASE=bin/mqtt and another --max-semi-space-size),
 // PERF_BROKER_IDLE (idle connections, 5000; up to 19,000 under a 20,000 fd limit).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ const WARMUP_MS = Number(process.env.PERF_BROKER_WARMUP_MS ?? 1000);
 const ONLY = process.env.PERF_BROKER_ONLY ? process.env.PERF_BROKER_ONLY.split(',') : undefined;
 const TARGETS = (process.env.PERF_BROKER_TARGETS ?? 'ours,mosquitto').split(',');
 const NODE_ARGS = process.env.PERF_BROKER_NODE_ARGS ? process.env.PERF_BROKER_NODE_ARGS.split(' ') : [];
+const BASE_NODE_ARGS = process.env.PERF_BROKER_BASE_NODE_ARGS !== undefined ? process.env.PERF_BROKER_BASE_NODE_ARGS.split(' ').filter(Boolean) : NODE_ARGS;
 const MOSQUITTO_NODELAY = process.env.PERF_BROKER_MOSQUITTO_NODELAY === '1';
 const PAYLOAD = 64;
 const AHEAD = 100;
@@ -62,6 +65,17 @@ function cpuNs(pid) {
     }
   }
   return total;
+}
+
+/**
+ * User and kernel CPU of a process, in ms (/proc/PID/stat utime and stime: clock ticks of 10 ms,
+ * so only for spans of hundreds of ms): where a broker's CPU goes, its own code or the syscalls.
+ */
+function cpuSplitMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) * 10, sys: Number(f[12]) * 10 };
 }
 
 function rssKb(pid, field = 'VmRSS') {
@@ -129,7 +143,7 @@ async function startBroker(kind, limits = UNLIMITED) {
   writeFileSync(conf, lines.join('\n') + '\n');
   const bin = kind === 'base' ? process.env.PERF_BROKER_BASE : path.join(root, 'bin/mqtt');
   if (kind === 'base' && !bin) throw new Error('PERF_BROKER_TARGETS names base: set PERF_BROKER_BASE to its bin/mqtt');
-  const [cmd, args] = kind === 'mosquitto' ? ['mosquitto', ['-c', conf]] : [process.execPath, [...NODE_ARGS, bin, 'broker', '-c', conf]];
+  const [cmd, args] = kind === 'mosquitto' ? ['mosquitto', ['-c', conf]] : [process.execPath, [...(kind === 'base' ? BASE_NODE_ARGS : NODE_ARGS), bin, 'broker', '-c', conf]];
   const proc = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
   let log = '';
   proc.stderr.on('data', (d) => {
@@ -555,6 +569,7 @@ async function idleConnections(broker) {
   await sleep(500);
   const rss0 = rssKb(broker.pid);
   const cpu0 = cpuNs(broker.pid);
+  const split0 = cpuSplitMs(broker.pid);
   const t0 = performance.now();
   const clients = [];
   let next = 0;
@@ -569,6 +584,7 @@ async function idleConnections(broker) {
   await Promise.all(Array.from({ length: HANDSHAKES_IN_FLIGHT }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = cpuNs(broker.pid);
+  const split1 = cpuSplitMs(broker.pid);
   await sleep(2000);
   const rss1 = rssKb(broker.pid);
   const rtt = await heldRoundTrips(broker);
@@ -578,6 +594,8 @@ async function idleConnections(broker) {
     rttP99: rtt.p99,
     connectsPerSec: IDLE_CONNECTIONS / seconds,
     cpuPer1000Ms: (cpu1 - cpu0) / 1e6 / (IDLE_CONNECTIONS / 1000),
+    userPer1000Ms: (split1.user - split0.user) / (IDLE_CONNECTIONS / 1000),
+    sysPer1000Ms: (split1.sys - split0.sys) / (IDLE_CONNECTIONS / 1000),
     kbPerConnection: (rss1 - rss0) / IDLE_CONNECTIONS,
   };
 }
@@ -691,6 +709,8 @@ for (const s of SCENARIOS) {
   if (s.key === 'idle') {
     row(`${s.title}: KB RSS per connection`, s.key, 'kbPerConnection', 2, (ours) => ours <= 4);
     row(`${s.title}: broker CPU ms per 1,000 connects`, s.key, 'cpuPer1000Ms', 1, (_, ratio) => !(ratio > 2));
+    row(`${s.title}:   of which user (10 ms ticks)`, s.key, 'userPer1000Ms', 1);
+    row(`${s.title}:   of which kernel (10 ms ticks)`, s.key, 'sysPer1000Ms', 1);
     row(`${s.title}: connects/s`, s.key, 'connectsPerSec', 0);
     row(`${s.title}: a new client's round trip p50 ms`, s.key, 'rttP50', 2);
     row(`${s.title}: a new client's round trip p99 ms`, s.key, 'rttP99', 2, (ours) => ours < 5);
@@ -757,6 +777,13 @@ if (TARGETS.includes('base') && TARGETS.includes('ours')) {
     // stuck-qos0 and idle measure no CPU per message
     const cpu = !Number.isFinite(oc) || !Number.isFinite(bc) ? '' : `; broker CPU µs/msg ours ${fmt(oc, 2)}  base ${fmt(bc, 2)}  ours/base ${fmt(oc / bc, 3)}`;
     console.log(`  ${key.padEnd(20)} ${field} ours ${fmt(o, 0)}  base ${fmt(b, 0)}  ours/base ${fmt(o / b, 3)}${cpu}`);
+    if (key === 'idle') {
+      for (const [f, d] of [['cpuPer1000Ms', 1], ['userPer1000Ms', 1], ['sysPer1000Ms', 1], ['kbPerConnection', 2], ['rttP99', 2]]) {
+        const ov = med(key, 'ours', f);
+        const bv = med(key, 'base', f);
+        console.log(`  ${''.padEnd(20)} ${f} ours ${fmt(ov, d)}  base ${fmt(bv, d)}  ours/base ${fmt(ov / bv, 3)}`);
+      }
+    }
   }
 }
 if (process.env.PERF_JSON) console.log(JSON.stringify({ rounds: ROUNDS, measureMs: MEASURE_MS, results }));

@@ -168,7 +168,7 @@ export class Broker extends EventEmitter implements BrokerApi {
     this.clients.add(client);
     this.stats.socketsAccepted++;
     if (this.clients.size > this.connectionsPeak) this.connectionsPeak = this.clients.size;
-    this.log.connection(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
+    if (this.log.connectionsOn) this.log.connection(`New connection from ${info.remoteAddress}:${info.remotePort} on port ${info.listener.port}.`);
     return client;
   }
 
@@ -497,9 +497,9 @@ export class Broker extends EventEmitter implements BrokerApi {
     session.client = undefined;
     // offline, it takes no more messages above its limit: its publishers go on
     this.flow.release(session);
-    this.log.connection(
-      client.normalDisconnect ? `Client ${client.clientId} disconnected.` : `Client ${client.clientId} closed its connection.`,
-    );
+    if (this.log.connectionsOn) {
+      this.log.connection(client.normalDisconnect ? `Client ${client.clientId} disconnected.` : `Client ${client.clientId} closed its connection.`);
+    }
     // the will is a publish like any other: the client must be allowed to write its topic (Mosquitto context__send_will)
     if (client.will && !client.normalDisconnect && this.hooks.authorizePublish(client, client.will.message.topic)) {
       this.scheduleWill(client.clientId, client.will, session.expiryInterval);

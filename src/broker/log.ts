@@ -90,6 +90,17 @@ export class BrokerLog {
   readonly connectionMessages: boolean;
   /** log_type debug is on: packet lines are wanted (checked on every packet, so a field) */
   readonly debugOn: boolean;
+  /**
+   * connection() lines go somewhere: checked before building one, since every connect and every
+   * close would otherwise format a line (a client's address and port among it) for nothing
+   */
+  readonly connectionsOn: boolean;
+  /**
+   * Lines naming a client by its address may be written after its socket has closed, when the
+   * address can no longer be asked for: with these on, listeners read it at accept (see
+   * listeners.ts); otherwise only when a line needs it.
+   */
+  readonly peersNamed: boolean;
 
   constructor(opts: BrokerLogOptions = {}) {
     this.types = new Set(opts.types ?? ['error', 'warning']);
@@ -98,6 +109,8 @@ export class BrokerLog {
     this.timestampFormat = opts.timestampFormat;
     this.connectionMessages = opts.connectionMessages ?? true;
     this.debugOn = this.enabled('debug');
+    this.connectionsOn = this.connectionMessages && this.enabled('notice');
+    this.peersNamed = this.enabled('notice') || this.enabled('information') || this.debugOn;
   }
 
   static verbose(): BrokerLog {
@@ -150,7 +163,7 @@ export class BrokerLog {
 
   /** A client connecting or going (notice), unless connection_messages is false. */
   connection(m: string): void {
-    if (this.connectionMessages) this.log('notice', m);
+    if (this.connectionsOn) this.log('notice', m);
   }
 
   /** SIGHUP: log files are opened again. */

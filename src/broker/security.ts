@@ -209,7 +209,8 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
         // with; and it answers every authentication failure with "not authorised" (5 / 0x87)
         const given = password && password.length > 0 ? Buffer.from(password) : undefined;
         const remember = (ok: boolean) => {
-          if (ok) credentials.set(client, given);
+          // none to remember, none to look up: an entry per connection costs the GC too
+          if (ok && given !== undefined) credentials.set(client, given);
           return ok ? RC.Success : RC.NotAuthorized;
         };
         const fromFile = (): number | Promise<number> => {

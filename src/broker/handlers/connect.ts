@@ -234,13 +234,24 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
 
   // MQTT 3.1 has no session present flag: its CONNACK's first byte is reserved, always 0
   connack.sessionPresent = sessionPresent && version !== 3;
-  client.send(connack);
-  const logUser = facts.auth?.username ?? packet.username;
-  broker.log.connection(
-    `New ${client.isBridge ? 'bridge' : 'client'} connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${logUser ? `, u'${logUser}'` : ''}).`,
-  );
+  // the common answer is the same 4 bytes for every client: one shared buffer, not one made per
+  // connect (the debug log wants the packet, so it goes the general way)
+  if (version !== 5 && !broker.log.debugOn) client.sendRaw(CONNACK_ACCEPTED[connack.sessionPresent ? 1 : 0]!);
+  else client.send(connack);
+  if (broker.log.connectionsOn) {
+    const logUser = facts.auth?.username ?? packet.username;
+    broker.log.connection(
+      `New ${client.isBridge ? 'bridge' : 'client'} connected from ${client.info.remoteAddress}:${client.info.remotePort} as ${clientId} (p${version === 5 ? 5 : version === 4 ? 2 : 1}, c${clean ? 1 : 0}, k${client.keepalive}${logUser ? `, u'${logUser}'` : ''}).`,
+    );
+  }
   if (sessionPresent) broker.resumeSession(session, client);
 }
+
+/**
+ * A 3.1/3.1.1 CONNACK accepting the connection, without and with session present. Written as they
+ * are to every such client: nothing may change their bytes.
+ */
+const CONNACK_ACCEPTED = [Buffer.from([0x20, 0x02, 0x00, CONNACK_RC.Accepted]), Buffer.from([0x20, 0x02, 0x01, CONNACK_RC.Accepted])] as const;
 
 /** A v5 CONNACK this size or larger is never built (properties are few): clients allowing more need no check. */
 const MAX_CONNACK_SIZE = 1024;

@@ -74,9 +74,18 @@ export type Resend = (typeof Resend)[keyof typeof Resend];
  * The window is the smaller of our maximum and the peer's receive maximum [MQTT-4.9.0-1]; while
  * it is full no further QoS 1/2 PUBLISH is sent [MQTT-4.9.0-2], the item waits in the queue.
  */
+const NOTHING_IN_FLIGHT: ReadonlyMap<number, unknown> = new Map<number, unknown>();
+
 export class OutgoingFlow<T extends OutgoingItem> {
   /** QoS 1/2 messages sent and not yet completed, by packet id, in send order */
-  readonly inflight = new Map<number, T>();
+  get inflight(): ReadonlyMap<number, T> {
+    return this.inflightMap ?? (NOTHING_IN_FLIGHT as ReadonlyMap<number, T>);
+  }
+  /**
+   * made on the first QoS 1/2 message: a broker holds a session per idle connection, and most
+   * never see one (an empty Map is its hash table too)
+   */
+  private inflightMap: Map<number, T> | undefined;
   /** messages waiting for a free slot (or for the peer to connect) */
   readonly queue = new FifoQueue<T>();
   /** in-flight maximum for the current connection (see `setReceiveMaximum`) */
@@ -132,7 +141,7 @@ export class OutgoingFlow<T extends OutgoingItem> {
   send(item: T): number {
     const id = this.ids.allocate();
     item.stage = 'ack';
-    this.inflight.set(id, item);
+    (this.inflightMap ??= new Map()).set(id, item);
     if (this.limits.sizeOf !== undefined) this.inflightBytes += this.limits.sizeOf(item);
     return id;
   }
@@ -234,14 +243,16 @@ export class OutgoingFlow<T extends OutgoingItem> {
   /** Forgets everything in flight and queued (the session ended); ids in flight are freed. */
   clear(): void {
     if (this.idAllocator !== undefined) for (const id of this.inflight.keys()) this.idAllocator.release(id);
-    this.inflight.clear();
+    // cleared as well as dropped: a loop over it that led here stops, as it did on one map for good
+    this.inflightMap?.clear();
+    this.inflightMap = undefined;
     this.queue.clear();
     this.inflightBytes = 0;
     this.queuedBytes = 0;
   }
 
   private remove(id: number, item: T): void {
-    this.inflight.delete(id);
+    this.inflightMap!.delete(id);
     this.idAllocator!.release(id);
     if (this.limits.sizeOf !== undefined) this.inflightBytes -= this.limits.sizeOf(item);
   }
