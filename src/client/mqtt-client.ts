@@ -52,6 +52,12 @@ export interface ClientHooks {
    * with DUP, PUBREL as PUBREL) whatever CONNACK says, as libmosquitto and Mosquitto's bridges do
    */
   resendAlways?: boolean;
+  /**
+   * when set, a PUBACK for a QoS 2 PUBLISH still waiting for its PUBREC completes it and this is
+   * called: the server downgraded the message to QoS 1 (RabbitMQ's MQTT plugin does, and keeps
+   * it); unset, that PUBACK is a protocol error, as in libmosquitto
+   */
+  qos2Puback?: () => void;
 }
 
 export interface ClientEvents {
@@ -116,6 +122,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         this.conn?.destroy();
       },
       protocolViolation: (reasonCode) => this.protocolViolation(reasonCode),
+      qos2Puback: hooks.qos2Puback,
     };
   }
 

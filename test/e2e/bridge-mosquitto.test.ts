@@ -1,7 +1,6 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { IPublishPacket } from 'mqtt-packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttClient } from '../../src/client/mqtt-client.js';
 import type { ProtocolVersion, QoS } from '../../src/core/protocol/types.js';
@@ -11,36 +10,9 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCerts } from '../helpers/certs.js';
+import { Inbox } from '../helpers/inbox.js';
 import net from 'node:net';
 import mqttPacket from 'mqtt-packet';
-
-/** A subscriber that records what it gets; `until` waits (with a deadline) for a count. */
-class Inbox {
-  readonly got: IPublishPacket[] = [];
-  private waiters: Array<() => void> = [];
-  constructor(readonly client: MqttClient) {
-    client.on('message', (p) => {
-      this.got.push(p);
-      for (const w of [...this.waiters]) w();
-    });
-  }
-  texts(): string[] {
-    return this.got.map((p) => `${p.topic} ${p.payload.toString()}`);
-  }
-  until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (done()) return resolve();
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.texts().slice(-20))}`)), timeoutMs);
-      const check = () => {
-        if (!done()) return;
-        clearTimeout(timer);
-        this.waiters = this.waiters.filter((w) => w !== check);
-        resolve();
-      };
-      this.waiters.push(check);
-    });
-  }
-}
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -315,5 +287,45 @@ describe('bridge: try_private against a remote that refuses it', () => {
     });
     expect(await subscribed).toBe('in/#');
     expect(levels).toEqual([0x84, 0x04]);
+  });
+});
+
+describe('bridge: try_private against a remote that closes the connection on it', () => {
+  it('a close without CONNACK is followed at once by a plain 3.1.1 CONNECT; the flag stays when that is closed too', async () => {
+    const levels: number[] = [];
+    let connections = 0;
+    const subscribed = new Promise<string>((resolve) => {
+      const server = net.createServer((socket) => {
+        // the first two connections are closed whatever they say (a remote going down), then
+        // as RabbitMQ's MQTT plugin: a CONNECT with level 0x84 is closed unanswered
+        const n = ++connections;
+        const parser = mqttPacket.parser({ protocolVersion: 4 });
+        let first = true;
+        socket.on('data', (d) => {
+          if (first) levels.push(d[8]!);
+          first = false;
+          if (n <= 2 || d[8] === 0x84) return void socket.destroy();
+          parser.parse(d);
+        });
+        socket.on('error', () => undefined);
+        parser.on('packet', (p) => {
+          if (p.cmd === 'connect') socket.write(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+          else if (p.cmd === 'subscribe') {
+            socket.write(mqttPacket.generate({ cmd: 'suback', messageId: p.messageId, granted: [1] }));
+            resolve(p.subscriptions[0]!.topic);
+          }
+        });
+      });
+      server.listen(0, '127.0.0.1', async () => {
+        cleanups.push(() => new Promise((r) => server.close(r)));
+        const port = (server.address() as net.AddressInfo).port;
+        const edge = await ours(() => ['connection closing', `address 127.0.0.1:${port}`, 'restart_timeout 1', 'notifications false', 'topic in/# in 1']);
+        await edge.proc.waitForStderr(/Bridge closing connected to/, 15_000);
+        expect(edge.proc.stderr).toMatch(/closed the connection without a CONNACK to the bridge protocol \(try_private\); trying without it/);
+      });
+    });
+    expect(await subscribed).toBe('in/#');
+    // closed: 0x84 then the plain retry; after the restart the flag again, then plain accepted
+    expect(levels).toEqual([0x84, 0x04, 0x84, 0x04]);
   });
 });

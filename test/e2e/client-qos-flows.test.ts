@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IPublishPacket, Packet } from 'mqtt-packet';
-import { MqttClient, type PublishResult } from '../../src/client/mqtt-client.js';
+import { MqttClient, type ClientHooks, type PublishResult } from '../../src/client/mqtt-client.js';
 import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { RC } from '../../src/core/protocol/reason-codes.js';
 import { RawClient } from '../helpers/broker.js';
@@ -24,11 +24,11 @@ afterEach(() => {
 });
 
 /** A listening socket whose first connection answers CONNECT with `connack`, and a connected client. */
-async function scripted(version: ProtocolVersion, connack: Partial<Extract<Packet, { cmd: 'connack' }>> = {}, maxInflight = 20): Promise<Scripted> {
+async function scripted(version: ProtocolVersion, connack: Partial<Extract<Packet, { cmd: 'connack' }>> = {}, maxInflight = 20, hooks?: ClientHooks): Promise<Scripted> {
   const listener = net.createServer();
   await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
   cleanups.push(() => listener.close());
-  const client = new MqttClient(testClientConfig((listener.address() as net.AddressInfo).port, version, { maxInflight }));
+  const client = new MqttClient(testClientConfig((listener.address() as net.AddressInfo).port, version, { maxInflight }), hooks);
   cleanups.push(() => client.destroy());
   const connectTo = async (answer: Partial<Extract<Packet, { cmd: 'connack' }>>): Promise<RawClient> => {
     const accepted = new Promise<RawClient>((resolve) => listener.once('connection', (s) => resolve(RawClient.accept(s, version))));
@@ -106,6 +106,27 @@ describe('client QoS flows on the session engine', () => {
     server.send({ cmd: 'puback', messageId: pub.messageId!, reasonCode: 0 });
     expect((await server.next('disconnect')).reasonCode).toBe(RC.ProtocolError);
     expect((await lost).message).toMatch(/protocol violation/);
+  });
+
+  it('with the qos2Puback hook (a bridge), a PUBACK to a QoS 2 PUBLISH ends its flow: a server that downgrades QoS 2, as RabbitMQ does', async () => {
+    let downgrades = 0;
+    const { client, server } = await scripted(4, {}, 20, { qos2Puback: () => void downgrades++ });
+    const lost = new Promise<Error>((r) => client.once('connection-lost', r));
+    const first = client.publish('q2', Buffer.from('a'), { qos: 2, retain: false });
+    const pub = await server.next('publish');
+    server.send({ cmd: 'puback', messageId: pub.messageId! });
+    expect((await first).reasonCode).toBe(0);
+    expect(downgrades).toBe(1);
+    expect(client.inflight).toBe(0);
+    // after PUBREC and our PUBREL only PUBCOMP ends it: a PUBACK there is still the wrong acknowledgement
+    const second = client.publish('q2', Buffer.from('b'), { qos: 2, retain: false });
+    second.catch(() => {});
+    const pub2 = await server.next('publish');
+    server.send({ cmd: 'pubrec', messageId: pub2.messageId! });
+    await server.next('pubrel');
+    server.send({ cmd: 'puback', messageId: pub2.messageId! });
+    expect((await lost).message).toMatch(/protocol violation/);
+    expect(downgrades).toBe(1);
   });
 
   it('[MQTT-4.3.3-10] a QoS 2 PUBLISH resent before PUBREL reaches the application once, at PUBREL, after PUBCOMP', async () => {

@@ -50,6 +50,8 @@ export class Bridge {
   private restartTimer?: NodeJS.Timeout;
   private primaryTimer?: NodeJS.Timeout;
   dropped = 0;
+  /** QoS 2 messages the remote acknowledged with PUBACK (see remoteHooks.qos2Puback) */
+  private qos2Downgraded = 0;
 
   constructor(
     readonly config: BridgeConfig,
@@ -60,6 +62,11 @@ export class Bridge {
       bridgeMode: config.tryPrivate && config.protocolVersion !== 5,
       resendAlways: true,
       connected: () => this.subscribeRemote(),
+      // RabbitMQ's MQTT plugin answers a QoS 2 PUBLISH with PUBACK: it took the message at QoS 1.
+      // Ending the flow there, rather than closing and resending it forever (each copy delivered)
+      qos2Puback: () => {
+        if (this.qos2Downgraded++ === 0) this.log.warning(`Warning: Remote broker of bridge ${config.name} acknowledged a QoS 2 message with PUBACK: it takes QoS 2 as QoS 1.`);
+      },
     };
   }
 
@@ -193,11 +200,32 @@ export class Bridge {
         this.remoteHooks.bridgeMode = false;
         return this.connectRemote();
       }
+      if (err instanceof ConnectError && err.kind === 'lost' && this.remoteHooks.bridgeMode) {
+        // Some brokers close the connection without a CONNACK on a protocol level they do not know
+        // (RabbitMQ's MQTT plugin for 0x84; Mosquitto, which only falls back on CONNACK 1, retries
+        // forever there): one plain 3.1.1 CONNECT at once; if that is accepted, stay plain.
+        this.log.warning(`Warning: Remote broker of bridge ${c.name} closed the connection without a CONNACK to the bridge protocol (try_private); trying without it.`);
+        this.remoteHooks.bridgeMode = false;
+        if (await this.connectPlain()) return this.onRemoteConnected();
+        // the close was not about the flag (the plain CONNECT failed too): keep the flag, retry later
+        this.remoteHooks.bridgeMode = true;
+        if (this.stopped) return;
+      }
       this.log.error(`Error creating bridge ${c.name}: ${(err as Error).message.replace(/\.$/, '')}.`);
       this.disconnected();
       return;
     }
     await this.onRemoteConnected();
+  }
+
+  /** One connection attempt without try_private; true once the remote has accepted it. */
+  private async connectPlain(): Promise<boolean> {
+    try {
+      await this.remote!.connect();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private addressText(): string {

@@ -16,9 +16,18 @@ function settle(ctx: ClientContext, r: AckResult<OutgoingPublish>, reasonCode: n
   if (r === AckAction.Close) ctx.protocolViolation(RC.ProtocolError);
 }
 
-/** PUBACK completes a QoS 1 publish [MQTT-4.3.2-3]. */
+/**
+ * PUBACK completes a QoS 1 publish [MQTT-4.3.2-3]. For a QoS 2 one it is the wrong
+ * acknowledgement, unless the client accepts a server's downgrade (ClientHooks.qos2Puback).
+ */
 export function handlePuback(ctx: ClientContext, packet: IPubackPacket): void {
-  settle(ctx, ctx.session.outgoing.puback(packet.messageId!), packet.reasonCode ?? 0, packet.properties);
+  const id = packet.messageId!;
+  let r = ctx.session.outgoing.puback(id);
+  if (r === AckAction.Close && ctx.qos2Puback && ctx.session.outgoing.inflight.get(id)?.stage === 'ack') {
+    r = ctx.session.outgoing.complete(id)!;
+    ctx.qos2Puback();
+  }
+  settle(ctx, r, packet.reasonCode ?? 0, packet.properties);
 }
 
 /**

@@ -24,4 +24,6 @@ export interface ClientContext {
   serverDisconnected(reasonCode: number): void;
   /** the server broke the protocol: v5 DISCONNECT with `reasonCode`, then close */
   protocolViolation(reasonCode: number): void;
+  /** set: a PUBACK ends a QoS 2 flow at its PUBREC stage (a server that downgrades QoS 2; see ClientHooks) */
+  qos2Puback?: () => void;
 }
