@@ -88,12 +88,24 @@ export interface SessionJournal {
 
 /**
  * Persistence: QoS 1/2 deliveries to a session that outlives its connection are stored from when
- * they are queued or sent until the client has them (PUBACK, PUBREC), so a restart sends them.
+ * they are queued or sent until their flow completes (PUBACK, PUBCOMP), with the packet id they
+ * went out under, so a restart resends them as a reconnect would; and the incoming QoS 2 ids
+ * waiting for PUBREL, so a PUBLISH resent after a restart is not routed twice. Only for sessions
+ * whose expiry is not 0: the callers check.
  */
 export interface DeliveryJournal {
-  added(session: Session, delivery: Delivery): void;
+  /** queued (`packetId` 0) or sent at once under `packetId` */
+  added(session: Session, delivery: Delivery, packetId: number): void;
+  /** a stored delivery left the queue and was sent under `packetId`: a restart resends it with that id, DUP set */
+  sent(session: Session, delivery: Delivery, packetId: number): void;
+  /** PUBREC for a stored QoS 2 delivery: the message goes, the PUBREL stage stays [MQTT-4.3.3-6] */
+  released(session: Session, delivery: Delivery, packetId: number): void;
   /** delivered, dropped or expired: its copy goes */
   removed(delivery: Delivery): void;
+  /** a QoS 2 PUBLISH was received and is answered PUBREC: its id waits for PUBREL [MQTT-4.3.3-8] */
+  incomingQos2(session: Session, packetId: number): void;
+  /** PUBREL for it [MQTT-4.3.3-11] */
+  incomingQos2Released(session: Session, packetId: number): void;
 }
 
 export interface DurableAcks {

@@ -265,8 +265,10 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
     const out = session.out;
     if (client && client.state === ClientState.Connected && out.canSendNow()) {
-      if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery);
-      this.sendInflight(session, client, delivery, now);
+      const id = out.send(delivery);
+      // stored with the id it goes out under, before it goes
+      if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery, id);
+      this.writePublish(client, delivery, id, now);
       return;
     }
     if (this.flow.queueFull(out)) {
@@ -284,7 +286,7 @@ export class Broker extends EventEmitter implements BrokerApi {
   }
 
   private enqueue(session: Session, delivery: Delivery): void {
-    if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery);
+    if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery, 0);
     session.out.enqueue(delivery);
   }
 
@@ -310,7 +312,9 @@ export class Broker extends EventEmitter implements BrokerApi {
   }
 
   private sendInflight(session: Session, client: SessionClient, delivery: Delivery, now: number): void {
-    this.writePublish(client, delivery, session.out.send(delivery), now);
+    const id = session.out.send(delivery);
+    if (delivery.storeKey !== undefined) this.deliveryJournal?.sent(session, delivery, id);
+    this.writePublish(client, delivery, id, now);
   }
 
   /** Writes one PUBLISH; frames are shared between subscribers, only the packet id is patched. */

@@ -202,7 +202,7 @@ describe('per_listener_settings', () => {
 describe('warnings name the file and line', () => {
   const cases: Array<[string, string[]]> = [
     ['pid_file /run/mosquitto.pid', ['Warning: Option "pid_file" at mosquitto.conf:1 is not supported: no pid file is written (ignored).']],
-    ['persistence true', ['Warning: "persistence true" at mosquitto.conf:1: retained messages, sessions, subscriptions and queued QoS 1/2 messages are kept on disk; QoS 2 PUBREL state and delayed wills are still kept in memory only.']],
+    ['persistence true', ['Warning: "persistence true" at mosquitto.conf:1: retained messages, sessions, subscriptions and queued and in-flight QoS 1/2 state are kept on disk; delayed wills are still kept in memory only.']],
     ['allow_anonymous true yes', ['Warning: Extra text "yes" after the allow_anonymous value at mosquitto.conf:1 (ignored).']],
     ['port 1884', ['Warning: The "port" option at mosquitto.conf:1 is deprecated; use "listener" instead.']],
     [

@@ -245,3 +245,28 @@ describe('OutgoingFlow: resume after a reconnect', () => {
     expect(f.ids.inUse).toBe(2);
   });
 });
+
+describe('OutgoingFlow: restored from a store', () => {
+  it('[MQTT-4.4.0-1] restore keeps each id and stage: resume sends PUBLISH again and PUBREL again under them, in restore order; new ids avoid them; byte counts include them', () => {
+    const f = flow({ maxInflightBytes: 1000, sizeOf: (m) => m.bytes });
+    const a = msg('a', 2);
+    const b = msg('b', 1);
+    expect(f.restore(65535, a, 'pubcomp')).toBe(true);
+    expect(f.restore(7, b, 'ack')).toBe(true);
+    // one id cannot hold two flows
+    expect(f.restore(7, msg('c', 1), 'ack')).toBe(false);
+    expect(f.restore(0, msg('d', 1), 'ack')).toBe(false);
+    expect(f.inflightBytes).toBe(20);
+    const seen: Array<[number, string, Resend]> = [];
+    f.resume(true, (id, m, what) => seen.push([id, m.name, what]));
+    expect(seen).toEqual([
+      [65535, 'a', Resend.Pubrel],
+      [7, 'b', Resend.Publish],
+    ]);
+    // allocation continues after the last restored id and skips those in use
+    expect(f.send(msg('e', 1))).toBe(8);
+    expect(f.pubcomp(65535)).toBe(a);
+    expect(f.puback(7)).toBe(b);
+    expect(f.ids.inUse).toBe(1);
+  });
+});

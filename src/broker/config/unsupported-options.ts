@@ -47,4 +47,4 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
  * sessions and subscriptions. The
  * warning names what still lives in memory only.
  */
-export const PERSISTENCE_WARNING = 'retained messages, sessions, subscriptions and queued QoS 1/2 messages are kept on disk; QoS 2 PUBREL state and delayed wills are still kept in memory only';
+export const PERSISTENCE_WARNING = 'retained messages, sessions, subscriptions and queued and in-flight QoS 1/2 state are kept on disk; delayed wills are still kept in memory only';

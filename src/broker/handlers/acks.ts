@@ -29,9 +29,9 @@ export function handlePubrec(client: HandlerClient, packet: IPubrecPacket): void
   const out = client.session!.out;
   const result = out.pubrec(id, packet.reasonCode ?? RC.Success);
   if (result === AckAction.SendPubrel) {
-    // the client has the message: a restart must not send it again (persistence keeps no PUBREL state yet)
-    const d = out.inflight.get(id);
-    if (d?.storeKey !== undefined) client.broker.deliveryJournal?.removed(d);
+    // the client has the message: a restart must resume with PUBREL, never the PUBLISH [MQTT-4.3.3-6]
+    const d = out.inflight.get(id)!;
+    if (d.storeKey !== undefined) client.broker.deliveryJournal?.released(client.session!, d, id);
     client.send({ cmd: 'pubrel', messageId: id });
   }
   else if (result === AckAction.PubrelNotFound) {
@@ -48,7 +48,9 @@ export function handlePubcomp(client: HandlerClient, packet: IPubcompPacket): vo
 
 /** PUBREL for a QoS 2 message we received: forget the id, PUBCOMP [MQTT-4.3.3-11]. */
 export function handlePubrel(client: HandlerClient, packet: IPubrelPacket): void {
-  const known = client.session!.incomingQos2.release(packet.messageId!) !== undefined;
+  const session = client.session!;
+  const known = session.incomingQos2.release(packet.messageId!) !== undefined;
+  if (known && session.expiryInterval !== 0) client.broker.deliveryJournal?.incomingQos2Released(session, packet.messageId!);
   if (client.protocolVersion === 5 && !known) client.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: RC.PacketIdentifierNotFound });
   else client.send({ cmd: 'pubcomp', messageId: packet.messageId! });
 }

@@ -79,13 +79,13 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(RC.PayloadFormatInvalid);
   // $SYS is the broker's, except the state topics bridges report on (Mosquitto's rule)
   if (!broker.hooks.authorizePublish(client, topic) || !dollarTopicAllows(topic, 'write')) {
-    if (packet.qos === 2) session.incomingQos2.receive(id);
+    if (packet.qos === 2) receivedQos2(client, id);
     return ack(RC.NotAuthorized);
   }
 
   // $CONTROL/... is for the broker itself and never reaches subscribers (Mosquitto's control__process)
   if (topic.startsWith('$CONTROL/')) {
-    if (packet.qos === 2) session.incomingQos2.receive(id);
+    if (packet.qos === 2) receivedQos2(client, id);
     broker.hooks.control?.(client, topic, payload);
     return ack(RC.Success);
   }
@@ -106,7 +106,7 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
     frames: undefined,
   };
   if (packet.qos === 2) {
-    session.incomingQos2.receive(id);
+    receivedQos2(client, id);
     // Either order of PUBREC and onward delivery is allowed (we route now, Method B of MQTT 5
     // figure 4.3); Mosquitto routes on PUBREL (Method A), so a client subscribed to its own topic
     // gets PUBREC before its copy, and Mosquitto's clients and tests expect that. Only that client
@@ -124,6 +124,18 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   const matched = broker.publish(message, client);
   // v5 PUBACK 0x10: accepted, but no subscription matched
   if (packet.qos === 1) acknowledge(client, 1, id, v5 && matched === 0 ? RC.NoMatchingSubscribers : RC.Success);
+}
+
+/**
+ * A new QoS 2 PUBLISH, answered PUBREC: its id waits for PUBREL [MQTT-4.3.3-8]. A persistent
+ * session's is stored (in the same commit as the deliveries it routes, which are written in the
+ * same event-loop turn), and in durable mode the PUBREC waits for that commit: a PUBLISH resent
+ * after a restart is then known and not routed again [MQTT-4.3.3-9].
+ */
+function receivedQos2(client: HandlerClient, id: number): void {
+  const session = client.session!;
+  session.incomingQos2.receive(id);
+  if (session.expiryInterval !== 0) client.broker.deliveryJournal?.incomingQos2(session, id);
 }
 
 /** QoS 2 resends seen per connection and packet id while waiting for PUBREL (rare: made on use). */

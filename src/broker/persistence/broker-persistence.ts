@@ -1,12 +1,12 @@
 import { parseSharedSubscription } from '../../core/topic/validate.js';
 import type { Broker } from '../broker.js';
-import type { Delivery, Session, Subscription } from '../session.js';
-import type { QueueKey } from './durable-store.js';
+import type { Session, Subscription } from '../session.js';
 import { persistencePath, type BrokerConfig } from '../config/broker-config.js';
 import type { BrokerLog } from '../log.js';
 import { AckGate } from './ack-gate.js';
 import { DurableStore } from './durable-store.js';
-import { fromStoredMessage, toStoredMessage, type QueuedRecord, type SessionRecord, type SubscriptionRecord } from './records.js';
+import { deliveryJournal, restoreDeliveries } from './delivery-journal.js';
+import { fromStoredMessage, toStoredMessage, type SessionRecord, type SubscriptionRecord } from './records.js';
 
 export interface RunningPersistence {
   store: DurableStore;
@@ -77,18 +77,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
     },
   };
 
-  broker.deliveryJournal = {
-    added(session, delivery) {
-      const { key, written: w } = store.enqueue(session.clientId, queuedRecord(delivery));
-      delivery.storeKey = key;
-      written(w);
-    },
-    removed(delivery) {
-      const key = delivery.storeKey as QueueKey;
-      delivery.storeKey = undefined;
-      written(store.dequeue(key));
-    },
-  };
+  broker.deliveryJournal = deliveryJournal(store, written);
 
   let changes = 0;
   let syncing = false;
@@ -173,24 +162,7 @@ function restoreSessions(broker: Broker, store: DurableStore, now: number): { se
       continue;
     }
     restored++;
-    // what was queued or in flight goes back in the queue, in the order it came: sent again as a
-    // new PUBLISH when the client returns (QoS 1 may arrive twice, as after any reconnect)
-    for (const { key, record: q } of store.queued(record.clientId)) {
-      const message = fromStoredMessage(q.message);
-      if (message.expiresAt !== undefined && message.expiresAt <= now) {
-        void store.dequeue(key).catch(() => {});
-        continue;
-      }
-      const d: Delivery = { message, qos: q.qos, retain: q.retain, subscriptionIds: q.subscriptionIds, storeKey: key };
-      session.out.enqueue(d);
-      queued++;
-    }
+    queued += restoreDeliveries(session, store, now);
   }
   return { sessions: restored, queued };
-}
-
-function queuedRecord(d: Delivery): QueuedRecord {
-  const r: QueuedRecord = { message: toStoredMessage(d.message), qos: d.qos, retain: d.retain };
-  if (d.subscriptionIds !== undefined) r.subscriptionIds = d.subscriptionIds;
-  return r;
 }

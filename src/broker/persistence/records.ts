@@ -42,17 +42,28 @@ export interface SubscriptionRecord {
   subscriptionId?: number;
 }
 
-/** queue/[<client id>, seq]: a QoS 1/2 (or queued QoS 0) delivery waiting for its client */
+/**
+ * queue/[<client id>, seq]: a QoS 1/2 (or queued QoS 0) delivery for a session, from when it is
+ * queued or sent until its flow completes (or, QoS 2, until PUBREC: see OutgoingInflightRecord)
+ */
 export interface QueuedRecord {
   message: StoredMessage;
   qos: QoS;
   retain: boolean;
   subscriptionIds?: number[];
+  /** sent as soon as it was stored, under this packet id (else see OutgoingInflightRecord) */
+  packetId?: number;
 }
 
-/** inflight/<client id>\0o<packet id>: a delivery sent and not yet completed */
-export interface OutgoingInflightRecord extends QueuedRecord {
+/**
+ * inflight/<client id>\0o<packet id>: a stored delivery in flight under this packet id.
+ * 'ack': it was queued first and sent later; its message is the queue record `seq`.
+ * 'pubcomp': PUBREC came and PUBREL went; the message is gone from the queue [MQTT-4.3.3-6], a
+ * restart resumes with PUBREL under this id [MQTT-4.4.0-1]. `seq` keeps the send order.
+ */
+export interface OutgoingInflightRecord {
   packetId: number;
+  seq: number;
   stage: 'ack' | 'pubcomp';
 }
 

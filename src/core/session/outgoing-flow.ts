@@ -146,6 +146,20 @@ export class OutgoingFlow<T extends OutgoingItem> {
     return id;
   }
 
+  /**
+   * Puts an item back in flight under the packet id and at the stage it had (a session restored
+   * from a store after a restart): `resume` then sends its PUBLISH again with DUP, or its PUBREL,
+   * with that id [MQTT-4.4.0-1]. Restore in send order. Returns false when the id is taken already.
+   */
+  restore(id: number, item: T, stage: OutgoingStage): boolean {
+    if (this.inflight.has(id) || id < 1 || id > 65535) return false;
+    this.ids.reserve(id);
+    item.stage = stage;
+    (this.inflightMap ??= new Map()).set(id, item);
+    if (this.limits.sizeOf !== undefined) this.inflightBytes += this.limits.sizeOf(item);
+    return true;
+  }
+
   /** Queues an item behind the window, whatever the queue's bound (the caller decides about that). */
   enqueue(item: T): void {
     this.queue.push(item);

@@ -22,6 +22,15 @@ export class PacketIdAllocator {
     return id;
   }
 
+  /**
+   * Marks an identifier as in use without allocating it: a flow restored from a store keeps the id
+   * it had [MQTT-4.4.0-1]; the next allocations continue after it.
+   */
+  reserve(id: number): void {
+    this.used.add(id);
+    this.next = id === 65535 ? 1 : id + 1;
+  }
+
   release(id: number): void {
     this.used.delete(id);
   }
