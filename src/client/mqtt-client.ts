@@ -58,6 +58,11 @@ export interface ClientHooks {
    * it); unset, that PUBACK is a protocol error, as in libmosquitto
    */
   qos2Puback?: () => void;
+  /**
+   * PUBREL to a PUBREC whose id is not in flight without a reason code, as Mosquitto's bridges
+   * send it (v5 otherwise says 0x92 Packet Identifier not found)
+   */
+  plainPubrelNotFound?: boolean;
 }
 
 export interface ClientEvents {
@@ -123,6 +128,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       },
       protocolViolation: (reasonCode) => this.protocolViolation(reasonCode),
       qos2Puback: hooks.qos2Puback,
+      plainPubrelNotFound: hooks.plainPubrelNotFound === true,
     };
   }
 

@@ -97,6 +97,14 @@ describe('client QoS flows on the session engine', () => {
     });
   }
 
+  it('with the plainPubrelNotFound hook (a bridge) that PUBREL has no reason code in v5 either, as Mosquitto bridges send it', async () => {
+    const { server } = await scripted(5, {}, 20, { plainPubrelNotFound: true });
+    server.send({ cmd: 'pubrec', messageId: 78 } as Packet);
+    const rel = await server.next('pubrel');
+    expect(rel.messageId).toBe(78);
+    expect(rel.reasonCode ?? 0).toBe(0);
+  });
+
   it('the wrong acknowledgement for a message in flight (PUBACK for QoS 2) closes with DISCONNECT 0x82 (v5)', async () => {
     const { client, server } = await scripted(5);
     const lost = new Promise<Error>((r) => client.once('connection-lost', r));

@@ -43,7 +43,7 @@ export function handlePubrec(ctx: ClientContext, packet: IPubrecPacket): void {
     ctx.session.outgoing.inflight.get(id)!.result = { reasonCode: code, properties: packet.properties };
     ctx.send({ cmd: 'pubrel', messageId: id });
   } else if (r === AckAction.PubrelNotFound) {
-    ctx.send({ cmd: 'pubrel', messageId: id, ...(ctx.protocolVersion === 5 ? { reasonCode: RC.PacketIdentifierNotFound } : {}) });
+    ctx.send({ cmd: 'pubrel', messageId: id, ...(ctx.protocolVersion === 5 && !ctx.plainPubrelNotFound ? { reasonCode: RC.PacketIdentifierNotFound } : {}) });
   } else settle(ctx, r, code, packet.properties);
 }
 

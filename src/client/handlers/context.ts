@@ -26,4 +26,6 @@ export interface ClientContext {
   protocolViolation(reasonCode: number): void;
   /** set: a PUBACK ends a QoS 2 flow at its PUBREC stage (a server that downgrades QoS 2; see ClientHooks) */
   qos2Puback?: () => void;
+  /** PUBREL for an unknown id without 0x92 (see ClientHooks.plainPubrelNotFound) */
+  readonly plainPubrelNotFound?: boolean;
 }
