@@ -5,7 +5,9 @@
 // at the remote per second, from the first publish to the last arrival; `lost` is what never
 // arrived (for QoS 1 it must be 0).
 //
-// Environment: PERF_BRIDGE_ROUNDS (3), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (20000).
+// Environment: PERF_BRIDGE_ROUNDS (3), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (20000),
+// PERF_BRIDGE_NODE_ARGS (extra node flags for our edge broker, e.g. --cpu-prof --cpu-prof-dir=DIR),
+// PERF_BRIDGE_QOS (0,1: the levels measured).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,8 @@ import { fmt, freePort, median, spawnUntil, startMosquitto } from './lib.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.env.PERF_BRIDGE_ROUNDS ?? 3);
 const COUNTS = { 0: Number(process.env.PERF_BRIDGE_QOS0 ?? 50_000), 1: Number(process.env.PERF_BRIDGE_QOS1 ?? 20_000) };
+const NODE_ARGS = process.env.PERF_BRIDGE_NODE_ARGS ? process.env.PERF_BRIDGE_NODE_ARGS.split(' ') : [];
+const LEVELS = (process.env.PERF_BRIDGE_QOS ?? '0,1').split(',').map(Number);
 const PAYLOAD = Buffer.alloc(64, 0x61);
 /** QoS 1 publishes the generator keeps unacknowledged at the edge */
 const WINDOW = 100;
@@ -44,7 +48,7 @@ async function startEdge(kind, remotePort, qos) {
   const port = await freePort();
   const conf = path.join(dir, 'broker.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...bridgeSection(remotePort, qos)].join('\n') + '\n');
-  const { stop } = await spawnUntil(process.execPath, [path.join(root, 'bin/mqtt'), 'broker', '-c', conf], 'Bridge perf connected', dir);
+  const { stop } = await spawnUntil(process.execPath, [...NODE_ARGS, path.join(root, 'bin/mqtt'), 'broker', '-c', conf], 'Bridge perf connected', dir);
   return { port, stop };
 }
 
@@ -143,7 +147,7 @@ async function runOnce(kind, qos) {
 
 const kinds = ['ours', 'mosquitto'];
 console.log(`bridge forwarding, publisher on the edge -> subscriber on a Mosquitto remote, 64-byte payloads, ${ROUNDS} rounds alternating`);
-for (const qos of [0, 1]) {
+for (const qos of LEVELS) {
   const results = { ours: [], mosquitto: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) results[kind].push(await runOnce(kind, qos));

@@ -304,7 +304,7 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (message.expiresAt !== undefined && message.expiresAt <= now) return;
     const client = session.client;
     if (!client || client.state !== ClientState.Connected) return;
-    if (client.conn.writeBacklog >= QOS0_BACKLOG_BYTES) {
+    if (client.direct ? client.direct.congested : client.conn.writeBacklog >= QOS0_BACKLOG_BYTES) {
       this.countDropped(session);
       return;
     }
@@ -332,6 +332,13 @@ export class Broker extends EventEmitter implements BrokerApi {
     now: number,
     dup: boolean,
   ): void {
+    if (client.direct !== undefined) {
+      // a client inside the broker takes the message itself: nothing to encode
+      client.direct.deliver(message, qos, retain, packetId, dup);
+      this.stats.publishSent++;
+      this.stats.publishBytesSent += message.payload.length;
+      return;
+    }
     let frame: PublishFrame;
     try {
       frame = frameFor(message, client.protocolVersion, qos, retain, subscriptionIds, now);
@@ -357,8 +364,11 @@ export class Broker extends EventEmitter implements BrokerApi {
     this.stats.publishBytesSent += message.payload.length;
   }
 
-  /** A delivery that cannot go to this client at all (frame too large, encoding failed) ends its flow. */
-  private completeOutgoing(session: Session, packetId: number): void {
+  /**
+   * Ends the flow of one delivery: one that cannot go to this client at all (frame too large,
+   * encoding failed), or one a client inside the broker has finished (a bridge: the remote acked).
+   */
+  completeOutgoing(session: Session, packetId: number): void {
     const d = session.out.complete(packetId);
     if (d === undefined) return;
     if (d.storeKey !== undefined) this.deliveryJournal?.removed(d);

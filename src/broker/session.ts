@@ -75,6 +75,11 @@ export interface SessionClient {
   normalDisconnect: boolean;
   send(packet: Packet): boolean;
   sendRaw(bytes: Buffer): boolean;
+  /**
+   * A client inside the broker (a bridge's local side): it is given each message object instead
+   * of an encoded PUBLISH, and has no connection of its own (`conn` is not to be used).
+   */
+  direct?: DirectDelivery;
   /** ends the connection because of something the client did (v5: DISCONNECT with the code first) */
   disconnect(reasonCode: number, reasonString?: string): void;
   close(): void;
@@ -83,6 +88,14 @@ export interface SessionClient {
   release(): void;
   /** ends this connection for an exception thrown on its behalf */
   failed(err: unknown, doing: string): void;
+}
+
+/** How the broker hands messages to a client inside it (see SessionClient.direct). */
+export interface DirectDelivery {
+  /** One delivery: `packetId` 0 for QoS 0; the flow ends with Broker.completeOutgoing(session, packetId). */
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean): void;
+  /** QoS 0 messages are dropped (and counted) while this is true, as for a subscriber that does not read */
+  readonly congested: boolean;
 }
 
 /**

@@ -280,6 +280,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     return this.conn.sendRaw(frames);
   }
 
+  /** Bytes written to the connection that the kernel has not taken yet (0 when not connected). */
+  get writeBacklog(): number {
+    return this.conn?.writeBacklog ?? 0;
+  }
+
   /** Whether another message may be sent now without waiting (socket not backed up, a free slot). */
   hasCapacity(): boolean {
     return !!this.conn && !this.conn.needsDrain() && this.session.outgoing.canSendNow();

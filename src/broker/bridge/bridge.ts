@@ -1,63 +1,64 @@
 /**
  * One `connection` section at run time: a client inside the broker, as Mosquitto's bridge is a
- * context of its own. Two MqttClients on the session engine:
- * - the local side, connected to this broker over an in-memory stream pair (MQTT 5, so its
- *   subscriptions to the `out`/`both` topics are no-local and retain-as-published: what came
- *   in over the bridge never goes back out over it);
- * - the remote side, connected with the broker's transports (TCP or TLS) to the remote broker,
- *   subscribed to the `in`/`both` topics (v5: no-local; v3: Mosquitto's try_private flag, which
- *   a Mosquitto remote reads as "do not echo, keep the retain flag").
- * QoS 1/2 messages for the remote wait in a bounded queue while it is away and in the remote
- * client's session while unacknowledged; a reconnect resends those (DUP on a present session).
+ * context of its own. Two sides:
+ * - the local side (BridgeLocalClient): a session of this broker whose subscriptions to the
+ *   `out`/`both` topics are no-local and retain-as-published (what came in over the bridge never
+ *   goes back out over it); the router hands it the message objects, and its outgoing flow is
+ *   the bridge's in-flight window and bounded queue for the remote;
+ * - the remote side, an MqttClient on the session engine connected with the broker's transports
+ *   (TCP or TLS) to the remote broker, subscribed to the `in`/`both` topics (v5: no-local; v3:
+ *   Mosquitto's try_private flag, which a Mosquitto remote reads as "do not echo, keep the
+ *   retain flag").
+ * A QoS 1/2 message for the remote stays in the local session until the remote has acknowledged
+ * it: queued while the remote is away, resent after a reconnect, and with persistence on (and
+ * local_cleansession false) kept across a restart of this broker.
  */
-import { duplexPair } from 'node:stream';
 import type { IPublishPacket } from 'mqtt-packet';
 import { MqttClient, type ClientHooks } from '../../client/mqtt-client.js';
 import type { ClientConfig } from '../../client/config.js';
 import { ConnectError } from '../../client/errors.js';
-import { FifoQueue } from '../../core/collections/fifo-queue.js';
 import type { Properties, QoS } from '../../core/protocol/types.js';
-import type { BrokerClient } from '../broker-client.js';
-import type { Broker } from '../broker.js';
+import { QOS0_BACKLOG_BYTES, type Broker } from '../broker.js';
+import type { BrokerMessage } from '../message.js';
+import type { SessionClient } from '../session.js';
+import { BridgeLocalClient, type LocalSideOwner } from './local-side.js';
 import type { BridgeAddress, BridgeConfig } from '../config/bridge-config.js';
 import { nextRestartMs, STABLE_CONNECTION_MS } from './backoff.js';
 import { remapIn, remapOut } from './topic-map.js';
 import { probeTcp } from './probe.js';
 import { encodePublish } from '../../core/protocol/publish-encoder.js';
 
-interface Pending {
-  topic: string;
-  payload: Buffer;
-  qos: QoS;
-  retain: boolean;
-  properties?: Properties;
-}
-
 /** How often a bridge on a secondary address checks whether the primary is back (Mosquitto: 5 s). */
 const PRIMARY_RETRY_MS = 5000;
 
-export class Bridge {
-  private local?: MqttClient;
-  /** the local side's connection inside the broker (its clients exempt from auth and ACLs) */
-  localClient?: BrokerClient;
+export class Bridge implements LocalSideOwner {
+  /** the local side: a session inside the broker (exempt from auth and ACLs) */
+  readonly local: BridgeLocalClient;
   private remote?: MqttClient;
   private readonly remoteHooks: ClientHooks;
-  private readonly pending = new FifoQueue<Pending>();
+  /** local packet ids of the QoS 1/2 deliveries the remote client holds (it resends them itself) */
+  private readonly withRemote = new Set<number>();
+  /** bytes of the last PUBLISH forwarded: QoS 0's backlog in messages is reckoned with it */
+  private lastFrameBytes = 0;
+  /** QoS 0 deliveries made while the remote connection awaits its CONNACK (QoS 1/2 wait in flight in the local session) */
+  private early: Array<{ topic: string; payload: Buffer; out: { qos: QoS; retain: boolean; properties?: Properties } }> = [];
   private addressIndex = 0;
   private restartMs?: number;
   private connectedAt = 0;
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
   private primaryTimer?: NodeJS.Timeout;
-  dropped = 0;
   /** QoS 2 messages the remote acknowledged with PUBACK (see remoteHooks.qos2Puback) */
   private qos2Downgraded = 0;
 
   constructor(
     readonly config: BridgeConfig,
     private readonly broker: Broker,
-    private readonly onLocalClient: (client: BrokerClient) => void,
+    onLocalClient: (client: SessionClient) => void,
   ) {
+    this.local = new BridgeLocalClient(config.localClientId, config.name, broker, this);
+    if (config.localUsername !== undefined) this.local.username = config.localUsername;
+    onLocalClient(this.local);
     this.remoteHooks = {
       bridgeMode: config.tryPrivate && config.protocolVersion !== 5,
       resendAlways: true,
@@ -77,7 +78,11 @@ export class Bridge {
   }
 
   async start(): Promise<void> {
-    await this.startLocal();
+    const c = this.config;
+    this.local.attach(
+      c.localCleanSession,
+      c.topics.filter((t) => t.direction !== 'in').map((t) => ({ filter: t.localTopic, qos: t.qos })),
+    );
     if (this.config.notifications) this.notifyLocal('0');
     void this.connectRemote();
   }
@@ -87,43 +92,14 @@ export class Bridge {
     clearTimeout(this.restartTimer);
     clearInterval(this.primaryTimer);
     const remote = this.remote;
+    this.local.offline();
     if (remote?.connected) await remote.disconnect().catch(() => undefined);
     else remote?.destroy();
-    await this.local?.disconnect().catch(() => undefined);
+    this.local.detach();
   }
 
   private get log() {
     return this.broker.log;
-  }
-
-  private async startLocal(): Promise<void> {
-    const c = this.config;
-    const local = new MqttClient(
-      this.clientConfig({ scheme: 'mqtt', host: 'local', port: 0 }, 5, c.localClientId, c.localCleanSession, c.localUsername, c.localPassword, 0),
-      {
-        openStream: async () => {
-          const [ours, theirs] = duplexPair();
-          const client = this.broker.handle(theirs, {
-            remoteAddress: 'bridge',
-            remotePort: 0,
-            listener: { port: 0, protocol: 'mqtt', name: `bridge ${c.name}` },
-          });
-          if (client) {
-            this.localClient = client;
-            this.onLocalClient(client);
-          }
-          return ours;
-        },
-      },
-    );
-    this.local = local;
-    local.on('message', (p) => this.outgoing(p));
-    await local.connect();
-    const subs = c.topics
-      .filter((t) => t.direction !== 'in')
-      .map((t) => ({ topic: t.localTopic, qos: t.qos, nl: true, rap: true, rh: 0 as const }));
-    for (const s of subs) this.log.debug(`Bridge ${c.localClientId} doing local SUBSCRIBE on topic ${s.topic}`);
-    if (subs.length > 0) await local.subscribe(subs);
   }
 
   private clientConfig(
@@ -192,6 +168,7 @@ export class Bridge {
     } else {
       this.remote.config.endpoint = this.remoteConfig(addr).endpoint;
     }
+    this.local.connecting();
     try {
       await this.remote.connect();
     } catch (err) {
@@ -244,13 +221,19 @@ export class Bridge {
       if (!c.notificationsLocalOnly) void remote.publish(c.notificationTopic, Buffer.from('1'), { qos: 1, retain: true }).catch(() => undefined);
       this.notifyLocal('1');
     }
+    // what waits goes now, behind the SUBSCRIBEs already written (the remote client's `connected`
+    // hook) and the in-flight messages the remote client resent itself, as Mosquitto sends them
+    // on CONNACK without waiting for the SUBACKs
+    const early = this.early;
+    this.early = [];
+    for (const m of early) remote.publish(m.topic, m.payload, m.out).catch(() => undefined);
+    this.local.online();
     try {
       await Promise.all(this.subscriptions);
     } catch {
       return; // the connection went away meanwhile: 'connection-lost' restarts
     }
     if (!c.roundRobin && this.addressIndex !== 0) this.watchPrimary();
-    this.flushPending();
   }
 
   private subscriptions: Array<Promise<unknown>> = [];
@@ -294,6 +277,8 @@ export class Bridge {
   }
 
   private disconnected(): void {
+    this.local.offline();
+    this.early = [];
     clearInterval(this.primaryTimer);
     if (this.config.notifications) this.notifyLocal('0');
     if (this.stopped) return;
@@ -314,43 +299,64 @@ export class Bridge {
     this.broker.publish({ topic: this.config.notificationTopic, payload: Buffer.from(state), qos: 1, retain: true, senderId: this.config.localClientId });
   }
 
-  /** A local message for the remote broker. */
-  private outgoing(packet: IPublishPacket): void {
+  /**
+   * A delivery of the local session for the remote broker (LocalSideOwner). A QoS 1/2 one is
+   * completed in the local session when the remote has it; until then it is in flight there.
+   */
+  forward(message: BrokerMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean): void {
+    // in flight before the remote connection dropped: the remote client sends it again itself
+    if (dup && this.withRemote.has(packetId)) return;
+    const remote = this.remote;
+    if (!remote) return;
     const c = this.config;
-    const message: Pending = {
-      topic: remapOut(c.topics, packet.topic),
-      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
-      qos: packet.qos,
-      retain: c.outgoingRetain && packet.retain,
-      properties: c.protocolVersion === 5 ? forwardedProperties(packet.properties) : undefined,
-    };
-    if (c.maxPacketSize > 0 && publishSize(message, c.protocolVersion) > c.maxPacketSize) {
-      this.log.notice(`Bridge ${c.name}: dropped a message on ${message.topic} larger than bridge_max_packet_size (${c.maxPacketSize}).`);
+    const topic = remapOut(c.topics, message.topic);
+    let properties: Properties | undefined;
+    if (c.protocolVersion === 5) {
+      properties = message.properties;
+      // [MQTT-3.3.2-6] the time the message has left, not the original interval
+      if (message.expiresAt !== undefined) properties = { ...properties, messageExpiryInterval: Math.max(0, Math.ceil((message.expiresAt - Date.now()) / 1000)) };
+    }
+    const out = { qos, retain: c.outgoingRetain && retain, properties };
+    if (c.maxPacketSize > 0 && publishSize(topic, message.payload, out, c.protocolVersion) > c.maxPacketSize) {
+      this.log.notice(`Bridge ${c.name}: dropped a message on ${topic} larger than bridge_max_packet_size (${c.maxPacketSize}).`);
+      if (packetId !== 0) this.local.completed(packetId);
       return;
     }
-    if (this.remote?.connected && this.pending.length === 0) return this.send(message);
-    // while the remote is away QoS 0 is dropped, as for an offline client; QoS 1/2 wait, bounded like a session's queue
-    if (message.qos === 0) return;
+    this.lastFrameBytes = topic.length + message.payload.length + 4;
+    if (!remote.connected) {
+      // CONNACK not yet in: QoS 0 waits here, bounded like a queue; QoS 1/2 stays in flight in
+      // the local session and goes with the resend that follows the CONNACK
+      const max = this.broker.limits.maxQueuedMessages;
+      if (qos === 0 && (max === 0 || this.early.length < max)) this.early.push({ topic, payload: message.payload, out });
+      return;
+    }
+    if (qos === 0) {
+      remote.publish(topic, message.payload, out).catch(() => undefined);
+      return;
+    }
+    this.withRemote.add(packetId);
+    remote.publish(topic, message.payload, out).then(
+      () => {
+        this.withRemote.delete(packetId);
+        this.local.completed(packetId);
+      },
+      () => {
+        // the connection had gone: still in flight in the local session, resent on the next connect
+        this.withRemote.delete(packetId);
+      },
+    );
+  }
+
+  /**
+   * QoS 0 for the remote is dropped once about max_queued_messages of them wait for its socket
+   * (Mosquitto queues QoS 0 for a connected client up to that limit too, and drops beyond it);
+   * never below the 1 MB every subscriber is allowed; with max_queued_messages 0, never.
+   */
+  get congested(): boolean {
+    const backlog = this.remote?.writeBacklog ?? 0;
+    if (backlog < QOS0_BACKLOG_BYTES) return false;
     const max = this.broker.limits.maxQueuedMessages;
-    if (max > 0 && this.pending.length >= max) {
-      this.dropped++;
-      if (this.dropped === 1 || this.dropped % 1000 === 0) {
-        this.log.notice(`Outgoing messages are being dropped for bridge ${c.name} (${this.dropped} so far).`);
-      }
-      return;
-    }
-    this.pending.push(message);
-  }
-
-  private send(m: Pending): void {
-    this.remote!.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain, properties: m.properties }).catch(() => {
-      // not connected after all: keep it for the reconnect (QoS 0 goes, as above)
-      if (m.qos > 0) this.pending.push(m);
-    });
-  }
-
-  private flushPending(): void {
-    while (this.pending.length > 0 && this.remote?.connected) this.send(this.pending.shift()!);
+    return max > 0 && backlog >= max * this.lastFrameBytes;
   }
 
   /** A remote message for this broker's subscribers. */
@@ -378,7 +384,7 @@ function forwardedProperties(p: Properties | undefined): Properties | undefined 
 }
 
 /** Bytes of the PUBLISH packet as it would go to the remote. */
-function publishSize(m: Pending, version: 3 | 4 | 5): number {
-  const packet = { cmd: 'publish' as const, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, dup: false, messageId: 1, properties: m.properties };
+function publishSize(topic: string, payload: Buffer, m: { qos: QoS; retain: boolean; properties?: Properties }, version: 3 | 4 | 5): number {
+  const packet = { cmd: 'publish' as const, topic, payload, qos: m.qos, retain: m.retain, dup: false, messageId: 1, properties: m.properties };
   return encodePublish(packet, version).bytes.length;
 }
