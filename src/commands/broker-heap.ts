@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { SEA_SNAPSHOT_ASSET } from '../core/runtime/worker-script.js';
 
 /**
  * The broker runs in a child Node started with a 1 MB young-generation semi-space. With V8's
@@ -35,7 +36,12 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * the broker itself.
  */
 export async function runBrokerInChild(): Promise<number | undefined> {
-  const sea = await isSingleExecutable();
+  const executable = await singleExecutable();
+  // a single executable started from a V8 startup snapshot refuses to start under any V8 flag
+  // ("built with different V8 configurations", exit 14): the broker runs in this process, with
+  // V8's default young generation
+  if (executable === 'snapshot') return undefined;
+  const sea = executable === 'plain';
   // a single executable is started with its arguments only (Node repeats argv[0] as argv[1] for it)
   const args = sea ? process.argv.slice(2) : [...process.execArgv, ...process.argv.slice(1)];
   // NODE_OPTIONS rather than an argument: a single executable takes its arguments as the
@@ -88,12 +94,22 @@ export function stopWithLauncher(stop: () => void): void {
   process.once('disconnect', stop);
 }
 
-async function isSingleExecutable(): Promise<boolean> {
+/**
+ * Whether this is a single executable, and whether it starts from a startup snapshot
+ * (scripts/build-binary.mjs then embeds the SEA_SNAPSHOT_ASSET marker).
+ */
+async function singleExecutable(): Promise<'plain' | 'snapshot' | undefined> {
+  let sea: typeof import('node:sea');
   try {
-    const sea = await import('node:sea');
-    return sea.isSea();
+    sea = await import('node:sea');
   } catch {
-    // a Node without node:sea
-    return false;
+    return undefined; // a Node without node:sea
+  }
+  if (!sea.isSea()) return undefined;
+  try {
+    sea.getRawAsset(SEA_SNAPSHOT_ASSET);
+    return 'snapshot';
+  } catch {
+    return 'plain'; // no such asset
   }
 }

@@ -1,12 +1,15 @@
 // The single executable (npm run build:binary): built into an empty temp folder, far from
 // node_modules, and run there on its own.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/broker.js';
 import { ROOT, runCmd, runMqtt, spawnCmd } from '../helpers/cli.js';
+import { hasTool } from '../helpers/peers.js';
 import { FIXTURE_DIR } from '../helpers/sniff-run.js';
 
 const BUNDLE = path.join(ROOT, 'dist/mqtt.cjs');
@@ -32,6 +35,7 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
   let dir: string;
   let bin: string;
   let binWithoutCap: string;
+  let buildOutput: string;
   const env = () => ({ XDG_CACHE_HOME: path.join(dir, 'cache') });
   const run = (file: string, args: string[], input = '') => runCmd(file, args, { cwd: dir, env: env(), input });
 
@@ -42,8 +46,9 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
     binWithoutCap = path.join(dir, 'mqtt-without-cap');
     const build = (out: string, ...extra: string[]) =>
       execFileSync(process.execPath, ['scripts/build-binary.mjs', '--out', out, ...extra], { cwd: ROOT, stdio: 'pipe' });
-    build(bin);
-    build(binWithoutCap, '--without-cap');
+    buildOutput = build(bin).toString();
+    // also the way without a snapshot (the warmed code caches), which a failed snapshot falls back to
+    build(binWithoutCap, '--without-cap', '--without-snapshot');
   }, 60_000);
 
   afterAll(() => {
@@ -92,7 +97,82 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
     expect(own.stdout.toString()).toBe(bundled.stdout.toString());
   });
 
-  it('says why it cannot capture live when built without cap.node', async () => {
+  /** A stand-in broker on 127.0.0.1 for one client: CONNACK, then its PUBLISH. */
+  async function standIn(): Promise<{ port: number; client: Promise<RawClient>; close: () => void }> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const sockets: net.Socket[] = [];
+    const client = new Promise<RawClient>((resolve) =>
+      server.once('connection', (s) => {
+        sockets.push(s);
+        resolve(RawClient.accept(s, 4));
+      }),
+    );
+    const close = () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    };
+    return { port: (server.address() as net.AddressInfo).port, client, close };
+  }
+
+  // The binary starts from a V8 startup snapshot made at build time (scripts/build-binary.mjs,
+  // issue 16): whatever a run depends on must be read when it runs, not when it was built (in
+  // ROOT, without a terminal, with the build's environment).
+  it('starts from a startup snapshot and reads argv, env and cwd when it runs', async () => {
+    expect(buildOutput).toContain('starts from startup snapshot');
+    const { port, client, close } = await standIn();
+    try {
+      // a profile found through XDG_CONFIG_HOME (env), a file relative to the working directory (cwd)
+      mkdirSync(path.join(dir, 'config', 'mqtt', 'profiles'), { recursive: true });
+      writeFileSync(path.join(dir, 'config', 'mqtt', 'profiles', 'snap'), `-p ${port}\n-t snap/from-profile\n`);
+      writeFileSync(path.join(dir, 'payload.txt'), 'read at run time');
+      const pub = runCmd(bin, ['pub', '--profile', 'snap', '-f', 'payload.txt', '-q', '1'], {
+        cwd: dir,
+        env: { ...env(), XDG_CONFIG_HOME: path.join(dir, 'config') },
+      });
+      const server = await client;
+      await server.next('connect');
+      server.send({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+      const publish = await server.next('publish');
+      expect([publish.topic, publish.payload.toString()]).toEqual(['snap/from-profile', 'read at run time']);
+      server.send({ cmd: 'puback', messageId: publish.messageId });
+      const r = await pub;
+      expect([r.code, r.stderr]).toEqual([0, '']);
+    } finally {
+      close();
+    }
+  });
+
+  it.skipIf(!hasTool('script') && process.env.MQTT_REQUIRE_PEERS !== '1')(
+    'sees a terminal and NO_COLOR when it runs, not when it was built',
+    async () => {
+      // `mqtt pub -P` with no value asks for the password only when stdin is a terminal
+      const { port, client, close } = await standIn();
+      try {
+        const quoted = [bin, 'pub', '-p', String(port), '-t', 't', '-m', 'm', '-u', 'alice', '-P'].map((a) => `'${a}'`).join(' ');
+        const run = spawnCmd('script', ['-qec', quoted, '/dev/null'], { cwd: dir, env: env() });
+        await run.waitForStdout(/Password: /);
+        run.proc.stdin!.write('sekrit\r');
+        const server = await client;
+        expect((await server.next('connect')).password?.toString()).toBe('sekrit');
+        server.send({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+        await server.next('publish');
+        server.socket.end();
+        expect((await run.done).code).toBe(0);
+      } finally {
+        close();
+      }
+      // colours on a terminal, none with NO_COLOR
+      const fixture = path.join(FIXTURE_DIR, 'v311-session.pcap');
+      const sniff = (envText: string) =>
+        runCmd('script', ['-qec', `${envText} '${bin}' sniff -q -c 4 -r '${fixture}'`, '/dev/null'], { cwd: dir, env: { ...env(), NO_COLOR: undefined } });
+      expect((await sniff('')).stdout.toString()).toMatch(/\x1b\[32mCONNECT\x1b\[39m/);
+      expect((await sniff('NO_COLOR=1')).stdout.toString()).not.toMatch(/\x1b\[/);
+    },
+  );
+
+  it('says why it cannot capture live when built without cap.node (and starts without a snapshot)', async () => {
+    expect((await run(binWithoutCap, ['--version'])).stdout.toString()).toBe(`${VERSION}\n`);
     const r = await run(binWithoutCap, ['sniff', '-i', 'lo', '-c', '1']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('built without cap.node');

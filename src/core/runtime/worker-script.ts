@@ -1,5 +1,7 @@
 /** The asset name a single executable must embed the bundle under for worker threads. */
 export const SEA_BUNDLE_ASSET = 'mqtt.cjs';
+/** Embedded (empty) when the single executable starts from a V8 startup snapshot (scripts/build-binary.mjs). */
+export const SEA_SNAPSHOT_ASSET = 'startup-snapshot';
 
 let workerThreadsRequested = false;
 

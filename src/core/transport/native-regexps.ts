@@ -15,9 +15,13 @@ let firstConnectionOpened = false;
  * Only for a process's first connection, and never with worker threads: V8's flags are
  * process-wide and not thread-safe, and a bench worker toggling this while another compiled a
  * regular expression crashed in V8's regexp interpreter (SIGSEGV in 1 run of 4 with `-w 2`).
+ *
+ * Not while a startup snapshot is being built (the single executable's warm-up publish,
+ * scripts/build-binary.mjs): that connection is not the process's first real one, which comes
+ * after deserialization, and V8 cannot serialize a regular expression's machine code.
  */
 export function withNativeRegExps<T>(open: () => T): T {
-  if (firstConnectionOpened || otherThreadsMayRun()) return open();
+  if (firstConnectionOpened || otherThreadsMayRun() || v8.startupSnapshot.isBuildingSnapshot()) return open();
   firstConnectionOpened = true;
   v8.setFlagsFromString('--no-regexp-tier-up');
   try {
