@@ -74,6 +74,8 @@ export type Resend = (typeof Resend)[keyof typeof Resend];
  * The window is the smaller of our maximum and the peer's receive maximum [MQTT-4.9.0-1]; while
  * it is full no further QoS 1/2 PUBLISH is sent [MQTT-4.9.0-2], the item waits in the queue.
  */
+/** never pushed to: only read through the `queue` getter's narrower type */
+const NOTHING_WAITING = new FifoQueue<unknown>();
 const NOTHING_IN_FLIGHT: ReadonlyMap<number, unknown> = new Map<number, unknown>();
 
 export class OutgoingFlow<T extends OutgoingItem> {
@@ -87,7 +89,11 @@ export class OutgoingFlow<T extends OutgoingItem> {
    */
   private inflightMap: Map<number, T> | undefined;
   /** messages waiting for a free slot (or for the peer to connect) */
-  readonly queue = new FifoQueue<T>();
+  get queue(): Iterable<T> & { readonly length: number } {
+    return this.waiting ?? (NOTHING_WAITING as FifoQueue<T>);
+  }
+  /** made on the first message queued, as `inflightMap` */
+  private waiting: FifoQueue<T> | undefined;
   /** in-flight maximum for the current connection (see `setReceiveMaximum`) */
   window: number;
   inflightBytes = 0;
@@ -162,7 +168,7 @@ export class OutgoingFlow<T extends OutgoingItem> {
 
   /** Queues an item behind the window, whatever the queue's bound (the caller decides about that). */
   enqueue(item: T): void {
-    this.queue.push(item);
+    (this.waiting ??= new FifoQueue()).push(item);
     if (this.limits.sizeOf !== undefined) this.queuedBytes += this.limits.sizeOf(item);
   }
 
@@ -179,7 +185,7 @@ export class OutgoingFlow<T extends OutgoingItem> {
    */
   nextQueued(): T | undefined {
     if (this.queue.length === 0 || !this.hasSlot()) return undefined;
-    const item = this.queue.shift()!;
+    const item = this.waiting!.shift()!;
     if (this.limits.sizeOf !== undefined) this.queuedBytes -= this.limits.sizeOf(item);
     return item;
   }
@@ -260,7 +266,8 @@ export class OutgoingFlow<T extends OutgoingItem> {
     // cleared as well as dropped: a loop over it that led here stops, as it did on one map for good
     this.inflightMap?.clear();
     this.inflightMap = undefined;
-    this.queue.clear();
+    this.waiting?.clear();
+    this.waiting = undefined;
     this.inflightBytes = 0;
     this.queuedBytes = 0;
   }
