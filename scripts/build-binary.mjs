@@ -120,7 +120,11 @@ const { warmPublish } = (function (module) {\n${warm}\nreturn module.exports;\n}
 startupSnapshot.setDeserializeMainFunction(() => {
 ${runnerFromBin(builtinsOnly, { pubLoaded: true })}
 });
-warmPublish(pubBundle);
+// Node tests a host name such as localhost against a very large IPv6 pattern (in net.connect and
+// again in dns.lookup), which took 2-3 ms of each start to compile: run once here, its bytecode
+// is kept in the snapshot. Once only: run twice, V8 compiles it to machine code, which a snapshot
+// cannot hold (V8 aborts the build, and the binary is built without a snapshot).
+warmPublish(pubBundle).then(() => require('node:net').isIPv6('localhost'));
 `;
 }
 
