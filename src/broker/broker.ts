@@ -48,6 +48,8 @@ interface RouteTarget {
   rap: boolean;
   /** subscription identifiers to send, undefined when none */
   ids: number[] | undefined;
+  /** every matching subscription of this session is no-local: not for what its own client published */
+  noLocal: boolean;
 }
 
 interface Route {
@@ -62,9 +64,18 @@ function collect(perSession: Map<Session, RouteTarget>, sub: Subscription): void
     if (sub.qos > d.qos) d.qos = sub.qos;
     d.rap ||= sub.retainAsPublished;
     if (sub.subscriptionId) (d.ids ??= []).push(sub.subscriptionId);
+    d.noLocal &&= sub.noLocal;
   } else {
-    perSession.set(sub.session, { session: sub.session, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId ? [sub.subscriptionId] : undefined });
+    perSession.set(sub.session, { session: sub.session, qos: sub.qos, rap: sub.retainAsPublished, ids: sub.subscriptionId ? [sub.subscriptionId] : undefined, noLocal: sub.noLocal });
   }
+}
+
+/** Whether some session has both no-local and other subscriptions among `matches`. */
+function mixedNoLocal(matches: Subscription[]): boolean {
+  let withNoLocal: Set<Session> | undefined;
+  for (const sub of matches) if (sub.noLocal) (withNoLocal ??= new Set()).add(sub.session);
+  if (withNoLocal === undefined) return false;
+  return matches.some((sub) => !sub.noLocal && withNoLocal.has(sub.session));
 }
 
 export interface BrokerOptions {
@@ -185,6 +196,8 @@ export class Broker extends EventEmitter implements BrokerApi {
     const targets = route.targets ?? this.targetsFor(route.matches, message);
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
+      // [MQTT-3.8.3-3] no local: not back to the publisher
+      if (t.noLocal && message.senderId === t.session.clientId) continue;
       if (!this.hooks.authorizeRead(t.session, message.topic)) continue;
       const qos = (message.qos < t.qos ? message.qos : t.qos) as QoS;
       // [MQTT-3.3.1-9] forwarded messages carry retain 0 unless retain-as-published
@@ -205,8 +218,11 @@ export class Broker extends EventEmitter implements BrokerApi {
     let route = cacheable ? this.routes.get(topic) : undefined;
     if (route) return route;
     const matches = this.subscriptions.match(topic);
-    // shared groups and no-local depend on who is online and who sent: decided per message
-    const perMessage = matches.some((sub) => sub.shareName !== undefined || sub.noLocal);
+    // shared groups depend on who is online: decided per message; so does no-local for a session
+    // with both no-local and other subscriptions matching (its QoS depends on who sent). A session
+    // whose matching subscriptions are all no-local (a bridge's local side) keeps the cache: its
+    // target is skipped for its own messages (RouteTarget.noLocal)
+    const perMessage = matches.some((sub) => sub.shareName !== undefined) || mixedNoLocal(matches);
     route = { matches, targets: perMessage ? undefined : this.targetsFor(matches, undefined) };
     if (cacheable) {
       if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
@@ -271,6 +287,8 @@ export class Broker extends EventEmitter implements BrokerApi {
       this.writePublish(client, delivery, id, now);
       return;
     }
+    // Mosquitto's bridge with local_cleansession true keeps nothing for its remote while it is away
+    if (client?.direct !== undefined && !client.direct.queuesWhileAway && client.state !== ClientState.Connected) return;
     if (this.flow.queueFull(out)) {
       if (publisher !== undefined && client !== undefined && client.state === ClientState.Connected && !session.stalled) {
         this.flow.hold(publisher, session);

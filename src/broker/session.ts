@@ -96,6 +96,8 @@ export interface DirectDelivery {
   deliver(message: BrokerMessage, qos: QoS, retain: boolean, packetId: number, dup: boolean): void;
   /** QoS 0 messages are dropped (and counted) while this is true, as for a subscriber that does not read */
   readonly congested: boolean;
+  /** false: while not connected, QoS 1/2 messages are not queued either (a bridge with local_cleansession true) */
+  readonly queuesWhileAway: boolean;
 }
 
 /**

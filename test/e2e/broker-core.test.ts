@@ -343,6 +343,36 @@ describe('broker, MQTT 5 specifics', () => {
     c.end();
   });
 
+  it('[MQTT-3.8.3-3] no local on a cached route: own messages skipped each time, others delivered; a matching subscription without it still delivers', async () => {
+    const topic = `nolocal/${uid()}`;
+    const c = await RawClient.connect(tb.port, 5);
+    await c.handshake();
+    const other = await RawClient.connect(tb.port, 5);
+    await other.handshake();
+    // `${topic}/#` no-local only; `${topic}/both` also matches a plain subscription (QoS 1) of the same session
+    c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: `${topic}/#`, qos: 0, nl: true }, { topic: `${topic}/both`, qos: 1 }] });
+    await c.next('suback');
+    const send = (from: RawClient, t: string, text: string) => from.send({ cmd: 'publish', topic: `${topic}/${t}`, payload: Buffer.from(text), qos: 0, retain: false, dup: false });
+    // twice each: the second goes by the route cached by the first
+    for (const round of ['1', '2']) {
+      send(c, 'nl', `mine${round}`);
+      send(other, 'nl', `theirs${round}`);
+      send(c, 'both', `mine-both${round}`);
+    }
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const p = await c.next('publish');
+      got.push(`${p.topic.slice(topic.length + 1)} ${p.payload.toString()} q${p.qos}`);
+    }
+    // own messages on `both` arrive through the plain subscription (two connections: any order)
+    expect(got.sort()).toEqual(['both mine-both1 q0', 'both mine-both2 q0', 'nl theirs1 q0', 'nl theirs2 q0']);
+    // and nothing else: a marker of its own through the plain subscription comes next
+    send(c, 'both', 'marker');
+    expect((await c.next('publish')).payload.toString()).toBe('marker');
+    c.end();
+    other.end();
+  });
+
   it('subscription identifiers and retain-as-published are forwarded; user properties too', async () => {
     const topic = `subid/${uid()}`;
     const pub = await RawClient.connect(tb.port, 5);

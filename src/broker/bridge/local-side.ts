@@ -151,6 +151,11 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
     return this.owner.congested;
   }
 
+  /** local_cleansession false: what comes while the remote is away waits for it (Mosquitto's db__message_insert) */
+  get queuesWhileAway(): boolean {
+    return this.session !== undefined && this.session.expiryInterval !== 0;
+  }
+
   // the packets the broker would write to a connected client: a bridge's local side has none to
   // receive (its QoS 2 flows end as a whole when the remote completes them, never at PUBREL)
   send(_packet: Packet): boolean {
