@@ -284,7 +284,7 @@ export class Broker extends EventEmitter implements BrokerApi {
       const id = out.send(delivery);
       // stored with the id it goes out under, before it goes
       if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery, id);
-      this.writePublish(client, delivery, id, now);
+      this.firstSend(session, client, delivery, id, now);
       return;
     }
     // Mosquitto's bridge with local_cleansession true keeps nothing for its remote while it is away
@@ -332,7 +332,23 @@ export class Broker extends EventEmitter implements BrokerApi {
   private sendInflight(session: Session, client: SessionClient, delivery: Delivery, now: number): void {
     const id = session.out.send(delivery);
     if (delivery.storeKey !== undefined) this.deliveryJournal?.sent(session, delivery, id);
-    this.writePublish(client, delivery, id, now);
+    this.firstSend(session, client, delivery, id, now);
+  }
+
+  /**
+   * The first PUBLISH of a delivery. Persistence in durable mode: a stored QoS 2 delivery leaves
+   * only once its record, with this packet id, is committed. The client delivers a QoS 2 message
+   * when its PUBLISH arrives and then knows it by packet id only; a crash that lost the record would
+   * make us route it again after the restart (its publisher resends it, having no PUBREC) and send
+   * it under another id: twice to the application. QoS 1 may arrive twice anyway and is not held.
+   */
+  private firstSend(session: Session, client: SessionClient, d: Delivery, id: number, now: number): void {
+    const durable = this.durableAcks;
+    if (durable === undefined || d.qos !== 2 || d.storeKey === undefined) return this.writePublish(client, d, id, now);
+    durable.after(client, () => {
+      // still this delivery's flow, on this connection (not completed, not resent by a reconnect)
+      if (session.client === client && session.out.inflight.get(id) === d && d.stage === 'ack') this.writePublish(client, d, id, Date.now());
+    });
   }
 
   /** Writes one PUBLISH; frames are shared between subscribers, only the packet id is patched. */

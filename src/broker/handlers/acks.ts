@@ -32,7 +32,7 @@ export function handlePubrec(client: HandlerClient, packet: IPubrecPacket): void
     // the client has the message: a restart must resume with PUBREL, never the PUBLISH [MQTT-4.3.3-6]
     const d = out.inflight.get(id)!;
     if (d.storeKey !== undefined) client.broker.deliveryJournal?.released(client.session!, d, id);
-    client.send({ cmd: 'pubrel', messageId: id });
+    afterCommit(client, { cmd: 'pubrel', messageId: id });
   }
   else if (result === AckAction.PubrelNotFound) {
     // not in flight: PUBREL all the same, so the client can finish its side
@@ -52,5 +52,18 @@ export function handlePubrel(client: HandlerClient, packet: IPubrelPacket): void
   const known = session.incomingQos2.release(packet.messageId!) !== undefined;
   if (known && session.expiryInterval !== 0) client.broker.deliveryJournal?.incomingQos2Released(session, packet.messageId!);
   if (client.protocolVersion === 5 && !known) client.send({ cmd: 'pubcomp', messageId: packet.messageId!, reasonCode: RC.PacketIdentifierNotFound });
-  else client.send({ cmd: 'pubcomp', messageId: packet.messageId! });
+  else afterCommit(client, { cmd: 'pubcomp', messageId: packet.messageId! });
+}
+
+/**
+ * Durable mode: PUBREL and PUBCOMP also wait for the commit of what their ack changed (and keep
+ * their place among this client's acks [MQTT-4.6.0-2]). The peer forgets the packet id once it
+ * has our PUBREL (its PUBCOMP) or our PUBCOMP: a crash that lost the stage change would make us
+ * send that PUBLISH again (a duplicate to a subscriber) or take the id's next message for a resend
+ * (lost from a publisher).
+ */
+function afterCommit(client: HandlerClient, packet: IPubrelPacket | IPubcompPacket): void {
+  const durable = client.broker.durableAcks;
+  if (durable) durable.after(client, () => client.send(packet));
+  else client.send(packet);
 }
