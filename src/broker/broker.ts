@@ -279,6 +279,12 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (delivery.qos === 0) return this.deliverQos0(session, delivery.message, delivery.retain, delivery.subscriptionIds, now);
     const client = session.client;
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
+    if (session.stored !== undefined) {
+      // restored at start-up, its messages still in the store only: this one goes behind them there
+      if (this.flow.queueBounded && session.stored.full()) this.countDropped(session);
+      else session.stored.add(delivery);
+      return;
+    }
     const out = session.out;
     if (client && client.state === ClientState.Connected && out.canSendNow()) {
       const id = out.send(delivery);
@@ -436,6 +442,12 @@ export class Broker extends EventEmitter implements BrokerApi {
   /** After a reconnect to a present session: resend in-flight with DUP, PUBREL as PUBREL [MQTT-4.4.0-1]. */
   resumeSession(session: Session, client: SessionClient): void {
     const now = Date.now();
+    if (session.stored !== undefined) {
+      // restored at start-up: its messages are read from the store now that its client is back
+      const stored = session.stored;
+      session.stored = undefined;
+      stored.load(now);
+    }
     // a new connection gets the benefit of the doubt until it proves not to read
     session.stalled = false;
     session.out.resume(true, (id, d, what) => {
@@ -475,6 +487,8 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (session.state === SessionState.Ended) return;
     session.state = SessionState.Ended;
     session.cancelExpiry();
+    // what it had in the store goes with the session's record (sessionJournal.ended)
+    session.stored = undefined;
     this.sessionJournal?.ended(session);
     if (session.subscriptions.size > 0) {
       for (const sub of session.subscriptions.values()) this.subscriptions.remove(sub.topicFilter, sub);

@@ -34,6 +34,20 @@ export interface Delivery {
   storeKey?: unknown;
 }
 
+/**
+ * Persistence: the messages of a session restored at start-up (queued and in flight) while they
+ * are still only in the store, to be read when its client returns: start-up does not read them and
+ * memory does not hold them. Until then, new deliveries join them in the store, behind them.
+ */
+export interface StoredMessages {
+  /** whether one more would go past max_queued_messages / max_queued_bytes */
+  full(): boolean;
+  /** stores a new delivery behind them (not kept in memory) */
+  add(delivery: Delivery): void;
+  /** reads them into the session's flow, in flight and queued, in order (the client is back) */
+  load(now: number): void;
+}
+
 export enum SessionState {
   Online = 'online',
   /** clean session false / session expiry > 0, waiting for its client to come back */
@@ -142,6 +156,8 @@ export class Session {
   stalled = false;
   /** user name of the last client on this session, for read ACLs while it is offline */
   username?: string;
+  /** persistence: its messages are still in the store only (see StoredMessages) */
+  stored?: StoredMessages;
 
   /** `limits`: the broker's, one object shared by every session */
   constructor(

@@ -1,11 +1,12 @@
 import { parseSharedSubscription } from '../../core/topic/validate.js';
 import type { Broker } from '../broker.js';
-import type { Session, Subscription } from '../session.js';
+import type { Session, StoredMessages, Subscription } from '../session.js';
 import { persistencePath, type BrokerConfig } from '../config/broker-config.js';
 import type { BrokerLog } from '../log.js';
 import { AckGate } from './ack-gate.js';
 import { DurableStore } from './durable-store.js';
-import { deliveryJournal, restoreDeliveries } from './delivery-journal.js';
+import { deliveryJournal } from './delivery-journal.js';
+import { StoredBacklog } from './stored-backlog.js';
 import { fromStoredMessage, toStoredMessage, type SessionRecord, type SubscriptionRecord } from './records.js';
 
 export interface RunningPersistence {
@@ -48,7 +49,8 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
     changed();
   };
 
-  const sessions = restoreSessions(broker, store, now);
+  const journal = deliveryJournal(store, written);
+  const sessions = restoreSessions(broker, store, now, (session) => new StoredBacklog(session, store, journal, broker.outgoing, (m) => log.error(m)));
   // a session outlives its connection when its expiry is not 0 (3.1.1: clean session 0)
   const sessionRecord = (session: Session, protocolVersion: number, disconnectedAt?: number): SessionRecord => {
     const r: SessionRecord = { clientId: session.clientId, protocolVersion, expiryInterval: session.expiryInterval };
@@ -77,7 +79,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
     },
   };
 
-  broker.deliveryJournal = deliveryJournal(store, written);
+  broker.deliveryJournal = journal;
 
   let changes = 0;
   let syncing = false;
@@ -106,7 +108,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   timer?.unref();
 
   log.notice(
-    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages, ${sessions.sessions} sessions and ${sessions.queued} queued messages restored.`,
+    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages, ${sessions.sessions} sessions and ${sessions.queued} queued messages restored (each session's messages are read when its client returns).`,
   );
   return {
     store,
@@ -131,11 +133,12 @@ function subscriptionRecord(sub: Subscription): SubscriptionRecord {
 /**
  * The persistent sessions of the store, offline with their subscriptions, their expiry counted
  * from when their client went away (from now when the broker stopped while it was connected);
- * those whose time ran out while the broker was stopped are removed. Returns how many came back.
+ * those whose time ran out while the broker was stopped are removed. Their messages stay in the
+ * store until their client returns (`backlog`). Returns how many sessions came back, and how many
+ * messages the store holds for them.
  */
-function restoreSessions(broker: Broker, store: DurableStore, now: number): { sessions: number; queued: number } {
+function restoreSessions(broker: Broker, store: DurableStore, now: number, backlog: (session: Session) => StoredMessages): { sessions: number; queued: number } {
   let restored = 0;
-  let queued = 0;
   for (const record of store.sessions()) {
     const session = broker.newSession(record.clientId);
     session.expiryInterval = record.expiryInterval;
@@ -162,7 +165,8 @@ function restoreSessions(broker: Broker, store: DurableStore, now: number): { se
       continue;
     }
     restored++;
-    queued += restoreDeliveries(session, store, now);
+    // its messages are read when its client returns (StoredBacklog): not at start-up
+    session.stored = backlog(session);
   }
-  return { sessions: restored, queued };
+  return { sessions: restored, queued: store.counts().queued };
 }

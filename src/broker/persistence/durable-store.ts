@@ -74,7 +74,7 @@ export class DurableStore {
     } catch (err) {
       throw describeIoFailure(err, file, 'make the directory of');
     }
-    const existed = checkStoreFile(file, lmdbFile, DATABASES);
+    const existed = checkStoreFile(file, lmdbFile, DATABASES, 'queue');
     let env: RootDatabase;
     try {
       env = lmdb.open({
@@ -228,9 +228,22 @@ export class DurableStore {
     return this.dbs.wills.get(clientId) as WillRecord | undefined;
   }
 
-  /** Records per kind, for the start-up log line. */
+  /** How many deliveries the session has stored (queued and in flight), counted in the B-tree without reading them. */
+  queuedCount(clientId: string): number {
+    return this.dbs.queue.getKeysCount({ start: [clientId, 0], end: [clientId, MAX_SEQ] });
+  }
+
+  /** The payload bytes of the session's stored deliveries (reads them: for max_queued_bytes only). */
+  queuedBytes(clientId: string): number {
+    let bytes = 0;
+    for (const { record } of this.queued(clientId)) bytes += record.message.payload.length;
+    return bytes;
+  }
+
+  /** Records per kind, for the start-up log line: from the databases' headers, nothing is read. */
   counts(): Record<'retained' | 'sessions' | 'queued', number> {
-    return { retained: this.dbs.retained.getKeysCount(), sessions: this.dbs.sessions.getKeysCount(), queued: this.dbs.queue.getKeysCount() };
+    const n = (name: Name) => (this.dbs[name].getStats() as { entryCount: number }).entryCount;
+    return { retained: n('retained'), sessions: n('sessions'), queued: n('queue') };
   }
 
   /** Resolves once everything written so far is on disk (the autosave mode's sync point). */

@@ -12,10 +12,14 @@ const MOSQUITTO_MAGIC = Buffer.from([0x00, 0xb5, 0x00, 0x6d, 0x6f, 0x73, 0x71, 0
  * LMDB trusts its file: opening random bytes or reading a truncated file ends the process with
  * SIGSEGV/SIGBUS, not an exception. So an existing store is checked before this process maps it:
  * its header here, then a child process opens it, compares the size LMDB expects with the file's,
- * and reads every record. A crash there is reported as a corrupt store, naming the path.
+ * and reads every record, except that queued messages (a million of them after a long outage) are
+ * only counted: LMDB walks every page of their B-tree natively, which is what could crash, without
+ * copying each payload out to JavaScript; a payload is read when its session's client returns
+ * (its bytes are data, not structure LMDB follows, and the size check keeps them inside the file).
+ * A crash there is reported as a corrupt store, naming the path.
  * Returns false when there is no store yet (a new one will be made).
  */
-export function checkStoreFile(file: string, lmdbFile: string, databases: readonly string[]): boolean {
+export function checkStoreFile(file: string, lmdbFile: string, databases: readonly string[], countOnly: string): boolean {
   let size: number;
   try {
     size = statSync(file).size;
@@ -39,7 +43,7 @@ export function checkStoreFile(file: string, lmdbFile: string, databases: readon
   if (size < 2 * 4096 || head.readUInt32LE(MAGIC_OFFSET) !== LMDB_MAGIC)
     throw new StoreError(`${file} is not a persistence store this broker wrote (corrupt, or another program's file): move it away to start empty, or restore it from a backup`, file);
 
-  const child = spawnSync(process.execPath, ['-e', CHECK_SCRIPT, lmdbFile, file, JSON.stringify(databases)], {
+  const child = spawnSync(process.execPath, ['-e', CHECK_SCRIPT, lmdbFile, file, JSON.stringify(databases), countOnly], {
     encoding: 'utf8',
     timeout: 120_000,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,9 +58,9 @@ export function checkStoreFile(file: string, lmdbFile: string, databases: readon
   return true;
 }
 
-/** Runs in the child: argv = [lmdb module file, store file, database names as JSON]. */
+/** Runs in the child: argv = [lmdb module file, store file, database names as JSON, the database only counted]. */
 const CHECK_SCRIPT = `
-const [lmdbFile, file, names] = process.argv.slice(1);
+const [lmdbFile, file, names, countOnly] = process.argv.slice(1);
 const { open } = require(lmdbFile);
 const { statSync } = require('node:fs');
 const env = open({ path: file, maxDbs: 16, readOnly: true, noSubdir: true });
@@ -67,7 +71,8 @@ if (size < needed) { console.error('the file is ' + size + ' bytes, its pages re
 for (const name of JSON.parse(names)) {
   // binary: every page is read (overflow pages of large payloads too) without decoding
   const db = env.openDB({ name, encoding: 'binary' });
-  for (const { value } of db.getRange()) void value.length;
+  if (name === countOnly) void db.getKeysCount();
+  else for (const { value } of db.getRange()) void value.length;
 }
 env.close();
 `;
