@@ -51,6 +51,30 @@ export async function spawnUntil(cmd, args, ready, dir) {
   };
 }
 
+/**
+ * Runs a command to completion under bash and resolves with the CPU time (user+sys, ms) it used,
+ * from bash's `times` (its children's line), its wall milliseconds and exit code. CPU time is
+ * what start-up is compared by: on a machine loaded by other work wall times move too much.
+ */
+export function cpuTimeCommand(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const script = '"$@" </dev/null >/dev/null; code=$?; times >&2; exit $code';
+    const proc = spawn('bash', ['-c', script, 'bash', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr.on('data', (d) => (err += d));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      // two lines: the shell's own times, then its children's
+      const children = /\d+m[\d.]+s \d+m[\d.]+s\n(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(err);
+      if (!children) return reject(new Error(`no CPU times from bash for ${cmd}: ${err}`));
+      const cpu = (Number(children[1]) * 60 + Number(children[2]) + Number(children[3]) * 60 + Number(children[4])) * 1000;
+      resolve({ cpu, ms, code, err: err.slice(0, children.index) });
+    });
+  });
+}
+
 /** Runs a command to completion; resolves with wall milliseconds, exit code and stdout size. */
 export function timeCommand(cmd, args, { input, stdinFile } = {}) {
   return new Promise((resolve, reject) => {
