@@ -7,7 +7,8 @@
 //
 // Environment: PERF_BRIDGE_ROUNDS (3), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (20000),
 // PERF_BRIDGE_NODE_ARGS (extra node flags for our edge broker, e.g. --cpu-prof --cpu-prof-dir=DIR),
-// PERF_BRIDGE_QOS (0,1: the levels measured).
+// PERF_BRIDGE_QOS (0,1: the levels measured), PERF_BRIDGE_MAX_QUEUED (the edges' max_queued_messages,
+// 1000000; Mosquitto's default 1000 shows what each edge drops when the remote cannot keep up).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const ROUNDS = Number(process.env.PERF_BRIDGE_ROUNDS ?? 3);
 const COUNTS = { 0: Number(process.env.PERF_BRIDGE_QOS0 ?? 50_000), 1: Number(process.env.PERF_BRIDGE_QOS1 ?? 20_000) };
 const NODE_ARGS = process.env.PERF_BRIDGE_NODE_ARGS ? process.env.PERF_BRIDGE_NODE_ARGS.split(' ') : [];
+const MAX_QUEUED = Number(process.env.PERF_BRIDGE_MAX_QUEUED ?? 1_000_000);
 const LEVELS = (process.env.PERF_BRIDGE_QOS ?? '0,1').split(',').map(Number);
 const PAYLOAD = Buffer.alloc(64, 0x61);
 /** QoS 1 publishes the generator keeps unacknowledged at the edge */
@@ -29,7 +31,7 @@ const STALL_MS = 3000;
 
 function bridgeSection(remotePort, qos) {
   return [
-    'max_queued_messages 1000000',
+    `max_queued_messages ${MAX_QUEUED}`,
     'connection perf',
     `address 127.0.0.1:${remotePort}`,
     'remote_clientid perf-edge',
