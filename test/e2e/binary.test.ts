@@ -123,7 +123,7 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
   // The binary starts from a V8 startup snapshot made at build time (scripts/build-binary.mjs,
   // issue 16): whatever a run depends on must be read when it runs, not when it was built (in
   // ROOT, without a terminal, with the build's environment).
-  it('starts from a startup snapshot and reads argv, env and cwd when it runs', async () => {
+  it('starts from a startup snapshot and reads argv, env, cwd and its pid when it runs', async () => {
     expect(buildOutput).toContain('starts from startup snapshot');
     const { port, client, close } = await standIn();
     try {
@@ -131,17 +131,18 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
       mkdirSync(path.join(dir, 'config', 'mqtt', 'profiles'), { recursive: true });
       writeFileSync(path.join(dir, 'config', 'mqtt', 'profiles', 'snap'), `-p ${port}\n-t snap/from-profile\n`);
       writeFileSync(path.join(dir, 'payload.txt'), 'read at run time');
-      const pub = runCmd(bin, ['pub', '--profile', 'snap', '-f', 'payload.txt', '-q', '1'], {
+      // and the process id (-I: the client id is the prefix and the pid)
+      const pub = spawnCmd(bin, ['pub', '--profile', 'snap', '-f', 'payload.txt', '-q', '1', '-I', 'snap-'], {
         cwd: dir,
         env: { ...env(), XDG_CONFIG_HOME: path.join(dir, 'config') },
       });
       const server = await client;
-      await server.next('connect');
+      expect((await server.next('connect')).clientId).toBe(`snap-${pub.proc.pid}`);
       server.send({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
       const publish = await server.next('publish');
       expect([publish.topic, publish.payload.toString()]).toEqual(['snap/from-profile', 'read at run time']);
       server.send({ cmd: 'puback', messageId: publish.messageId });
-      const r = await pub;
+      const r = await pub.done;
       expect([r.code, r.stderr]).toEqual([0, '']);
     } finally {
       close();
