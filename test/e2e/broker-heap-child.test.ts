@@ -46,6 +46,8 @@ describe('the broker runs in a child with a small young generation', () => {
     const env = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0');
     expect(env).toContain('MQTT_BROKER_HEAP=child');
     expect(env.find((e) => e.startsWith('NODE_OPTIONS='))).toMatch(/--max-semi-space-size=1/);
+    // one malloc arena: less RSS per idle connection (src/commands/broker-heap.ts)
+    expect(env).toContain('MALLOC_ARENA_MAX=1');
     b.kill('SIGTERM');
     const r = await b.done;
     expect(r.code, r.stderr).toBe(0);
