@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqttPacket from 'mqtt-packet';
-import { fmt, freePort, median, spawnUntil, startMosquitto } from './lib.mjs';
+import { brokerWorkerPid, cpuNs, fmt, freePort, median, spawnUntil, startMosquitto } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.env.PERF_BRIDGE_ROUNDS ?? 3);
@@ -44,14 +44,15 @@ function bridgeSection(remotePort, qos) {
 async function startEdge(kind, remotePort, qos) {
   if (kind === 'mosquitto') {
     const m = await startMosquitto(bridgeSection(remotePort, qos));
-    return { port: m.port, stop: m.stop };
+    return { port: m.port, stop: m.stop, pid: m.pid };
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-perf-bridge-'));
   const port = await freePort();
   const conf = path.join(dir, 'broker.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...bridgeSection(remotePort, qos)].join('\n') + '\n');
-  const { stop } = await spawnUntil(process.execPath, [...NODE_ARGS, path.join(root, 'bin/mqtt'), 'broker', '-c', conf], 'Bridge perf connected', dir);
-  return { port, stop };
+  const { stop, pid } = await spawnUntil(process.execPath, [...NODE_ARGS, path.join(root, 'bin/mqtt'), 'broker', '-c', conf], 'Bridge perf connected', dir);
+  // the broker runs in the launcher's one child (src/commands/broker-heap.ts)
+  return { port, stop, pid: brokerWorkerPid(pid) };
 }
 
 /** A raw MQTT 3.1.1 connection: CONNECT sent, resolves on CONNACK; `onPacket` sees the rest. */
@@ -112,6 +113,7 @@ async function runOnce(kind, qos) {
   await new Promise((r) => setTimeout(r, 300));
   received = 0;
 
+  const cpuStart = cpuNs(edge.pid);
   const start = performance.now();
   if (qos === 0) {
     const frame = mqttPacket.generate({ cmd: 'publish', topic: 'perf/t', payload: PAYLOAD, qos: 0, retain: false });
@@ -143,11 +145,13 @@ async function runOnce(kind, qos) {
     }, 20);
   });
   const seconds = (lastArrival - start) / 1000;
+  const cpuMs = (cpuNs(edge.pid) - cpuStart) / 1e6;
   pub.destroy();
   sub.destroy();
   await edge.stop();
   await remote.stop();
-  return { rate: received / seconds, lost: expected - received };
+  // CPU per message moves far less than the rate when other processes load the machine
+  return { rate: received / seconds, lost: expected - received, cpuUsPerMsg: (cpuMs * 1000) / Math.max(received, 1) };
 }
 
 const kinds = ['ours', 'mosquitto'];
@@ -159,7 +163,8 @@ for (const qos of LEVELS) {
   }
   const rate = (k) => median(results[k].map((r) => r.rate));
   const lost = (k) => results[k].map((r) => r.lost).join('/');
+  const cpu = (k) => median(results[k].map((r) => r.cpuUsPerMsg));
   console.log(
-    `QoS ${qos} (${COUNTS[qos]} msgs): ours ${fmt(rate('ours'), 0)} msgs/s (lost ${lost('ours')}), mosquitto ${fmt(rate('mosquitto'), 0)} msgs/s (lost ${lost('mosquitto')}), ours/mosquitto ${fmt(rate('ours') / rate('mosquitto'), 2)}x`,
+    `QoS ${qos} (${COUNTS[qos]} msgs): ours ${fmt(rate('ours'), 0)} msgs/s (lost ${lost('ours')}), mosquitto ${fmt(rate('mosquitto'), 0)} msgs/s (lost ${lost('mosquitto')}), ours/mosquitto ${fmt(rate('ours') / rate('mosquitto'), 2)}x; edge CPU per message ours ${fmt(cpu('ours'), 1)} µs, mosquitto ${fmt(cpu('mosquitto'), 1)} µs, ${fmt(cpu('ours') / cpu('mosquitto'), 2)}x`,
   );
 }

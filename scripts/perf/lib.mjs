@@ -2,7 +2,7 @@
 // medians. Benchmarks report ratios against a reference measured in the same run, alternating
 // A B A B, because absolute numbers move by ±30 % on these shared 2-core machines.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,8 +23,8 @@ export async function startMosquitto(extra = []) {
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error', 'log_type information', 'persistence false', ...extra].join('\n') + '\n');
-  const { stop } = await spawnUntil('mosquitto', ['-c', conf], 'running', dir);
-  return { port, stop };
+  const { stop, pid } = await spawnUntil('mosquitto', ['-c', conf], 'running', dir);
+  return { port, stop, pid };
 }
 
 /**
@@ -43,6 +43,7 @@ export async function spawnUntil(cmd, args, ready, dir) {
     proc.on('exit', () => reject(new Error(`${cmd} exited: ${log}`)));
   });
   return {
+    pid: proc.pid,
     stop: async () => {
       proc.kill('SIGTERM');
       await exited;
@@ -113,4 +114,17 @@ export function brokerWorkerPid(pid) {
     // no children file: the process itself
   }
   return pid;
+}
+
+/** CPU time of every thread of a process so far, in ns (schedstat: ns resolution, where stat has 10 ms). */
+export function cpuNs(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return total;
 }

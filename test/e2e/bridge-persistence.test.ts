@@ -166,4 +166,36 @@ describeIfTool(['mosquitto'], 'bridge: queued and in-flight messages for the rem
       await stopEdge(edge, 'SIGTERM');
     }, 60_000);
   }
+
+  it('local_cleansession true: nothing is kept for a remote that is away (Mosquitto drops it too); what comes once it is back goes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-clean-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const edgePort = await freePort();
+    const remotePort = await freePort();
+    const conf = path.join(dir, 'edge.conf');
+    writeFileSync(
+      conf,
+      [`listener ${edgePort} 127.0.0.1`, 'allow_anonymous true', 'connection edge', `address 127.0.0.1:${remotePort}`, 'restart_timeout 1', 'local_cleansession true', 'topic data/# out 2', 'notifications false'].join('\n') + '\n',
+    );
+    // nothing listens at the remote's port yet
+    const edge = await startEdge(conf);
+    await edge.waitForStderr(/Error creating bridge edge/);
+    const pub = new MqttClient(testClientConfig(edgePort, 4));
+    await pub.connect();
+    cleanups.push(() => pub.disconnect());
+    await pub.publish('data/away', Buffer.from('away-1'), { qos: 1, retain: false });
+    await pub.publish('data/away', Buffer.from('away-2'), { qos: 2, retain: false });
+
+    const remote = await startMosquitto({ listenerConfig: () => [`listener ${remotePort} 127.0.0.1`, 'allow_anonymous true'] });
+    cleanups.push(() => remote.stop());
+    const sub = new MqttClient(testClientConfig(remotePort, 4));
+    const inbox = new Inbox(sub);
+    await sub.connect();
+    cleanups.push(() => sub.disconnect());
+    await sub.subscribe([{ topic: 'data/#', qos: 2 }]);
+    await edge.waitForStderr(/Bridge edge connected to/, 15_000);
+    await pub.publish('data/back', Buffer.from('back'), { qos: 1, retain: false });
+    await inbox.until('the message sent once the remote was back', () => inbox.got.length > 0);
+    expect(inbox.texts()).toEqual(['data/back back']);
+  }, 60_000);
 });
