@@ -17,7 +17,7 @@
 // code under other V8 flags, e.g. PERF_BROKER_BASE=bin/mqtt and another --max-semi-space-size),
 // PERF_BROKER_IDLE (idle connections, 5000; up to 19,000 under a 20,000 fd limit).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -124,8 +124,10 @@ const UNLIMITED = ['max_inflight_messages 0', 'max_queued_messages 0'];
  * UNLIMITED), and no log line per connection, which would otherwise be part of what the
  * idle-connection scenario measures.
  */
-async function startBroker(kind, limits = UNLIMITED) {
+async function startBroker(kind, limits = UNLIMITED, { persistence = false } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), `mqtt-perf-broker-${kind}-`));
+  // Mosquitto started as root runs as the user mosquitto, which must write its store there
+  if (persistence) chmodSync(dir, 0o777);
   const port = await freePort();
   const conf = path.join(dir, 'broker.conf');
   const lines = [
@@ -136,7 +138,10 @@ async function startBroker(kind, limits = UNLIMITED) {
     'log_dest stderr',
     'log_type error',
   ];
-  if (kind === 'mosquitto') lines.push('persistence false');
+  // persistence: each with its defaults (ours durable: PUBACK after the synced commit; Mosquitto
+  // writes its file every autosave_interval, 1800 s, and at the stop)
+  if (persistence) lines.push('persistence true', `persistence_location ${dir}/`);
+  else if (kind === 'mosquitto') lines.push('persistence false');
   // Mosquitto's default leaves Nagle on, where our listeners set TCP_NODELAY: on, its small
   // writes go out at once (better latency at a fixed rate) but one syscall each (lower throughput)
   if (kind === 'mosquitto' && MOSQUITTO_NODELAY) lines.push('set_tcp_nodelay true');
@@ -183,14 +188,14 @@ let clientSerial = 0;
  * (type, flags, buffer, body start, body end); nothing is allocated per packet.
  */
 class RawClient {
-  constructor(port, { onPacket, keepalive = 60, localAddress } = {}) {
+  constructor(port, { onPacket, keepalive = 60, localAddress, clean = true } = {}) {
     this.onPacket = onPacket ?? (() => {});
     this.onChunkDone = undefined;
     this.pending = undefined;
     this.closed = false;
     this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true, localAddress });
     this.clientId = `perf-${process.pid}-${++clientSerial}`;
-    this.socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive, clientId: this.clientId }));
+    this.socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean, keepalive, clientId: this.clientId }));
     this.connected = new Promise((resolve, reject) => {
       this.connack = resolve;
       this.socket.once('error', reject);
@@ -429,9 +434,11 @@ async function drain(done, progress) {
  * latency measures the broker rather than socket buffers); QoS 1 publishers keep AHEAD PUBLISHes
  * waiting for PUBACK. With `rate`, publishers instead send on a fixed schedule.
  */
-async function fanIn(broker, { qos, rate }) {
+async function fanIn(broker, { qos, rate, persistent = false }) {
   const topic = 'perf/fan-in';
-  const [subClient] = await connectAll(broker.port, 1);
+  // persistent: a session that outlives its connection (clean session 0), whose messages a
+  // persistent broker stores until they are acknowledged
+  const [subClient] = await connectAll(broker.port, 1, { clean: !persistent });
   const sub = new Subscriber(subClient, 10);
   await subClient.subscribe(topic, qos);
   const pubClients = await connectAll(broker.port, 10);
@@ -631,6 +638,14 @@ const SCENARIOS = [
   { key: 'fan-in-qos0', title: 'fan-in QoS 0, 10 -> 1, <= 100 ahead', run: (b) => fanIn(b, { qos: 0 }) },
   { key: 'fan-out', title: 'fan-out QoS 0, 1 -> 100', run: (b) => fanOut(b) },
   { key: 'fan-in-qos1', title: 'fan-in QoS 1, 10 -> 1, 100 in flight', run: (b) => fanIn(b, { qos: 1 }) },
+  // issue 12: persistence on, each broker with its defaults; the subscriber's session is persistent,
+  // so ours stores every message before its PUBACK (durable mode) and removes it at the subscriber's
+  {
+    key: 'fan-in-qos1-persist',
+    title: 'fan-in QoS 1, 10 -> 1, 100 in flight, persistence true, persistent subscriber',
+    persistence: true,
+    run: (b) => fanIn(b, { qos: 1, persistent: true }),
+  },
   // overload (issue 10): the subscriber's window is the default 20 in flight; what does not fit is
   // queued, and a broker that acknowledges faster than it delivers must slow publishers down or lose
   {
@@ -665,7 +680,7 @@ for (const s of SCENARIOS) {
   results[s.key] = Object.fromEntries(TARGETS.map((t) => [t, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of TARGETS) {
-      const broker = await startBroker(kind, s.limits);
+      const broker = await startBroker(kind, s.limits, { persistence: s.persistence });
       try {
         const r = await s.run(broker);
         results[s.key][kind].push(r);
@@ -764,7 +779,8 @@ for (const r of rows) {
 console.log(
   '\nTargets (issue 4): fan-in QoS 0, fan-out and fan-in QoS 1 rates >= 1.0x with 0 lost; p99 at the fixed rate <= 2x;' +
     ' <= 4 KB per idle connection; CPU per 1,000 connects <= 2x; a new client\'s round trip p99 < 5 ms while they are held (issue 16).' +
-    ' Overload (issue 10): at default limits no more acknowledged messages lost than Mosquitto; none with max_queued_messages 0.',
+    ' Overload (issue 10): at default limits no more acknowledged messages lost than Mosquitto; none with max_queued_messages 0.' +
+    ' Persistence (issue 12): fan-in QoS 1 with persistence true (ours durable: PUBACK once stored and synced) >= 1.0x with 0 lost.',
 );
 if (TARGETS.includes('base') && TARGETS.includes('ours')) {
   console.log(`\nours against base (${process.env.PERF_BROKER_BASE}), medians, same runs:`);

@@ -43,9 +43,14 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   // durable: PUBACK/PUBREC after the commit; autosave: at once, as Mosquitto
   const gate = durable ? new AckGate() : undefined;
   broker.durableAcks = gate;
+  let lastWritten: Promise<void> | undefined;
   const written = (p: Promise<void>) => {
-    p.catch(() => {});
-    gate?.noteWrite(p);
+    // the writes of one transaction share one promise: handled once
+    if (p !== lastWritten) {
+      lastWritten = p;
+      p.catch(() => {});
+      gate?.noteWrite(p);
+    }
     changed();
   };
 

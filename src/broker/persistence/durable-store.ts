@@ -51,6 +51,9 @@ export class DurableStore {
   /** seqs below this are promised to no later start (meta/seq) */
   private reserved: number;
   private failure: StoreError | undefined;
+  /** the promise lmdb gave the latest write, and what write() made of it */
+  private lastDone: Promise<unknown> | undefined;
+  private lastWritten: Promise<void> | undefined;
   /** called once, with the first failed write (a full disk): the broker logs it */
   onWriteError: (err: StoreError) => void = () => {};
 
@@ -82,7 +85,9 @@ export class DurableStore {
         noSubdir: true,
         maxDbs: 16,
         compression: false,
-        // the promise of a write means synced, not only committed (see `sync`)
+        // the promise of a write means synced, not only committed (see `sync`). (overlappingSync,
+        // which syncs after the commit, was tried: on a full disk its flush can neither resolve
+        // nor reject, and a commit failure surfaced as an unhandled rejection)
         overlappingSync: false,
         noSync: options.sync === false,
       });
@@ -259,8 +264,12 @@ export class DurableStore {
   private write(name: Name, key: Key, value: unknown): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const db = this.dbs[name];
-    const done = value === undefined ? db.remove(key) : db.put(key, value);
-    return done.then(
+    const done: Promise<unknown> = value === undefined ? db.remove(key) : db.put(key, value);
+    // lmdb gives every write of one transaction the same promise: so does this (one per commit,
+    // not one per write, which under load was garbage kept alive until the sync)
+    if (done === this.lastDone) return this.lastWritten!;
+    this.lastDone = done;
+    return (this.lastWritten = done.then(
       () => {},
       async (err: unknown) => {
         // lmdb rejects every write of a failed commit with "Commit failed" and the reason in a
@@ -273,7 +282,7 @@ export class DurableStore {
         }
         throw this.failure;
       },
-    );
+    ));
   }
 }
 
