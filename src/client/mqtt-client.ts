@@ -114,7 +114,9 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       protocolVersion: config.protocolVersion,
       session: this.session,
       send: (packet) => void this.send(packet),
-      logIncoming: (packet) => this.debugLines(describeIncoming(this.id, packet)),
+      logIncoming: (packet) => {
+        if (this.config.debug) this.debugLines(describeIncoming(this.id, packet));
+      },
       deliver: (packet) => void this.emit('message', packet),
       onSuback: (packet) => void this.emit('suback', packet),
       slotFreed: () => this.releaseSlot(),
@@ -433,7 +435,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     // after our DISCONNECT libmosquitto closes the socket at once: whatever else the server had
     // sent (more messages, an UNSUBACK) is neither logged nor acted on
     if (this.closingByUs) return;
-    if (packet.cmd !== 'connack' && packet.cmd !== 'publish') this.debugLines(describeIncoming(this.id, packet));
+    // the line is not even made without -d: every PUBACK of a stream of messages comes here
+    if (this.config.debug && packet.cmd !== 'connack' && packet.cmd !== 'publish') this.debugLines(describeIncoming(this.id, packet));
     if (this.handshake) {
       if (packet.cmd === 'connack') return this.onConnack(packet);
       if (packet.cmd === 'auth' && this.scram) return void this.onAuthChallenge(packet);

@@ -363,7 +363,7 @@ export class Bridge implements LocalSideOwner {
   private incoming(packet: IPublishPacket): void {
     const c = this.config;
     const topic = remapIn(c.topics, packet.topic);
-    this.log.debug(`Received PUBLISH from ${c.remoteClientId} (q${packet.qos}, r${packet.retain ? 1 : 0}, '${topic}', ... (${packet.payload.length} bytes))`);
+    if (this.log.debugOn) this.log.debug(`Received PUBLISH from ${c.remoteClientId} (q${packet.qos}, r${packet.retain ? 1 : 0}, '${topic}', ... (${packet.payload.length} bytes))`);
     this.broker.publish({
       topic,
       payload: Buffer.from(packet.payload),
