@@ -61,9 +61,9 @@ function baseBinary() {
 /**
  * bin/mqtt's runner (exit codes, last-resort error line) with its bundle loader (dist/ files)
  * replaced by one that reads the bundle and its code cache from the assets: the pub bundle for
- * `mqtt pub`, the whole one otherwise, as bin/mqtt chooses (in a snapshot, `mqtt pub` uses the
- * bundle already loaded, `pubBundle`). `require` there is the SEA's (built-ins); the bundle gets
- * `builtinsOnly`.
+ * `mqtt pub`, the whole one otherwise, as bin/mqtt chooses (in a snapshot, `mqtt pub` runs the
+ * bundle already loaded, with its command tree built: `pubMain`). `require` there is the SEA's
+ * (built-ins); the bundle gets `builtinsOnly`.
  */
 function runnerFromBin(builtinsOnly, { pubLoaded = false } = {}) {
   const bin = readFileSync(at('bin/mqtt'), 'utf8').replace(/^#!.*\n/, '');
@@ -71,7 +71,7 @@ function runnerFromBin(builtinsOnly, { pubLoaded = false } = {}) {
   if (!loader.test(bin)) fail('bin/mqtt no longer marks its bundle loader (// bundle-loader-start … // bundle-loader-end): update scripts/build-binary.mjs');
   const codeCache = readFileSync(at('scripts/code-cache.cjs'), 'utf8');
   const seaLoader = `const bundle = (function loadBundle() {
-  ${pubLoaded ? "if (process.argv[2] === 'pub') return pubBundle;" : ''}
+  ${pubLoaded ? "if (process.argv[2] === 'pub') return { main: pubMain };" : ''}
   const sea = require('node:sea');
   const codeCache = (function (module) {\n${codeCache}\nreturn module.exports;\n})({ exports: {} });
   const asset = (name) => {
@@ -117,6 +117,8 @@ ${pub}
   return module.exports;
 })({ exports: {} });
 const { warmPublish } = (function (module) {\n${warm}\nreturn module.exports;\n})({ exports: {} });
+// \`mqtt pub\`'s command tree, built after the warm-up (which used one of its own): unused yet
+let pubMain = (argv) => pubBundle.main(argv);
 startupSnapshot.setDeserializeMainFunction(() => {
 ${runnerFromBin(builtinsOnly, { pubLoaded: true })}
 });
@@ -124,7 +126,10 @@ ${runnerFromBin(builtinsOnly, { pubLoaded: true })}
 // again in dns.lookup), which took 2-3 ms of each start to compile: run once here, its bytecode
 // is kept in the snapshot. Once only: run twice, V8 compiles it to machine code, which a snapshot
 // cannot hold (V8 aborts the build, and the binary is built without a snapshot).
-warmPublish(pubBundle).then(() => require('node:net').isIPv6('localhost'));
+warmPublish(pubBundle)
+  .then(() => require('node:net').isIPv6('localhost'))
+  .then(() => pubBundle.prepareMain('pub'))
+  .then((run) => (pubMain = run));
 `;
 }
 

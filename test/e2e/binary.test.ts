@@ -125,6 +125,9 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
   // ROOT, without a terminal, with the build's environment).
   it('starts from a startup snapshot and reads argv, env, cwd and its pid when it runs', async () => {
     expect(buildOutput).toContain('starts from startup snapshot');
+    // `mqtt pub`'s command tree is built in the snapshot: its help is the npm-installed one's
+    const [help, npmHelp] = await Promise.all([run(bin, ['pub', '--help']), runMqtt(['pub', '--help'])]);
+    expect([help.code, help.stdout.toString()]).toEqual([npmHelp.code, npmHelp.stdout.toString()]);
     const { port, client, close } = await standIn();
     try {
       // a profile found through XDG_CONFIG_HOME (env), a file relative to the working directory (cwd)
