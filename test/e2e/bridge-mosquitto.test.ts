@@ -173,6 +173,28 @@ describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosqu
   }, 60_000);
 });
 
+describeIfTool(['mosquitto'], 'bridge: local_cleansession true, as Mosquitto (06-bridge-clean-session)', () => {
+  it('what is published for the remote while it is away is dropped, not sent when it is back; then forwarding goes on', async () => {
+    const port = await freePort();
+    const listener = () => [`listener ${port} 127.0.0.1`, 'allow_anonymous true'];
+    let remote = await startMosquitto({ listenerConfig: listener });
+    const edge = await ours(() => ['connection lcs', `address 127.0.0.1:${port}`, 'restart_timeout 1', 'remote_clientid edge-lcs', 'cleansession false', 'local_cleansession true', 'notifications false', 'topic data/# out 1']);
+    await edge.proc.waitForStderr(/Bridge lcs connected to/);
+    const pub = await client(edge.port);
+    await pub.publish('data/before', Buffer.from('1'), { qos: 1, retain: false });
+    await remote.waitForLog(/Received PUBLISH from edge-lcs \(d0, q1, r0, m\d+, 'data\/before'/);
+    await remote.stop();
+    await edge.proc.waitForStderr(/connection to 127\.0\.0\.1:\d+ lost/);
+    await pub.publish('data/away', Buffer.from('2'), { qos: 1, retain: false });
+    remote = await startMosquitto({ listenerConfig: listener });
+    cleanups.push(() => remote.stop());
+    await remote.waitForLog(/New bridge connected from .* as edge-lcs/, 15_000);
+    await pub.publish('data/after', Buffer.from('3'), { qos: 1, retain: false });
+    await remote.waitForLog(/Received PUBLISH from edge-lcs \(d0, q1, r0, m\d+, 'data\/after'/);
+    expect(remote.log()).not.toMatch(/data\/away/);
+  });
+});
+
 describeIfTool(['mosquitto'], 'bridge: a real Mosquitto bridged to ours', () => {
   for (const version of ['mqttv311', 'mqttv50'] as const) {
     it(`${version}: both directions, exactly once, over Mosquitto's try_private bridge`, async () => {
@@ -327,5 +349,42 @@ describe('bridge: try_private against a remote that closes the connection on it'
     expect(await subscribed).toBe('in/#');
     // closed: 0x84 then the plain retry; after the restart the flag again, then plain accepted
     expect(levels).toEqual([0x84, 0x04, 0x84, 0x04]);
+  });
+});
+
+describe('bridge: a clean stop', () => {
+  it("waits a moment for the remote's PUBACK of what it has in flight before its DISCONNECT (nothing left to send again after a restart)", async () => {
+    const events: string[] = [];
+    let edge: BrokerProcess | undefined;
+    const disconnected = new Promise<void>((resolve) => {
+      const server = net.createServer((socket) => {
+        const parser = mqttPacket.parser({ protocolVersion: 4 });
+        socket.on('data', (d) => parser.parse(d));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+        parser.on('packet', (p) => {
+          if (p.cmd === 'connect') socket.write(mqttPacket.generate({ cmd: 'connack', returnCode: 0, sessionPresent: false }));
+          else if (p.cmd === 'publish' && p.qos === 1) {
+            events.push('publish');
+            // the edge is told to stop while its message awaits this PUBACK (a remote whose ack waits for its disk)
+            edge!.proc.kill('SIGTERM');
+            setTimeout(() => {
+              events.push('puback');
+              socket.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
+            }, 200);
+          } else if (p.cmd === 'disconnect') events.push('disconnect');
+        });
+      });
+      server.listen(0, '127.0.0.1', async () => {
+        cleanups.push(() => new Promise((r) => server.close(r)));
+        const port = (server.address() as net.AddressInfo).port;
+        edge = await ours(() => ['connection drain', `address 127.0.0.1:${port}`, 'try_private false', 'notifications false', 'topic d/# out 1']);
+        await edge.proc.waitForStderr(/Bridge drain connected to/);
+        const c = await client(edge.port);
+        await c.publish('d/1', Buffer.from('x'), { qos: 1, retain: false });
+      });
+    });
+    await disconnected;
+    expect(events).toEqual(['publish', 'puback', 'disconnect']);
   });
 });

@@ -129,6 +129,25 @@ describe.each([
   });
 });
 
+describe('persistence: packet ids', () => {
+  it("a restored session numbers its messages on from where it was, as Mosquitto's last_mid (06-bridge-clean-session)", async () => {
+    const dir = tempDir();
+    const a = await startBroker(['--persist', dir]);
+    const sub = spawnMqtt(['sub', '-p', String(a.port), '-c', '-i', 'numbered', '-q', '1', '-t', 'ids/#', '-C', '2', '-d']);
+    await sub.waitForStdout(/Subscribed/);
+    await pub(a.port, 'mqttv311', ['-t', 'ids/1', '-m', 'one', '-q', '1']);
+    await pub(a.port, 'mqttv311', ['-t', 'ids/2', '-m', 'two', '-q', '1']);
+    const first = await sub.done;
+    expect(first.stdout.toString()).toMatch(/received PUBLISH \(d0, q1, r0, m1, 'ids\/1'[\s\S]*received PUBLISH \(d0, q1, r0, m2, 'ids\/2'/);
+    await stop(a.proc, 'SIGTERM');
+    const b = await startBroker(['--persist', dir]);
+    await pub(b.port, 'mqttv311', ['-t', 'ids/3', '-m', 'three', '-q', '1']);
+    const back = await runMqtt(['sub', '-p', String(b.port), '-c', '-i', 'numbered', '-q', '1', '-t', 'unrelated', '-C', '1', '-W', '20', '-d']);
+    expect(back.stdout.toString()).toMatch(/received PUBLISH \(d0, q1, r0, m3, 'ids\/3'/);
+    await stop(b.proc, 'SIGTERM');
+  });
+});
+
 describe('persistence: where it writes, and what it refuses', () => {
   it('without persistence nothing touches the disk', async () => {
     const dir = tempDir();

@@ -28,6 +28,9 @@ import { remapIn, remapOut } from './topic-map.js';
 import { probeTcp } from './probe.js';
 import { encodePublish } from '../../core/protocol/publish-encoder.js';
 
+/** How long a stopping bridge lets the remote's acknowledgements of what it has in flight come in. */
+const STOP_DRAIN_MS = 1000;
+
 /** How often a bridge on a secondary address checks whether the primary is back (Mosquitto: 5 s). */
 const PRIMARY_RETRY_MS = 5000;
 
@@ -92,10 +95,28 @@ export class Bridge implements LocalSideOwner {
     clearTimeout(this.restartTimer);
     clearInterval(this.primaryTimer);
     const remote = this.remote;
+    // what the remote has but has not acknowledged yet: its acks are let in for a moment, so that
+    // a clean stop does not leave them in flight to be sent again after the next start (a remote
+    // whose PUBACK waits for its disk, as ours in durable mode, answers a few ms after delivering)
+    if (remote?.connected && this.withRemote.size > 0) await this.drain(STOP_DRAIN_MS);
     this.local.offline();
     if (remote?.connected) await remote.disconnect().catch(() => undefined);
     else remote?.destroy();
     this.local.detach();
+  }
+
+  private drained?: () => void;
+
+  /** Resolves once nothing sent to the remote awaits its acknowledgement, or after `ms`. */
+  private drain(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.drained = done;
+    }).finally(() => (this.drained = undefined));
   }
 
   private get log() {
@@ -277,6 +298,8 @@ export class Bridge implements LocalSideOwner {
   }
 
   private disconnected(): void {
+    // local_cleansession: what the remote had not acknowledged is dropped, not resent (see offline)
+    if (this.config.localCleanSession) this.remote?.failInflight(new Error('bridge disconnected (local_cleansession)'));
     this.local.offline();
     this.early = [];
     clearInterval(this.primaryTimer);
@@ -339,10 +362,12 @@ export class Bridge implements LocalSideOwner {
       () => {
         this.withRemote.delete(packetId);
         this.local.completed(packetId);
+        if (this.withRemote.size === 0) this.drained?.();
       },
       () => {
         // the connection had gone: still in flight in the local session, resent on the next connect
         this.withRemote.delete(packetId);
+        if (this.withRemote.size === 0) this.drained?.();
       },
     );
   }

@@ -37,6 +37,9 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
   isBridge = true;
   keepalive = 0;
   session?: Session;
+  /** local_cleansession, and the local topics of the `topic` lines (see attach) */
+  private clean = true;
+  private topics: readonly LocalTopic[] = [];
   will = undefined;
   receiveMaximum = 65535;
   maximumPacketSize = Number.MAX_SAFE_INTEGER;
@@ -66,6 +69,8 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
    * each start. Retained messages matching them are queued for the remote as Mosquitto does.
    */
   attach(clean: boolean, topics: readonly LocalTopic[]): void {
+    this.clean = clean;
+    this.topics = topics;
     const broker = this.broker;
     const existing = broker.sessions.get(this.clientId);
     if (existing?.client) {
@@ -90,8 +95,15 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
     this.session = session;
     broker.sessionJournal?.online(session, 5);
     for (const filter of [...session.subscriptions.keys()]) broker.removeSubscription(session, filter);
+    this.subscribe();
+  }
+
+  /** the `topic` lines' local subscriptions, each followed by its retained messages for the remote */
+  private subscribe(): void {
+    const broker = this.broker;
+    const session = this.session!;
     const now = Date.now();
-    for (const t of topics) {
+    for (const t of this.topics) {
       broker.log.debug(`Bridge ${this.clientId} doing local SUBSCRIBE on topic ${t.filter}`);
       const sub: Subscription = { session, filter: t.filter, topicFilter: t.filter, qos: t.qos, noLocal: true, retainAsPublished: true, retainHandling: 0 };
       broker.addSubscription(sub);
@@ -107,7 +119,10 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
    */
   connecting(): void {
     const session = this.session;
-    if (session && session.client === this) this.state = ClientState.Connected;
+    if (!session || session.client !== this) return;
+    // local_cleansession: subscribed again at each connect, as Mosquitto's bridge__connect does
+    if (this.clean && session.subscriptions.size === 0) this.subscribe();
+    this.state = ClientState.Connected;
   }
 
   /** The remote is connected: what is in flight and queued goes to it. */
@@ -121,6 +136,13 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
   /** The remote has gone: deliveries wait in the session's queue (QoS 1/2) or are dropped (QoS 0). */
   offline(): void {
     if (this.state === ClientState.Connected) this.state = ClientState.AwaitingConnect;
+    const session = this.session;
+    if (!this.clean || !session || session.client !== this) return;
+    // local_cleansession true: Mosquitto keeps nothing for a remote that is away (its
+    // db__messages_delete drops what was queued and in flight for it, db__message_insert queues
+    // nothing new): the subscriptions go until the next connect, with what waited
+    for (const filter of [...session.subscriptions.keys()]) this.broker.removeSubscription(session, filter);
+    session.out.clear();
   }
 
   /** A delivery finished by the remote (PUBACK, PUBCOMP) or given up (too large): its slot is free. */

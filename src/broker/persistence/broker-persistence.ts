@@ -59,7 +59,10 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   // a session outlives its connection when its expiry is not 0 (3.1.1: clean session 0)
   const sessionRecord = (session: Session, protocolVersion: number, disconnectedAt?: number): SessionRecord => {
     const r: SessionRecord = { clientId: session.clientId, protocolVersion, expiryInterval: session.expiryInterval };
-    if (disconnectedAt !== undefined) r.disconnectedAt = disconnectedAt;
+    if (disconnectedAt !== undefined) {
+      r.disconnectedAt = disconnectedAt;
+      r.nextPacketId = session.out.ids.nextId;
+    }
     if (session.username !== undefined) r.username = session.username;
     return r;
   };
@@ -172,6 +175,7 @@ function restoreSessions(broker: Broker, store: DurableStore, now: number, backl
     restored++;
     // its messages are read when its client returns (StoredBacklog): not at start-up
     session.stored = backlog(session);
+    if (record.nextPacketId !== undefined) session.out.ids.resumeAt(record.nextPacketId);
   }
   return { sessions: restored, queued: store.counts().queued };
 }

@@ -30,6 +30,8 @@ export interface SessionRecord {
   /** epoch ms the client went away; undefined while connected (counted from the restart then) */
   disconnectedAt?: number;
   username?: string;
+  /** the packet id its next outgoing QoS 1/2 message gets: numbering goes on after a restart, as Mosquitto's last_mid */
+  nextPacketId?: number;
 }
 
 /** subscriptions/<client id>\0<filter as sent> */

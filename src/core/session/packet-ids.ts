@@ -31,6 +31,16 @@ export class PacketIdAllocator {
     this.next = id === 65535 ? 1 : id + 1;
   }
 
+  /** The identifier the next allocation starts from (Mosquitto keeps it with a session: last_mid). */
+  get nextId(): number {
+    return this.next;
+  }
+
+  /** Goes on from `id` (a session read back from a store), skipping those in use as always. */
+  resumeAt(id: number): void {
+    if (Number.isInteger(id) && id >= 1 && id <= 65535) this.next = id;
+  }
+
   release(id: number): void {
     this.used.delete(id);
   }
