@@ -63,6 +63,11 @@ export interface ClientHooks {
    * send it (v5 otherwise says 0x92 Packet Identifier not found)
    */
   plainPubrelNotFound?: boolean;
+  /**
+   * on a protocol violation by the server, close without a v5 DISCONNECT first (sending one is
+   * optional, MQTT 5 section 4.13; Mosquitto's bridges close without a word: 06-bridge-remap-receive-wildcard)
+   */
+  closeWithoutDisconnect?: boolean;
 }
 
 export interface ClientEvents {
@@ -451,7 +456,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   /** v5: DISCONNECT with the reason, flushed before the connection closes; nothing more is read. */
   private protocolViolation(reasonCode: number): void {
-    if (this.protocolVersion === 5) this.send({ cmd: 'disconnect', reasonCode });
+    if (this.protocolVersion === 5 && this.hooks.closeWithoutDisconnect !== true) this.send({ cmd: 'disconnect', reasonCode });
     void this.conn?.end(new Error(`protocol violation by the server (reason ${reasonCode})`));
   }
 

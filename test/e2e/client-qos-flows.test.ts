@@ -175,6 +175,13 @@ describe('client QoS flows on the session engine', () => {
     await lost;
   });
 
+  it('with the closeWithoutDisconnect hook (a bridge) a protocol violation closes without DISCONNECT, as Mosquitto bridges do', async () => {
+    const { server } = await scripted(5, {}, 20, { closeWithoutDisconnect: true });
+    server.send({ cmd: 'publish', topic: '', payload: Buffer.from('p'), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } } as Packet);
+    await server.waitFor(() => server.closed);
+    expect(server.packets.filter((p) => p.cmd === 'disconnect')).toEqual([]);
+  });
+
   it('an alias the server never set is a protocol error (0x82)', async () => {
     const { server } = await scripted(5);
     server.send({ cmd: 'publish', topic: '', payload: Buffer.from('p'), qos: 0, retain: false, dup: false, properties: { topicAlias: 2 } } as Packet);

@@ -67,6 +67,8 @@ export class Bridge implements LocalSideOwner {
       resendAlways: true,
       // Mosquitto's bridge answers a PUBREC for an unknown id with a plain PUBREL (06-bridge-fail-persist-resend-qos2)
       plainPubrelNotFound: true,
+      // and closes on a server's protocol violation without a DISCONNECT (06-bridge-remap-receive-wildcard)
+      closeWithoutDisconnect: true,
       connected: () => this.subscribeRemote(),
       // RabbitMQ's MQTT plugin answers a QoS 2 PUBLISH with PUBACK: it took the message at QoS 1.
       // Ending the flow there, rather than closing and resending it forever (each copy delivered)
