@@ -95,7 +95,17 @@ async function startOnce(opts: RabbitMqOptions): Promise<RabbitMq> {
     RABBITMQ_DIST_PORT: String(distPort),
     ERL_EPMD_PORT: String(epmdPort),
   };
-  const proc = spawn(RABBITMQ_SERVER, [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // its own process group: the start script and the Erlang VM it runs can be stopped together
+  // if this process ends without stop() (a crashed or interrupted test run)
+  const proc = spawn(RABBITMQ_SERVER, [], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const orphaned = () => {
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', orphaned);
   let log = '';
   const waiters: Array<() => void> = [];
   const onData = (d: string) => {
@@ -140,6 +150,7 @@ async function startOnce(opts: RabbitMqOptions): Promise<RabbitMq> {
       await exited;
       clearTimeout(killed);
     }
+    process.removeListener('exit', orphaned);
     // the epmd this node started on its own port (not a system one): ask it to stop
     spawnSync('epmd', ['-port', String(epmdPort), '-kill'], { stdio: 'ignore', timeout: 5000 });
     rmSync(dir, { recursive: true, force: true });
