@@ -168,6 +168,9 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     } else if (this.outList === undefined) this.outList = [this.outFirst, buf];
     else this.outList.push(buf);
     this.outBytes += buf.length;
+    // a burst (one turn's reads can be megabytes: a bridge forwarding a flood) goes out as it
+    // grows, so the peer starts on it while we are still reading, rather than all at the turn's end
+    if (this.outBytes >= COALESCE_LIMIT) this.flush();
     // what stream.write would answer with everything queued so far
     return this.outBytes + this.stream.writableLength < this.stream.writableHighWaterMark;
   }
