@@ -195,6 +195,28 @@ describeIfTool(['mosquitto'], 'bridge: local_cleansession true, as Mosquitto (06
   });
 });
 
+describeIfTool(['mosquitto'], 'bridge: with persistence, what waits for the remote survives a restart of ours', () => {
+  it('QoS 1 published while the remote is away, then a SIGTERM and a start on the same store: it reaches the remote once', async () => {
+    const port = await freePort();
+    const store = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-persist-'));
+    cleanups.push(async () => rmSync(store, { recursive: true, force: true }));
+    const lines = (p: number) => [`listener ${p} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${store}/`, 'connection keep', `address 127.0.0.1:${port}`, 'restart_timeout 1', 'remote_clientid edge-keep', 'notifications false', 'topic keep/# out 1'];
+    const first = await startBrokerProcess((_dir, p) => lines(p));
+    cleanups.push(() => first.stop());
+    const pub = new MqttClient(testClientConfig(first.port, 4));
+    await pub.connect();
+    await pub.publish('keep/1', Buffer.from('kept'), { qos: 1, retain: false });
+    await pub.disconnect();
+    await first.stop();
+    const remote = await mosquitto({ listenerConfig: () => [`listener ${port} 127.0.0.1`, 'allow_anonymous true'] });
+    const second = await startBrokerProcess((_dir, p) => lines(p));
+    cleanups.push(() => second.stop());
+    await remote.waitForLog(/Received PUBLISH from edge-keep \(d\d, q1, r0, m\d+, 'keep\/1'/, 15_000);
+    await second.proc.waitForStderr(/Bridge keep connected to/);
+    expect(remote.log().match(/'keep\/1'/g)).toHaveLength(1);
+  });
+});
+
 describeIfTool(['mosquitto'], 'bridge: a real Mosquitto bridged to ours', () => {
   for (const version of ['mqttv311', 'mqttv50'] as const) {
     it(`${version}: both directions, exactly once, over Mosquitto's try_private bridge`, async () => {
