@@ -180,7 +180,11 @@ async function buildInto(work) {
     const seaAssets = useSnapshot ? { ...assets, 'startup-snapshot': marker } : assets;
     const seaConfig = { main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: !useSnapshot, useSnapshot, assets: seaAssets };
     writeFileSync(config, JSON.stringify(seaConfig, null, 2));
-    return spawnSync(base.file, ['--experimental-sea-config', config], { encoding: 'utf8' });
+    // made under V8's default flags, as the executable runs: a snapshot (or code cache) made under
+    // a V8 flag from NODE_OPTIONS would be refused by a binary started without it
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    return spawnSync(base.file, ['--experimental-sea-config', config], { encoding: 'utf8', env });
   };
   startedFrom = 'code cache';
   if (withSnapshot && existsSync(PUB_BUNDLE)) {
