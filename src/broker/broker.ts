@@ -26,6 +26,8 @@ import { RC } from '../core/protocol/reason-codes.js';
  * without limit. Mosquitto drops QoS 0 once max_queued_messages packets wait for the socket.
  */
 export const QOS0_BACKLOG_BYTES = 1024 * 1024;
+/** ids a session's queue may hold for its offline client (the rest of the id space stays for sending) */
+const RESERVED_IDS_MAX = 32_768;
 export { UNLIMITED_QUEUE_BACKPRESSURE } from './flow-control.js';
 
 /**
@@ -310,6 +312,9 @@ export class Broker extends EventEmitter implements BrokerApi {
   }
 
   private enqueue(session: Session, delivery: Delivery): void {
+    // numbered now for a client that is away, as Mosquitto does (its tests expect those ids after
+    // a restart); a long backlog past half the id space is numbered when sent
+    if (session.client === undefined && session.expiryInterval !== 0 && session.out.ids.inUse < RESERVED_IDS_MAX) delivery.packetId = session.out.ids.allocate();
     if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery, 0);
     session.out.enqueue(delivery);
   }
@@ -336,21 +341,23 @@ export class Broker extends EventEmitter implements BrokerApi {
   }
 
   private sendInflight(session: Session, client: SessionClient, delivery: Delivery, now: number): void {
-    const id = session.out.send(delivery);
+    const id = session.out.send(delivery, delivery.packetId);
+    delivery.packetId = undefined;
     if (delivery.storeKey !== undefined) this.deliveryJournal?.sent(session, delivery, id);
     this.firstSend(session, client, delivery, id, now);
   }
 
   /**
-   * The first PUBLISH of a delivery. Persistence in durable mode: a stored QoS 2 delivery leaves
-   * only once its record, with this packet id, is committed. The client delivers a QoS 2 message
-   * when its PUBLISH arrives and then knows it by packet id only; a crash that lost the record would
-   * make us route it again after the restart (its publisher resends it, having no PUBREC) and send
-   * it under another id: twice to the application. QoS 1 may arrive twice anyway and is not held.
+   * The first PUBLISH of a delivery. Persistence in durable mode: a stored delivery leaves only
+   * once its record, with this packet id, is committed. The client delivers a QoS 2 message when
+   * its PUBLISH arrives and then knows it by packet id only; a crash that lost the record would make
+   * us route it again after the restart (its publisher resends it, having no PUBREC) and send it
+   * under another id: twice to the application. QoS 1 could go at once (it may arrive twice
+   * anyway), but then it would overtake the QoS 2 messages before it: all keep their order.
    */
   private firstSend(session: Session, client: SessionClient, d: Delivery, id: number, now: number): void {
     const durable = this.durableAcks;
-    if (durable === undefined || d.qos !== 2 || d.storeKey === undefined) return this.writePublish(client, d, id, now);
+    if (durable === undefined || d.storeKey === undefined) return this.writePublish(client, d, id, now);
     durable.after(client, () => {
       // still this delivery's flow, on this connection (not completed, not resent by a reconnect)
       if (session.client === client && session.out.inflight.get(id) === d && d.stage === 'ack') this.writePublish(client, d, id, Date.now());
@@ -431,6 +438,7 @@ export class Broker extends EventEmitter implements BrokerApi {
       // read access is checked again when a queued message is sent, as Mosquitto does: the ACL
       // may have been reloaded (SIGHUP), or another user taken the session, since it was queued
       if ((d.message.expiresAt !== undefined && d.message.expiresAt <= now) || !this.hooks.authorizeRead(session, d.message.topic)) {
+        if (d.packetId !== undefined) out.ids.release(d.packetId);
         if (d.storeKey !== undefined) this.deliveryJournal?.removed(d);
         continue;
       }

@@ -32,6 +32,11 @@ export interface Delivery {
   stage?: 'ack' | 'pubcomp';
   /** persistence: the key of its copy in the store, until it is delivered */
   storeKey?: unknown;
+  /**
+   * the packet id it was given when queued for an offline persistent session (as Mosquitto numbers
+   * a message when it queues it), held in the session's allocator until it is sent under it
+   */
+  packetId?: number;
 }
 
 /**

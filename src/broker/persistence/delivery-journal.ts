@@ -12,6 +12,8 @@ export class StoredDelivery {
   inQueue = true;
   /** packet id of its inflight/<client>\0o<id> record; 0 none */
   pointer = 0;
+  /** restoring: the id it was queued with (QueuedRecord.reservedId); 0 none */
+  reservedId = 0;
   constructor(readonly key: QueueKey) {}
 }
 
@@ -27,6 +29,7 @@ export function deliveryJournal(store: DurableStore, written: (p: Promise<void>)
       const record = queuedRecord(delivery);
       // sent at once (the usual case): one record says both what and under which id
       if (packetId !== 0) record.packetId = packetId;
+      else if (delivery.packetId !== undefined) record.reservedId = delivery.packetId;
       const { key, written: w } = store.enqueue(session.clientId, record);
       delivery.storeKey = new StoredDelivery(key);
       written(w);
@@ -92,12 +95,14 @@ export function restoreDeliveries(session: Session, store: DurableStore, now: nu
     } else pointers.set(r.seq, r);
   }
   const queued: Delivery[] = [];
+  const reservedIds = new Set<number>();
   for (const { key, record: q } of store.queued(clientId)) {
     const pointer = pointers.get(key[1]);
     pointers.delete(key[1]);
     const message = fromStoredMessage(q.message);
     const stored = new StoredDelivery(key);
     stored.pointer = pointer?.packetId ?? 0;
+    stored.reservedId = q.reservedId ?? 0;
     const d: Delivery = { message, qos: q.qos, retain: q.retain, subscriptionIds: q.subscriptionIds, storeKey: stored };
     const id = pointer?.packetId ?? q.packetId ?? 0;
     if (id !== 0 && q.qos > 0) inflight.push({ seq: key[1], id, stage: 'ack', delivery: d });
@@ -118,7 +123,16 @@ export function restoreDeliveries(session: Session, store: DurableStore, now: nu
     stored.pointer = 0;
     if (f.stage === 'ack') queued.push(f.delivery);
   }
-  for (const d of queued) session.out.enqueue(d);
+  for (const d of queued) {
+    const reserved = (d.storeKey as StoredDelivery).reservedId;
+    // the id it was queued with, unless another flow holds it now (then it is numbered when sent)
+    if (reserved !== 0 && !session.out.inflight.has(reserved) && !reservedIds.has(reserved)) {
+      session.out.ids.reserve(reserved);
+      reservedIds.add(reserved);
+      d.packetId = reserved;
+    }
+    session.out.enqueue(d);
+  }
   for (const id of store.incomingQos2(clientId)) session.incomingQos2.receive(id);
   return inflight.length + queued.length;
 }

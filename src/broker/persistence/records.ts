@@ -55,6 +55,8 @@ export interface QueuedRecord {
   subscriptionIds?: number[];
   /** sent as soon as it was stored, under this packet id (else see OutgoingInflightRecord) */
   packetId?: number;
+  /** not sent yet; numbered when queued for its offline client, and sent under this id */
+  reservedId?: number;
 }
 
 /**

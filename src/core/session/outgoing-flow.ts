@@ -140,12 +140,14 @@ export class OutgoingFlow<T extends OutgoingItem> {
   }
 
   /**
-   * Puts an item in flight and returns its new packet id [MQTT-4.3.2-1] [MQTT-4.3.3-1]; the
+   * Puts an item in flight and returns its new packet id [MQTT-4.3.2-1] [MQTT-4.3.3-1] (or
+   * `reservedId`, one taken from `ids` for it before, when it was queued); the
    * caller sends the PUBLISH with DUP 0 [MQTT-4.3.2-2] [MQTT-4.3.3-2]. Only when `hasSlot()`
    * (`canSendNow()` for a new message): the flow does not check again on the hot path.
    */
-  send(item: T): number {
-    const id = this.ids.allocate();
+  send(item: T, reservedId = 0): number {
+    // an id given to the item when it was queued (and held in the allocator since) goes with it
+    const id = reservedId || this.ids.allocate();
     item.stage = 'ack';
     (this.inflightMap ??= new Map()).set(id, item);
     if (this.limits.sizeOf !== undefined) this.inflightBytes += this.limits.sizeOf(item);
