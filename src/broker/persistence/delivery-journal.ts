@@ -74,8 +74,8 @@ function queuedRecord(d: Delivery): QueuedRecord {
  * A restored session's QoS 1/2 state: deliveries that were in flight go back in flight under the
  * packet id and at the stage they had, in send order, so that the client's reconnect gets them
  * again as after any reconnect, PUBLISH with DUP or PUBREL [MQTT-4.4.0-1]; the others go back in
- * the queue in the order they came (an expired one is dropped, in flight or not: it would go out
- * with a message expiry of 0). Incoming QoS 2 ids waiting for PUBREL come back too, so a PUBLISH
+ * the queue in the order they came, under the packet id they were given when queued for the absent
+ * client (an expired one is dropped; one in flight is kept, as across a reconnect). Incoming QoS 2 ids waiting for PUBREL come back too, so a PUBLISH
  * resent with DUP after the restart is acknowledged and not routed twice [MQTT-4.3.3-9].
  * Returns how many messages came back.
  */
@@ -134,7 +134,7 @@ export function restoreDeliveries(session: Session, store: DurableStore, now: nu
     session.out.enqueue(d);
   }
   for (const id of store.incomingQos2(clientId)) session.incomingQos2.receive(id);
-  return inflight.length + queued.length;
+  return session.out.inflight.size + queued.length;
 }
 
 const EMPTY = Buffer.alloc(0);
