@@ -219,7 +219,9 @@ describe(`crash loop: ${CRASHES} x kill -9 under QoS 1 and QoS 2 load`, () => {
         await Promise.all([...pubs.map((p) => p.connect(b.port)), offline.connect(b.port, false)]);
         const done = until(
           () => pubs.every((p) => p.pending === 0) && allAcked().every((k) => online.received.has(k) && offline.received.has(k)),
-          () => `all acknowledged and delivered: in flight ${pubs.map((p) => p.pending)}, acknowledged ${ackedCount()}, received ${online.received.size} online, ${offline.received.size} offline`,
+          () =>
+            `all acknowledged and delivered: in flight ${pubs.map((p) => p.pending)}, acknowledged ${ackedCount()}, received ${online.received.size} online, ${offline.received.size} offline; ` +
+            `missing online ${allAcked().filter((k) => !online.received.has(k)).slice(0, 5)}, offline ${allAcked().filter((k) => !offline.received.has(k)).slice(0, 5)}`,
           30_000,
         );
         wake = done.poke;

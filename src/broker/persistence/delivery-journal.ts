@@ -79,7 +79,7 @@ function queuedRecord(d: Delivery): QueuedRecord {
  * resent with DUP after the restart is acknowledged and not routed twice [MQTT-4.3.3-9].
  * Returns how many messages came back.
  */
-export function restoreDeliveries(session: Session, store: DurableStore, now: number): number {
+export function restoreDeliveries(session: Session, store: DurableStore, now: number, unsettled: Delivery[] = []): number {
   const clientId = session.clientId;
   const pointers = new Map<number, OutgoingInflightRecord>();
   const inflight: Array<{ seq: number; id: number; stage: 'ack' | 'pubcomp'; delivery: Delivery }> = [];
@@ -110,6 +110,12 @@ export function restoreDeliveries(session: Session, store: DurableStore, now: nu
       void store.dequeue(key).catch(() => {});
       if (stored.pointer !== 0) void store.deleteOutgoing(clientId, stored.pointer).catch(() => {});
     } else queued.push(d);
+  }
+  // stored just now, and maybe not committed (then not read): behind the others, in the order they came
+  if (unsettled.length > 0) {
+    const read = new Set(queued.map((d) => (d.storeKey as StoredDelivery).key[1]));
+    for (const d of inflight) read.add(d.seq);
+    for (const d of unsettled) if (d.storeKey !== undefined && !read.has((d.storeKey as StoredDelivery).key[1])) queued.push(d);
   }
   // an 'ack' record whose message is gone (written after a completion it raced): nothing to resend
   for (const r of pointers.values()) void store.deleteOutgoing(clientId, r.packetId).catch(() => {});

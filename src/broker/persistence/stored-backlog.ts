@@ -18,6 +18,13 @@ import { restoreDeliveries } from './delivery-journal.js';
 export class StoredBacklog implements StoredMessages {
   private count: number | undefined;
   private bytes: number | undefined;
+  /**
+   * Deliveries added whose write may not be committed yet: a read of the store does not see a
+   * write until its transaction commits, so a client returning within that time (publishers
+   * resending right after a restart) would not get them. Kept until a sync after them.
+   */
+  private unsettled: Delivery[] = [];
+  private settling = false;
 
   constructor(
     private readonly session: Session,
@@ -37,13 +44,31 @@ export class StoredBacklog implements StoredMessages {
 
   add(delivery: Delivery): void {
     this.journal.added(this.session, delivery, 0);
+    this.unsettled.push(delivery);
+    this.settle();
     if (this.count !== undefined) this.count++;
     if (this.bytes !== undefined) this.bytes += delivery.message.payload.length;
   }
 
+  /** Forgets the deliveries added before a sync once it is done; again while more came meanwhile. */
+  private settle(): void {
+    if (this.settling) return;
+    this.settling = true;
+    const before = this.unsettled.length;
+    void this.store
+      .sync()
+      .catch(() => {})
+      .then(() => {
+        this.settling = false;
+        this.unsettled.splice(0, before);
+        if (this.unsettled.length > 0) this.settle();
+      });
+  }
+
   load(now: number): void {
     try {
-      restoreDeliveries(this.session, this.store, now);
+      restoreDeliveries(this.session, this.store, now, this.unsettled);
+      this.unsettled = [];
     } catch (err) {
       // records that cannot be decoded: this session gets none of them; the broker carries on
       this.onError(
