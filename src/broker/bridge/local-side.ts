@@ -92,6 +92,7 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
     session.client = this;
     session.out.setReceiveMaximum(this.receiveMaximum);
     session.expiryInterval = clean ? 0 : 0xffffffff;
+    session.username = this.username;
     this.session = session;
     broker.sessionJournal?.online(session, 5);
     for (const filter of [...session.subscriptions.keys()]) broker.removeSubscription(session, filter);
