@@ -173,6 +173,26 @@ describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosqu
   }, 60_000);
 });
 
+describeIfTool(['mosquitto'], 'bridge: a 3.1.1 remote without no-local (try_private false)', () => {
+  it("the remote sends the bridge's own `both` messages back: those echoes are dropped, each message reaches the edge once; the same bytes from a remote client still arrive", async () => {
+    const remote = await mosquitto();
+    const edge = await ours(() => ['connection plain', `address 127.0.0.1:${remote.port}`, 'try_private false', 'remote_clientid edge-plain', 'notifications false', 'topic both/# both 1']);
+    await edge.proc.waitForStderr(/Bridge plain connected to/);
+    await remote.waitForLog('Received SUBSCRIBE from edge-plain');
+    const atEdge = await subscriber(edge.port, ['both/#'], 1);
+    const pubEdge = await client(edge.port);
+    const pubRemote = await client(remote.port);
+    for (let i = 0; i < 5; i++) await pubEdge.publish('both/e', Buffer.from(`m${i}`), { qos: (i % 2) as QoS, retain: false });
+    // the echoes of all five are in (dropped) before the remote client's own copy of m0 goes
+    await edge.proc.waitForStderr((e) => (e.match(/dropped the echo of our own PUBLISH on both\/e/g) ?? []).length === 5);
+    await pubRemote.publish('both/e', Buffer.from('m0'), { qos: 1, retain: false });
+    await atEdge.until("the remote client's m0", () => atEdge.texts().filter((t) => t === 'both/e m0').length === 2);
+    await pubEdge.publish('both/fence', Buffer.from('f'), { qos: 1, retain: false });
+    await edge.proc.waitForStderr(/dropped the echo of our own PUBLISH on both\/fence/);
+    expect(atEdge.texts()).toEqual(['both/e m0', 'both/e m1', 'both/e m2', 'both/e m3', 'both/e m4', 'both/e m0', 'both/fence f']);
+  });
+});
+
 describeIfTool(['mosquitto'], 'bridge: local_cleansession true, as Mosquitto (06-bridge-clean-session)', () => {
   it('what is published for the remote while it is away is dropped, not sent when it is back; then forwarding goes on', async () => {
     const port = await freePort();

@@ -25,6 +25,7 @@ import { BridgeLocalClient, type LocalSideOwner } from './local-side.js';
 import type { BridgeAddress, BridgeConfig } from '../config/bridge-config.js';
 import { nextRestartMs, STABLE_CONNECTION_MS } from './backoff.js';
 import { remapIn, remapOut } from './topic-map.js';
+import { EchoFilter } from './echo-filter.js';
 import { probeTcp } from './probe.js';
 import { encodePublish } from '../../core/protocol/publish-encoder.js';
 
@@ -249,7 +250,10 @@ export class Bridge implements LocalSideOwner {
     // on CONNACK without waiting for the SUBACKs
     const early = this.early;
     this.early = [];
-    for (const m of early) remote.publish(m.topic, m.payload, m.out).catch(() => undefined);
+    for (const m of early) {
+      this.noteEcho(m.topic, m.payload);
+      remote.publish(m.topic, m.payload, m.out).catch(() => undefined);
+    }
     this.local.online();
     try {
       await Promise.all(this.subscriptions);
@@ -355,6 +359,7 @@ export class Bridge implements LocalSideOwner {
       if (qos === 0 && (max === 0 || this.early.length < max)) this.early.push({ topic, payload: message.payload, out });
       return;
     }
+    this.noteEcho(topic, message.payload);
     if (qos === 0) {
       remote.publish(topic, message.payload, out).catch(() => undefined);
       return;
@@ -386,9 +391,24 @@ export class Bridge implements LocalSideOwner {
     return max > 0 && backlog >= max * this.lastFrameBytes;
   }
 
+  /** Without no-local at the remote (3.1.1, no try_private): what comes back is expected, see EchoFilter. */
+  private noteEcho(topic: string, payload: Buffer): void {
+    if (this.config.protocolVersion !== 5 && !this.remoteHooks.bridgeMode) this.echoes.sent(topic, payload);
+  }
+
+  private echoFilter?: EchoFilter;
+  private get echoes(): EchoFilter {
+    return (this.echoFilter ??= new EchoFilter(this.config.topics.filter((t) => t.direction !== 'out').map((t) => t.remoteTopic)));
+  }
+
   /** A remote message for this broker's subscribers. */
   private incoming(packet: IPublishPacket): void {
     const c = this.config;
+    // our own message back from a remote without no-local: not delivered a second time here
+    if (this.echoFilter?.isEcho(packet.topic, packet.payload as Buffer) === true) {
+      if (this.log.debugOn) this.log.debug(`Bridge ${c.name}: dropped the echo of our own PUBLISH on ${packet.topic} (the remote has no no-local).`);
+      return;
+    }
     const topic = remapIn(c.topics, packet.topic);
     if (this.log.debugOn) this.log.debug(`Received PUBLISH from ${c.remoteClientId} (q${packet.qos}, r${packet.retain ? 1 : 0}, '${topic}', ... (${packet.payload.length} bytes))`);
     this.broker.publish({
