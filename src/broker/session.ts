@@ -161,6 +161,8 @@ export class Session {
   stalled = false;
   /** user name of the last client on this session, for read ACLs while it is offline */
   username?: string;
+  /** persistence, durable mode: first PUBLISHes waiting for their record's commit (Broker.firstSend) */
+  heldSends = 0;
   /** persistence: its messages are still in the store only (see StoredMessages) */
   stored?: StoredMessages;
 
