@@ -44,17 +44,17 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   const gate = durable ? new AckGate() : undefined;
   broker.durableAcks = gate;
   let lastWritten: Promise<void> | undefined;
-  const written = (p: Promise<void>) => {
+  const written = (p: Promise<void>, kind?: 'copy' | 'harmless') => {
     // the writes of one transaction share one promise: handled once
     if (p !== lastWritten) {
       lastWritten = p;
       p.catch(() => {});
-      gate?.noteWrite(p);
     }
+    gate?.noteWrite(p, kind);
     changed();
   };
 
-  const journal = deliveryJournal(store, written);
+  const journal = deliveryJournal(store, written, gate);
   const sessions = restoreSessions(broker, store, now, (session) => new StoredBacklog(session, store, journal, broker.outgoing, (m) => log.error(m)));
   // a session outlives its connection when its expiry is not 0 (3.1.1: clean session 0)
   const sessionRecord = (session: Session, protocolVersion: number, disconnectedAt?: number): SessionRecord => {

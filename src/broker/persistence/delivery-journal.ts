@@ -1,5 +1,6 @@
 import type { DeliveryJournal } from '../broker-api.js';
 import type { Delivery, Session } from '../session.js';
+import type { AckGate, GatedCopy } from './ack-gate.js';
 import type { DurableStore, QueueKey } from './durable-store.js';
 import { fromStoredMessage, toStoredMessage, type OutgoingInflightRecord, type QueuedRecord } from './records.js';
 
@@ -8,8 +9,10 @@ import { fromStoredMessage, toStoredMessage, type OutgoingInflightRecord, type Q
  * until the flow completes or (QoS 2) PUBREC comes; and the packet id of its inflight record,
  * when it has one (sent after being queued, or at the PUBREL stage).
  */
-export class StoredDelivery {
+export class StoredDelivery implements GatedCopy {
   inQueue = true;
+  /** durable mode: the ack that may go once this copy is delivered (see AckGate) */
+  gate?: GatedCopy['gate'];
   /** packet id of its inflight/<client>\0o<id> record; 0 none */
   pointer = 0;
   /** restoring: the id it was queued with (QueuedRecord.reservedId); 0 none */
@@ -23,7 +26,11 @@ export class StoredDelivery {
  * event-loop turn, so it lands in one LMDB transaction (lmdb's event-turn batching): a crash keeps
  * all of it or none.
  */
-export function deliveryJournal(store: DurableStore, written: (p: Promise<void>) => void): DeliveryJournal {
+export function deliveryJournal(
+  store: DurableStore,
+  written: (p: Promise<void>, kind?: 'copy' | 'harmless') => void,
+  gate?: AckGate,
+): DeliveryJournal {
   return {
     added(session, delivery, packetId) {
       const record = queuedRecord(delivery);
@@ -31,13 +38,16 @@ export function deliveryJournal(store: DurableStore, written: (p: Promise<void>)
       if (packetId !== 0) record.packetId = packetId;
       else if (delivery.packetId !== undefined) record.reservedId = delivery.packetId;
       const { key, written: w } = store.enqueue(session.clientId, record);
-      delivery.storeKey = new StoredDelivery(key);
-      written(w);
+      const stored = new StoredDelivery(key);
+      delivery.storeKey = stored;
+      written(w, 'copy');
+      gate?.copyStored(stored);
     },
     sent(session, delivery, packetId) {
       const stored = delivery.storeKey as StoredDelivery;
       stored.pointer = packetId;
-      written(store.putOutgoing(session.clientId, { packetId, seq: stored.key[1], stage: 'ack' }));
+      // lost in a crash, the message goes again as a new one: nobody's ack vouches for the id
+      written(store.putOutgoing(session.clientId, { packetId, seq: stored.key[1], stage: 'ack' }), 'harmless');
     },
     released(session, delivery, packetId) {
       const stored = delivery.storeKey as StoredDelivery;
@@ -52,8 +62,10 @@ export function deliveryJournal(store: DurableStore, written: (p: Promise<void>)
     removed(delivery) {
       const stored = delivery.storeKey as StoredDelivery;
       delivery.storeKey = undefined;
-      if (stored.inQueue) written(store.dequeue(stored.key));
-      if (stored.pointer !== 0) written(store.deleteOutgoing(stored.key[0], stored.pointer));
+      // lost in a crash, the delivery comes once more (QoS 1), or its PUBREL (QoS 2)
+      if (stored.inQueue) written(store.dequeue(stored.key), 'harmless');
+      if (stored.pointer !== 0) written(store.deleteOutgoing(stored.key[0], stored.pointer), 'harmless');
+      gate?.copyGone(stored);
     },
     incomingQos2(session, packetId) {
       written(store.putIncomingQos2(session.clientId, packetId));
