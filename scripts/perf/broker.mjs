@@ -24,7 +24,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mqttPacket from 'mqtt-packet';
-import { brokerWorkerPid, fmt, freePort, median } from './lib.mjs';
+import { brokerWorkerPid, cpuNs, fmt, freePort, median } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = Number(process.env.PERF_BROKER_ROUNDS ?? 3);
@@ -54,18 +54,6 @@ const DRAIN_STALL_MS = 1500;
 
 // ---------------------------------------------------------------- /proc readings
 
-/** CPU time of every thread of a process, in ns (schedstat has ns resolution; stat has 10 ms). */
-function cpuNs(pid) {
-  let total = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // a thread that ended between the listing and the read
-    }
-  }
-  return total;
-}
 
 /**
  * User and kernel CPU of a process, in ms (/proc/PID/stat utime and stime: clock ticks of 10 ms,

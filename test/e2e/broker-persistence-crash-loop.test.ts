@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Packet } from 'mqtt-packet';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { RawClient } from '../helpers/broker.js';
-import type { Running } from '../helpers/cli.js';
-import { startPersistBroker, stopPersistBroker } from '../helpers/persist-broker.js';
+import { endedAfterEach, startPersistBroker, stopPersistBroker } from '../helpers/persist-broker.js';
 
 // The crash loop of issue 12: a QoS 1 and a QoS 2 publisher and two persistent-session
 // subscribers under load, one online through the crashes and one offline (everything queues for
@@ -23,17 +22,7 @@ const CRASHES = Number(process.env.MQTT_CRASH_LOOP_CRASHES ?? 20);
 const WINDOW = 20;
 const TOPIC = 'crash/t';
 
-const dirs: string[] = [];
-const procs: Running[] = [];
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end();
-  for (const p of procs.splice(0)) {
-    p.kill('SIGKILL');
-    await p.done;
-  }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { dirs, procs, clients } = endedAfterEach();
 
 async function rawConnect(port: number, version: ProtocolVersion, clientId: string): Promise<{ c: RawClient; present: boolean }> {
   const c = await RawClient.connect(port, version);

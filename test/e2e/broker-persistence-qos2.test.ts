@@ -1,29 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Packet } from 'mqtt-packet';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProtocolVersion } from '../../src/core/protocol/types.js';
 import { RawClient } from '../helpers/broker.js';
 import type { Running } from '../helpers/cli.js';
-import { startPersistBroker, stopPersistBroker } from '../helpers/persist-broker.js';
+import { endedAfterEach, startPersistBroker, stopPersistBroker } from '../helpers/persist-broker.js';
 
 // QoS 1/2 state of persistent sessions across a broker restart (SIGTERM and kill -9), in both
 // directions, at packet level: what was in flight to a subscriber keeps its packet id and stage
 // (PUBLISH again with DUP, or PUBREL when PUBREC had come) [MQTT-4.4.0-1], and an incoming QoS 2
 // id answered with PUBREC stays known, so the publisher's resend is not routed twice [MQTT-4.3.3-9].
 
-const dirs: string[] = [];
-const procs: Running[] = [];
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.end();
-  for (const p of procs.splice(0)) {
-    p.kill('SIGKILL');
-    await p.done;
-  }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { dirs, procs, clients } = endedAfterEach();
 
 async function broker(dir: string) {
   // one process (no launcher): half the start-up cost; kill -9 ends the process that holds the store

@@ -1,5 +1,25 @@
+import { rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { brokerWorkerPid } from './broker-process.js';
+import type { RawClient } from './broker.js';
 import { spawnMqtt, type Running } from './cli.js';
+
+/**
+ * What a test file's cases make, ended after each case: raw clients closed, broker processes
+ * killed (and awaited), store directories removed.
+ */
+export function endedAfterEach(): { dirs: string[]; procs: Running[]; clients: RawClient[] } {
+  const made = { dirs: [] as string[], procs: [] as Running[], clients: [] as RawClient[] };
+  afterEach(async () => {
+    for (const c of made.clients.splice(0)) c.end();
+    for (const p of made.procs.splice(0)) {
+      p.kill('SIGKILL');
+      await p.done;
+    }
+    for (const d of made.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  return made;
+}
 
 export interface PersistBroker {
   proc: Running;
