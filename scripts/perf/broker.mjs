@@ -657,6 +657,12 @@ const SCENARIOS = [
     limits: [],
     run: (b) => stuckSubscriber(b),
   },
+  {
+    key: 'stuck-qos0-limits',
+    title: `QoS 0 to a subscriber that never reads, ${STUCK_MESSAGES.toLocaleString('en-US')} x 1 KB, max_queued_bytes 1 MB and memory_limit 64 MB`,
+    limits: ['max_queued_bytes 1048576', 'memory_limit 67108864'],
+    run: (b) => stuckSubscriber(b),
+  },
   { key: 'idle', title: `${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections`, run: (b) => idleConnections(b) },
 ];
 
@@ -703,7 +709,7 @@ const row = (metric, key, field, digits, target, format = (v) => fmt(v, digits))
 const noneLost = (key) => sum(key, 'ours', 'lost') === 0;
 for (const s of SCENARIOS) {
   if (!has(s.key)) continue;
-  if (s.key === 'stuck-qos0') {
+  if (s.key.startsWith('stuck-qos0')) {
     row(`${s.title}: broker peak RSS MB`, s.key, 'peakRssMb', 1);
     row(`${s.title}: RSS growth MB`, s.key, 'growthMb', 1);
     row(`${s.title}: publisher msgs/s`, s.key, 'rate', 0);
