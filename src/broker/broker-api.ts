@@ -61,6 +61,11 @@ export interface BrokerApi {
   outgoingCompleted(session: Session): void;
   /** a session for a client id, bounded by the broker's limits (not yet registered) */
   newSession(clientId: string): Session;
+  /**
+   * The session a connecting client takes: its present one unless `clean` (or it was to last only
+   * as long as a connection), else a new one registered under its id; online and bound to `client`.
+   */
+  takeSession(client: SessionClient, clean: boolean, expiryInterval: number, protocolVersion: number): { session: Session; present: boolean };
   /** after a reconnect to a present session: resend what is in flight, then drain the queue */
   resumeSession(session: Session, client: SessionClient): void;
   addSubscription(sub: Subscription): boolean;

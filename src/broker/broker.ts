@@ -474,6 +474,28 @@ export class Broker extends EventEmitter implements BrokerApi {
     return new Session(clientId, this.outgoing);
   }
 
+  takeSession(client: SessionClient, clean: boolean, expiryInterval: number, protocolVersion: number): { session: Session; present: boolean } {
+    let session = this.sessions.get(client.clientId);
+    let present = false;
+    if (session && !clean && session.state !== SessionState.Ended && session.expiryInterval !== 0) {
+      present = true;
+      session.cancelExpiry();
+    } else {
+      if (session) this.endSession(session);
+      session = this.newSession(client.clientId);
+      this.sessions.set(client.clientId, session);
+    }
+    session.state = SessionState.Online;
+    session.client = client;
+    // the in-flight window of this connection: ours, bounded by the client's receive maximum [MQTT-4.9.0-1]
+    session.out.setReceiveMaximum(client.receiveMaximum);
+    session.username = client.username;
+    session.expiryInterval = expiryInterval;
+    client.session = session;
+    this.sessionJournal?.online(session, protocolVersion);
+    return { session, present };
+  }
+
   addSubscription(sub: Subscription): boolean {
     const existing = sub.session.subscriptions.get(sub.filter);
     if (existing) this.subscriptions.remove(existing.topicFilter, existing);

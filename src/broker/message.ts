@@ -34,6 +34,11 @@ export function ownBytes(bytes: Buffer): Buffer {
   return bytes.buffer.byteLength > Math.max(Buffer.poolSize, 2 * bytes.length) ? Buffer.from(bytes) : bytes;
 }
 
+/** [MQTT-3.3.2-6] the Message Expiry Interval a message is forwarded with: the time it has left, not the original. */
+export function remainingExpirySeconds(expiresAt: number, now: number): number {
+  return Math.max(0, Math.ceil((expiresAt - now) / 1000));
+}
+
 /**
  * The PUBLISH bytes for one delivery. When nothing differs between subscribers but version, QoS and
  * the retain flag, the frame is cached on the message so fan-out encodes it once; subscription
@@ -63,8 +68,7 @@ export function frameFor(
     }
     if (message.expiresAt !== undefined) {
       properties ??= {};
-      // [MQTT-3.3.2-6] forward the time the message has left, not the original interval
-      properties.messageExpiryInterval = Math.max(0, Math.ceil((message.expiresAt - now) / 1000));
+      properties.messageExpiryInterval = remainingExpirySeconds(message.expiresAt, now);
     }
   }
   const frame = encodePublish(

@@ -19,7 +19,7 @@ import type { ClientConfig } from '../../client/config.js';
 import { ConnectError } from '../../client/errors.js';
 import type { Properties, QoS } from '../../core/protocol/types.js';
 import { QOS0_BACKLOG_BYTES, type Broker } from '../broker.js';
-import type { BrokerMessage } from '../message.js';
+import { remainingExpirySeconds, type BrokerMessage } from '../message.js';
 import type { SessionClient } from '../session.js';
 import { BridgeLocalClient, type LocalSideOwner } from './local-side.js';
 import type { BridgeAddress, BridgeConfig } from '../config/bridge-config.js';
@@ -342,8 +342,7 @@ export class Bridge implements LocalSideOwner {
     let properties: Properties | undefined;
     if (c.protocolVersion === 5) {
       properties = message.properties;
-      // [MQTT-3.3.2-6] the time the message has left, not the original interval
-      if (message.expiresAt !== undefined) properties = { ...properties, messageExpiryInterval: Math.max(0, Math.ceil((message.expiresAt - Date.now()) / 1000)) };
+      if (message.expiresAt !== undefined) properties = { ...properties, messageExpiryInterval: remainingExpirySeconds(message.expiresAt, Date.now()) };
     }
     const out = { qos, retain: c.outgoingRetain && retain, properties };
     if (c.maxPacketSize > 0 && publishSize(topic, message.payload, out, c.protocolVersion) > c.maxPacketSize) {

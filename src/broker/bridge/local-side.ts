@@ -80,21 +80,7 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
       old.normalDisconnect = true;
       old.close();
     }
-    let session = existing;
-    if (session && !clean && session.state !== SessionState.Ended && session.expiryInterval !== 0) {
-      session.cancelExpiry();
-    } else {
-      if (session) broker.endSession(session);
-      session = broker.newSession(this.clientId);
-      broker.sessions.set(this.clientId, session);
-    }
-    session.state = SessionState.Online;
-    session.client = this;
-    session.out.setReceiveMaximum(this.receiveMaximum);
-    session.expiryInterval = clean ? 0 : 0xffffffff;
-    session.username = this.username;
-    this.session = session;
-    broker.sessionJournal?.online(session, 5);
+    const { session } = broker.takeSession(this, clean, clean ? 0 : 0xffffffff, 5);
     for (const filter of [...session.subscriptions.keys()]) broker.removeSubscription(session, filter);
     this.subscribe();
   }

@@ -7,7 +7,6 @@ import { ProtocolError } from '../../core/protocol/errors.js';
 import { validateTopicName } from '../../core/topic/validate.js';
 import type { HandlerClient } from '../broker-api.js';
 import { ClientState, type PendingWill } from '../client-state.js';
-import { SessionState } from '../session.js';
 import { ownBytes } from '../message.js';
 import { messageFromPublishProperties } from './publish-properties.js';
 import { startAuth, supportsMethod } from './auth.js';
@@ -210,24 +209,8 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
   }
   broker.cancelWill(clientId);
 
-  let session = existing;
-  let sessionPresent = false;
-  if (session && !clean && session.state !== SessionState.Ended && session.expiryInterval !== 0) {
-    sessionPresent = true;
-    session.cancelExpiry();
-  } else {
-    if (session) broker.endSession(session);
-    session = broker.newSession(clientId);
-    broker.sessions.set(clientId, session);
-  }
-  session.state = SessionState.Online;
-  session.client = client;
-  // the in-flight window of this connection: ours, bounded by the client's receive maximum [MQTT-4.9.0-1]
-  session.out.setReceiveMaximum(client.receiveMaximum);
-  session.username = client.username;
-  session.expiryInterval = version === 5 ? (typeof props.sessionExpiryInterval === 'number' ? props.sessionExpiryInterval : 0) : clean ? 0 : 0xffffffff;
-  client.session = session;
-  broker.sessionJournal?.online(session, version);
+  const expiryInterval = version === 5 ? (typeof props.sessionExpiryInterval === 'number' ? props.sessionExpiryInterval : 0) : clean ? 0 : 0xffffffff;
+  const { session, present: sessionPresent } = broker.takeSession(client, clean, expiryInterval, version);
   client.state = ClientState.Connected;
   broker.stats.clientsTotalEver++;
   broker.stats.clientsMaximum = Math.max(broker.stats.clientsMaximum, broker.connectedCount);
