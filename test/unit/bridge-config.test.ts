@@ -106,6 +106,8 @@ describe('connection sections', () => {
       startType: 'automatic',
       restartTimeout: 5,
       backoffCap: 30,
+      threshold: 10,
+      idleTimeout: 60,
       notifications: true,
       notificationTopic: `$SYS/broker/connection/${hostname()}.edge/state`,
     });
@@ -169,6 +171,11 @@ describe('connection sections', () => {
     ]);
   });
 
+  it('start_type lazy with its threshold and idle_timeout (Mosquitto: values below 1 become 1, with a notice)', () => {
+    expect(bridges('connection a\naddress h\ntopic a\nstart_type lazy\nthreshold 3\nidle_timeout 7')[0]).toMatchObject({ startType: 'lazy', threshold: 3, idleTimeout: 7 });
+    expect(bridges('connection a\naddress h\ntopic a\nstart_type lazy\nthreshold 0\nidle_timeout 0')[0]).toMatchObject({ threshold: 1, idleTimeout: 1 });
+  });
+
   it('several bridges; a bridge option outside a section; unique local ids', () => {
     expect(bridges('connection a\naddress h1\ntopic a\nconnection b\naddress h2\ntopic b').map((b) => b.name)).toEqual(['a', 'b']);
     expect(error('address h1')).toBe('Error: Invalid bridge configuration.\nError found at mosquitto.conf:1.');
@@ -179,9 +186,9 @@ describe('connection sections', () => {
 
   // an option we accept either works or stops the broker with a reason
   const refused: Array<[string, string]> = [
-    ['start_type lazy', 'Unsupported start_type "lazy"'],
-    ['idle_timeout 30', 'only applies to start_type lazy'],
+    ['idle_timeout 30', 'only applies to start_type lazy (this bridge is automatic)'],
     ['threshold 5', 'only applies to start_type lazy'],
+    ['start_type lazy\nlocal_cleansession true', 'start_type lazy needs local_cleansession false'],
     ['bridge_cafile /ca\nbridge_require_ocsp true', 'OCSP is not checked'],
     ['bridge_certfile /c.pem', 'TLS options need bridge_cafile'],
     ['bridge_ciphers HIGH', 'Unsupported bridge option "bridge_ciphers"'],

@@ -44,8 +44,15 @@ export class Bridge implements LocalSideOwner {
   private readonly withRemote = new Set<number>();
   /** bytes of the last PUBLISH forwarded: QoS 0's backlog in messages is reckoned with it */
   private lastFrameBytes = 0;
-  /** QoS 0 deliveries made while the remote connection awaits its CONNACK (QoS 1/2 wait in flight in the local session) */
-  private early: Array<{ topic: string; payload: Buffer; out: { qos: QoS; retain: boolean; properties?: Properties } }> = [];
+  /**
+   * QoS 0 deliveries made while the remote connection awaits its CONNACK or (start_type lazy) is
+   * down; QoS 1/2 wait in flight in the local session. `seq` orders them among those.
+   */
+  private early: Array<{ seq: number; topic: string; payload: Buffer; out: { qos: QoS; retain: boolean; properties?: Properties } }> = [];
+  /** deliveries taken while the remote was not connected, numbered in arrival order */
+  private arrivals = 0;
+  /** local packet id -> arrival number of a QoS 1/2 delivery taken while the remote was not connected */
+  private heldSince = new Map<number, number>();
   private addressIndex = 0;
   private restartMs?: number;
   private connectedAt = 0;
@@ -54,6 +61,17 @@ export class Bridge implements LocalSideOwner {
   private primaryTimer?: NodeJS.Timeout;
   /** QoS 2 messages the remote acknowledged with PUBACK (see remoteHooks.qos2Puback) */
   private qos2Downgraded = 0;
+  /**
+   * start_type lazy, remote down: waiting until `threshold` messages wait for it (Mosquitto's
+   * lazy_reconnect, set by db__message_insert). The local side keeps taking deliveries meanwhile.
+   */
+  private standby = false;
+  /** start_type lazy: after a failed attempt, none before this time (restart_timeout, as automatic) */
+  private wakeNotBefore = 0;
+  /** start_type lazy: the idle check while connected, the threshold check while down */
+  private lazyTimer?: NodeJS.Timeout;
+  /** messages forwarded or received since the idle check last looked */
+  private traffic = 0;
 
   constructor(
     readonly config: BridgeConfig,
@@ -97,6 +115,7 @@ export class Bridge implements LocalSideOwner {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     clearInterval(this.primaryTimer);
+    clearInterval(this.lazyTimer);
     const remote = this.remote;
     // what the remote has but has not acknowledged yet: its acks are let in for a moment, so that
     // a clean stop does not leave them in flight to be sent again after the next start (a remote
@@ -247,14 +266,11 @@ export class Bridge implements LocalSideOwner {
     }
     // what waits goes now, behind the SUBSCRIBEs already written (the remote client's `connected`
     // hook) and the in-flight messages the remote client resent itself, as Mosquitto sends them
-    // on CONNACK without waiting for the SUBACKs
-    const early = this.early;
-    this.early = [];
-    for (const m of early) {
-      this.noteEcho(m.topic, m.payload);
-      remote.publish(m.topic, m.payload, m.out).catch(() => undefined);
-    }
+    // on CONNACK without waiting for the SUBACKs; QoS 0 in its place among the QoS 1/2 resent
     this.local.online();
+    this.sendEarly(Infinity);
+    this.heldSince.clear();
+    if (c.startType === 'lazy') this.watchIdle();
     try {
       await Promise.all(this.subscriptions);
     } catch {
@@ -264,6 +280,18 @@ export class Bridge implements LocalSideOwner {
   }
 
   private subscriptions: Array<Promise<unknown>> = [];
+
+  /** Sends the QoS 0 messages that arrived before arrival number `before`. */
+  private sendEarly(before: number): void {
+    const remote = this.remote!;
+    let n = 0;
+    while (n < this.early.length && this.early[n]!.seq < before) {
+      const m = this.early[n++]!;
+      this.noteEcho(m.topic, m.payload);
+      this.publishQos0(remote, m.topic, m.payload, m.out);
+    }
+    if (n > 0) this.early.splice(0, n);
+  }
 
   /**
    * On CONNACK, before anything is resent: one SUBSCRIBE per `in`/`both` line and, with
@@ -304,10 +332,19 @@ export class Bridge implements LocalSideOwner {
   }
 
   private disconnected(): void {
+    const lazy = this.config.startType === 'lazy';
     // local_cleansession: what the remote had not acknowledged is dropped, not resent (see offline)
     if (this.config.localCleanSession) this.remote?.failInflight(new Error('bridge disconnected (local_cleansession)'));
-    this.local.offline();
-    this.early = [];
+    clearInterval(this.lazyTimer);
+    if (lazy && !this.stopped) {
+      // Mosquitto queues every message for a lazy bridge that is down, QoS 0 included
+      // (db__message_insert): they are what its threshold counts
+      this.local.standby();
+    } else {
+      this.local.offline();
+      this.early = [];
+      this.heldSince.clear();
+    }
     clearInterval(this.primaryTimer);
     if (this.config.notifications) this.notifyLocal('0');
     if (this.stopped) return;
@@ -317,11 +354,75 @@ export class Bridge implements LocalSideOwner {
     }
     const stable = this.connectedAt > 0 && Date.now() - this.connectedAt >= STABLE_CONNECTION_MS;
     this.restartMs = stable ? this.config.restartTimeout * 1000 : nextRestartMs(this.config, this.restartMs);
+    const failedAttempt = this.connectedAt === 0;
     this.connectedAt = 0;
     this.addressIndex = (this.addressIndex + 1) % this.config.addresses.length;
     clearTimeout(this.restartTimer);
+    if (lazy) return this.waitForThreshold(failedAttempt ? this.restartMs : 0);
     this.restartTimer = setTimeout(() => void this.connectRemote(), this.restartMs);
     this.restartTimer.unref();
+  }
+
+  /** start_type lazy, remote down: started again once `threshold` messages wait for it. */
+  private waitForThreshold(delayMs: number): void {
+    this.standby = true;
+    this.wakeNotBefore = Date.now() + delayMs;
+    // the messages beyond the in-flight window are queued in the session without passing through
+    // forward(): looked at every second too, as Mosquitto's bridge__check runs in its main loop
+    this.lazyTimer = setInterval(() => this.wakeIfThreshold(), 1000);
+    this.lazyTimer.unref();
+    this.wakeIfThreshold();
+  }
+
+  private wakeIfThreshold(): void {
+    if (!this.standby || this.stopped || Date.now() < this.wakeNotBefore) return;
+    const waiting = this.local.waiting + this.early.length;
+    if (waiting < this.config.threshold) return;
+    this.standby = false;
+    clearInterval(this.lazyTimer);
+    this.log.notice(`Bridge ${this.config.name}: ${waiting} messages waiting (threshold ${this.config.threshold}), starting it (start_type lazy).`);
+    void this.connectRemote();
+  }
+
+  /**
+   * start_type lazy, connected: stopped once no message has gone either way for idle_timeout
+   * seconds and the remote holds nothing unacknowledged (mosquitto.conf(5); Mosquitto 2.0 reads
+   * the option but no longer acts on it: here an accepted option does what its page says).
+   */
+  private watchIdle(): void {
+    const idleMs = this.config.idleTimeout * 1000;
+    let seen = this.traffic;
+    let quietSince = Date.now();
+    clearInterval(this.lazyTimer);
+    this.lazyTimer = setInterval(
+      () => {
+        const now = Date.now();
+        if (this.traffic !== seen || this.withRemote.size > 0 || this.local.waiting > 0) {
+          seen = this.traffic;
+          quietSince = now;
+          return;
+        }
+        if (now - quietSince >= idleMs) void this.stopIdle();
+      },
+      Math.max(100, Math.min(1000, idleMs / 4)),
+    );
+    this.lazyTimer.unref();
+  }
+
+  private async stopIdle(): Promise<void> {
+    const c = this.config;
+    const remote = this.remote;
+    clearInterval(this.lazyTimer);
+    if (!remote?.connected || this.stopped) return;
+    this.log.notice(`Bridge ${c.name} has been idle for ${c.idleTimeout} s, disconnecting (start_type lazy).`);
+    // a clean DISCONNECT does not publish the will: the remote's state topic is set here instead
+    if (c.notifications && !c.notificationsLocalOnly) await remote.publish(c.notificationTopic, Buffer.from('0'), { qos: 1, retain: true }).catch(() => undefined);
+    if (this.stopped) return;
+    await remote.disconnect().catch(() => undefined);
+    if (this.stopped) return;
+    // an idle stop is not a failure: the next start waits for the threshold only
+    this.connectedAt = Date.now() - STABLE_CONNECTION_MS;
+    this.disconnected();
   }
 
   private notifyLocal(state: '0' | '1'): void {
@@ -355,15 +456,24 @@ export class Bridge implements LocalSideOwner {
       // CONNACK not yet in: QoS 0 waits here, bounded like a queue; QoS 1/2 stays in flight in
       // the local session and goes with the resend that follows the CONNACK
       const max = this.broker.limits.maxQueuedMessages;
-      if (qos === 0 && (max === 0 || this.early.length < max)) this.early.push({ topic, payload: message.payload, out });
+      const seq = ++this.arrivals;
+      if (qos === 0) {
+        if (max === 0 || this.early.length < max) this.early.push({ seq, topic, payload: message.payload, out });
+      } else if (!this.heldSince.has(packetId)) this.heldSince.set(packetId, seq);
+      if (this.standby) this.wakeIfThreshold();
       return;
+    }
+    this.traffic++;
+    if (this.early.length > 0) {
+      // resent after the CONNACK: the QoS 0 messages that came before it go first
+      const seq = this.heldSince.get(packetId);
+      if (seq !== undefined) this.sendEarly(seq);
     }
     this.noteEcho(topic, message.payload);
-    if (qos === 0) {
-      remote.publish(topic, message.payload, out).catch(() => undefined);
-      return;
-    }
+    if (qos === 0) return this.publishQos0(remote, topic, message.payload, out);
     this.withRemote.add(packetId);
+    this.qos12Starting++;
+    queueMicrotask(this.qos12Started);
     remote.publish(topic, message.payload, out).then(
       () => {
         this.withRemote.delete(packetId);
@@ -376,6 +486,24 @@ export class Bridge implements LocalSideOwner {
         if (this.withRemote.size === 0) this.drained?.();
       },
     );
+  }
+
+  /**
+   * QoS 1/2 publishes given to the remote client whose PUBLISH is not written yet: the client
+   * writes those one microtask later (MqttClient.publish), QoS 0 at once, so a QoS 0 message
+   * behind them waits that microtask too, to keep the order they came in.
+   */
+  private qos12Starting = 0;
+  private readonly qos12Started = () => {
+    this.qos12Starting--;
+  };
+
+  private publishQos0(remote: MqttClient, topic: string, payload: Buffer, out: { qos: QoS; retain: boolean; properties?: Properties }): void {
+    if (this.qos12Starting === 0) {
+      remote.publish(topic, payload, out).catch(() => undefined);
+      return;
+    }
+    queueMicrotask(() => void remote.publish(topic, payload, out).catch(() => undefined));
   }
 
   /**
@@ -409,6 +537,7 @@ export class Bridge implements LocalSideOwner {
       return;
     }
     const topic = remapIn(c.topics, packet.topic);
+    this.traffic++;
     if (this.log.debugOn) this.log.debug(`Received PUBLISH from ${c.remoteClientId} (q${packet.qos}, r${packet.retain ? 1 : 0}, '${topic}', ... (${packet.payload.length} bytes))`);
     this.broker.publish({
       topic,

@@ -120,6 +120,21 @@ export class BridgeLocalClient implements SessionClient, DirectDelivery {
     this.broker.resumeSession(session, this);
   }
 
+  /**
+   * start_type lazy, the remote is down: deliveries are still taken (QoS 1/2 wait in flight, then
+   * queued, QoS 0 with the owner), as Mosquitto queues every QoS for a lazy bridge; the bridge
+   * starts again when enough of them wait.
+   */
+  standby(): void {
+    this.connecting();
+  }
+
+  /** messages of the session waiting for the remote: in flight and queued */
+  get waiting(): number {
+    const out = this.session?.out;
+    return out === undefined ? 0 : out.inflight.size + out.queue.length;
+  }
+
   /** The remote has gone: deliveries wait in the session's queue (QoS 1/2) or are dropped (QoS 0). */
   offline(): void {
     if (this.state === ClientState.Connected) this.state = ClientState.AwaitingConnect;

@@ -29,7 +29,7 @@ export interface BridgeAddress {
   port: number;
 }
 
-export type BridgeStartType = 'automatic' | 'once';
+export type BridgeStartType = 'automatic' | 'lazy' | 'once';
 
 export interface BridgeTls {
   caFile?: string;
@@ -71,6 +71,10 @@ export interface BridgeConfig {
   restartTimeout: number;
   /** seconds; 0 = constant restart_timeout */
   backoffCap: number;
+  /** start_type lazy: messages waiting for the remote that start the bridge again (Mosquitto: 10) */
+  threshold: number;
+  /** start_type lazy: seconds without traffic after which the bridge stops (Mosquitto: 60) */
+  idleTimeout: number;
   notifications: boolean;
   notificationsLocalOnly: boolean;
   /** default $SYS/broker/connection/<remoteClientId>/state */

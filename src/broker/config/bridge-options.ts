@@ -1,8 +1,8 @@
 /**
  * The options of a `connection` section (Mosquitto 2.0's src/conf.c bridge branch and
  * mosquitto.conf(5) "Configuring Bridges"). Every option is either implemented or a start-up
- * error that says what is missing: a bridge that silently ignored `bridge_require_ocsp` or
- * `start_type lazy` would not do what the file says.
+ * error that says what is missing: a bridge that silently ignored `bridge_require_ocsp` would
+ * not do what the file says.
  */
 import { hostname } from 'node:os';
 import { BridgeTopicError, parseBridgeTopic, sameBridgeTopic } from '../bridge/topic-map.js';
@@ -47,6 +47,8 @@ export function newBridgeDraft(name: string, line: ConfigLine): BridgeDraft {
       // Mosquitto 2.0's default: backoff from 5 s up to 30 s
       restartTimeout: 5,
       backoffCap: 30,
+      threshold: 10,
+      idleTimeout: 60,
       notifications: true,
       notificationsLocalOnly: false,
     },
@@ -166,8 +168,7 @@ const HANDLERS: Record<string, BridgeHandler> = {
   start_type: (d, line) => {
     const value = line.args[0];
     if (value === undefined) fail(line, 'Empty start_type value in configuration.');
-    if (value === 'automatic' || value === 'once') d.config.startType = value;
-    else if (value === 'lazy') fail(line, 'Unsupported start_type "lazy": this broker starts bridges as automatic or once only.');
+    if (value === 'automatic' || value === 'once' || value === 'lazy') d.config.startType = value;
     else if (value === 'manual') fail(line, 'Manual start_type not supported.');
     else fail(line, `Invalid start_type value in configuration (${value}).`);
   },
@@ -193,11 +194,21 @@ const HANDLERS: Record<string, BridgeHandler> = {
     }
   },
   idle_timeout: (d, line, warn) => {
-    intValue(line, warn);
+    let n = intValue(line, warn);
+    if (n < 1) {
+      warn(`idle_timeout interval too low at ${describeLocation(line.loc)}, using 1 second.`);
+      n = 1;
+    }
+    d.config.idleTimeout = n;
     d.lazyOnly.push(line);
   },
   threshold: (d, line, warn) => {
-    intValue(line, warn);
+    let n = intValue(line, warn);
+    if (n < 1) {
+      warn(`threshold too low at ${describeLocation(line.loc)}, using 1 message.`);
+      n = 1;
+    }
+    d.config.threshold = n;
     d.lazyOnly.push(line);
   },
   notifications: (d, line, warn) => {
@@ -296,9 +307,15 @@ function finishBridge(d: BridgeDraft, host: string): BridgeConfig {
   if (c.remotePassword !== undefined && c.remoteUsername === undefined) {
     fail(d.line, `Bridge "${c.name}": remote_password needs remote_username.`);
   }
-  if (d.lazyOnly.length > 0) {
+  if (d.lazyOnly.length > 0 && c.startType !== 'lazy') {
+    // Mosquitto reads and ignores them: here an option that would do nothing is an error
     const line = d.lazyOnly[0]!;
-    fail(line, `Unsupported bridge option "${line.keyword}": it only applies to start_type lazy, which is not supported.`);
+    fail(line, `Bridge option "${line.keyword}" only applies to start_type lazy (this bridge is ${c.startType}).`);
+  }
+  if (c.startType === 'lazy' && (c.localCleanSession ?? c.cleanSession)) {
+    // Mosquitto queues nothing for such a bridge while it is down (db__message_insert), so its
+    // threshold is never reached and it would never start again
+    fail(d.line, `Bridge "${c.name}": start_type lazy needs local_cleansession false (with true nothing is queued while the bridge is down, so threshold is never reached).`);
   }
   if (d.tls.requireOcsp) fail(d.tls.requireOcsp, 'Unsupported bridge option "bridge_require_ocsp true": OCSP is not checked, so the bridge could not refuse a revoked certificate.');
   const remoteClientId = c.remoteClientId ?? `${host}.${c.name}`;
