@@ -91,6 +91,12 @@ export interface SessionJournal {
   ended(session: Session): void;
 }
 
+/** Persistence: a will waiting out its delay is stored until it is sent or cancelled. */
+export interface WillJournal {
+  pending(clientId: string, message: BrokerMessage, sendAt: number): void;
+  gone(clientId: string): void;
+}
+
 /**
  * Persistence: QoS 1/2 deliveries to a session that outlives its connection are stored from when
  * they are queued or sent until their flow completes (PUBACK, PUBCOMP), with the packet id they

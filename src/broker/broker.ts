@@ -3,7 +3,7 @@ import { MemoryLimit } from './memory-limit.js';
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../core/protocol/types.js';
 import { SubscriptionTrie } from '../core/topic/trie.js';
-import type { BrokerApi, BrokerStats, DeliveryJournal, DurableAcks, SessionJournal } from './broker-api.js';
+import type { BrokerApi, BrokerStats, DeliveryJournal, DurableAcks, SessionJournal, WillJournal } from './broker-api.js';
 import { BrokerClient } from './broker-client.js';
 import { ClientState, type ConnectionInfo } from './client-state.js';
 import { DEFAULT_LIMITS, type BrokerLimits } from './limits.js';
@@ -101,6 +101,8 @@ export class Broker extends EventEmitter implements BrokerApi {
   readonly retained = new RetainedStore();
   durableAcks?: DurableAcks;
   sessionJournal?: SessionJournal;
+  /** persistence: wills waiting out their delay are kept in the store until sent or cancelled */
+  willJournal?: WillJournal;
   deliveryJournal?: DeliveryJournal;
   readonly clients = new Set<BrokerClient>();
   /** holds publishers' acks while the queues they feed are full */
@@ -534,7 +536,10 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
   }
 
-  /** Schedules (or publishes at once) a client's will [MQTT-3.1.2-8], honouring v5 will delay. */
+  /**
+   * Schedules (or publishes at once) a client's will [MQTT-3.1.2-8], honouring v5 will delay: it
+   * goes when the delay has passed or the session ends, whichever is first [MQTT-3.1.3-9].
+   */
   scheduleWill(clientId: string, will: { message: BrokerMessage; delaySeconds: number }, sessionExpiry: number): void {
     const delay = Math.min(will.delaySeconds, sessionExpiry);
     if (delay <= 0) {
@@ -542,14 +547,37 @@ export class Broker extends EventEmitter implements BrokerApi {
       return;
     }
     this.cancelWill(clientId);
+    const sendAt = Date.now() + delay * 1000;
+    this.willJournal?.pending(clientId, will.message, sendAt);
+    this.pendWill(clientId, will.message, sendAt);
+  }
+
+  /**
+   * A will that was waiting out its delay when the broker stopped (persistence): it goes at the
+   * time it was due, the downtime counted, or at once when that has passed.
+   */
+  restoreWill(clientId: string, message: BrokerMessage, sendAt: number): void {
+    if (sendAt <= Date.now()) {
+      this.willJournal?.gone(clientId);
+      this.publishWill(message);
+      return;
+    }
+    this.pendWill(clientId, message, sendAt);
+  }
+
+  private pendWill(clientId: string, message: BrokerMessage, sendAt: number): void {
     // up to 0xFFFFFFFF s: longer than setTimeout can wait
-    const timer = setLongTimeout(() => {
-      this.willTimers.delete(clientId);
-      this.delayedWills.delete(clientId);
-      this.publishWill(will.message);
-    }, delay * 1000).unref();
+    const timer = setLongTimeout(
+      () => {
+        this.willTimers.delete(clientId);
+        this.delayedWills.delete(clientId);
+        this.willJournal?.gone(clientId);
+        this.publishWill(message);
+      },
+      Math.max(0, sendAt - Date.now()),
+    ).unref();
     this.willTimers.set(clientId, timer);
-    this.delayedWills.set(clientId, will.message);
+    this.delayedWills.set(clientId, message);
   }
 
   /** [MQTT-3.1.3-9] a reconnect within the will delay means the will is not sent. */
@@ -559,6 +587,7 @@ export class Broker extends EventEmitter implements BrokerApi {
       t.clear();
       this.willTimers.delete(clientId);
       this.delayedWills.delete(clientId);
+      this.willJournal?.gone(clientId);
     }
   }
 
@@ -704,20 +733,31 @@ export class Broker extends EventEmitter implements BrokerApi {
    * ends, and Mosquitto sends those too); then every connection is ended once what was written to
    * it has been flushed, so the other clients get those wills. A connection still open after
    * `graceMs` (a client that does not read) is cut off, so none can hold the exit up.
+   * With persistence a will with a delay is not sent but kept, waiting, for the next start (what
+   * Mosquitto's own FIXME in mosquitto.c says it should do): its session outlives the stop, and
+   * its client may come back within the delay.
    */
   async shutdown(graceMs = 2000): Promise<void> {
     clearInterval(this.sweepTimer);
+    const keep = this.willJournal !== undefined;
     for (const client of this.clients) {
       if (client.state !== ClientState.Connected) continue;
       const will = client.normalDisconnect ? undefined : client.will;
       // the will goes out here, once: not again when the connection closes
       client.will = undefined;
-      if (will) this.publishWill(will.message);
+      if (!will) continue;
+      const expiry = client.session?.client === client ? client.session.expiryInterval : 0;
+      if (keep && Math.min(will.delaySeconds, expiry) > 0) {
+        if (this.hooks.authorizePublish(client, will.message.topic)) this.scheduleWill(client.clientId, will, expiry);
+      } else this.publishWill(will.message);
     }
-    for (const [clientId, message] of this.delayedWills) {
-      this.willTimers.get(clientId)?.clear();
-      this.publishWill(message);
+    if (!keep) {
+      for (const [clientId, message] of this.delayedWills) {
+        this.willTimers.get(clientId)?.clear();
+        this.publishWill(message);
+      }
     }
+    for (const t of this.willTimers.values()) t.clear();
     this.willTimers.clear();
     this.delayedWills.clear();
     for (const s of this.sessions.values()) s.cancelExpiry();

@@ -120,11 +120,11 @@ describe.each([
     const back = await runMqtt(['sub', '-p', String(b.port), '-V', version, '-c', '-i', id, ...expiry, '-q', '2', '-t', 'unrelated', '-C', '3', '-W', '20', '-v']);
     // in the order they were published, each once
     expect(back.stdout.toString()).toBe('sess/q1 queued qos 1\nsess/q2 queued qos 2\nsess/x while away\n');
-    expect(b.proc.stderr).toMatch(/1 sessions and 2 queued messages restored/);
+    expect(b.proc.stderr).toMatch(/1 sessions, 2 queued messages and 0 delayed wills restored/);
     // delivered and acknowledged: gone from the store, a third start has nothing queued
     await stop(b.proc, 'SIGTERM');
     const c = await startBroker(['--persist', dir, '-v']);
-    expect(c.proc.stderr).toMatch(/1 sessions and 0 queued messages restored/);
+    expect(c.proc.stderr).toMatch(/1 sessions, 0 queued messages and 0 delayed wills restored/);
     await stop(c.proc, how);
   });
 });

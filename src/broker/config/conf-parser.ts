@@ -21,7 +21,6 @@ import { PluginLines, isPluginOption } from './plugin-options.js';
 import { TLS_VERSIONS, finishTls, newDraft, type ListenerDraft } from './listener-draft.js';
 import {
   IGNORED_OPTIONS,
-  PERSISTENCE_WARNING,
   REFUSED_OPTIONS,
   refusedPrefix,
 } from './unsupported-options.js';
@@ -370,7 +369,6 @@ export class ConfParser {
 
   private persistence(line: ConfigLine): void {
     this.config.persistence = boolValue(line, this.warn);
-    if (this.config.persistence) this.warn(`Warning: "${line.keyword} true" at ${describeLocation(line.loc)}: ${PERSISTENCE_WARNING}.`);
   }
 
   private includeDir(line: ConfigLine, level: number): void {

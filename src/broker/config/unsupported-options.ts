@@ -41,10 +41,3 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['max_topic_alias', 'not supported'],
   ['tls_keyform', 'keys are read as PEM'],
 ]);
-
-/**
- * What `persistence true` keeps on disk so far (src/broker/persistence/): retained messages,
- * sessions and subscriptions. The
- * warning names what still lives in memory only.
- */
-export const PERSISTENCE_WARNING = 'retained messages, sessions, subscriptions and queued and in-flight QoS 1/2 state are kept on disk; delayed wills are still kept in memory only';

@@ -89,6 +89,15 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
 
   broker.deliveryJournal = journal;
 
+  broker.willJournal = {
+    pending(clientId, message, sendAt) {
+      written(store.putWill(clientId, { message: toStoredMessage(message), sendAt }));
+    },
+    gone(clientId) {
+      if (store.will(clientId) !== undefined) written(store.deleteWill(clientId));
+    },
+  };
+
   let changes = 0;
   let syncing = false;
   const sync = () => {
@@ -115,8 +124,15 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   const timer = !durable && !config.autosaveOnChanges && config.autosaveInterval > 0 ? setInterval(sync, config.autosaveInterval * 1000) : undefined;
   timer?.unref();
 
+  // last, with every journal in place: a will already due goes to the restored sessions' queues
+  // (and, retained, to the store) as any message would
+  let wills = 0;
+  for (const { clientId, record } of store.wills()) {
+    broker.restoreWill(clientId, fromStoredMessage(record.message), record.sendAt);
+    wills++;
+  }
   log.notice(
-    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages, ${sessions.sessions} sessions and ${sessions.queued} queued messages restored (each session's messages are read when its client returns).`,
+    `Persistence: ${store.file} (${durable ? 'durable: every change synced before it is relied on' : `autosave: synced every ${config.autosaveInterval} ${config.autosaveOnChanges ? 'changes' : 's'}`}); ${loaded} retained messages, ${sessions.sessions} sessions, ${sessions.queued} queued messages and ${wills} delayed wills restored (each session's messages are read when its client returns).`,
   );
   return {
     store,
@@ -126,6 +142,7 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
       broker.durableAcks = undefined;
       broker.sessionJournal = undefined;
       broker.deliveryJournal = undefined;
+      broker.willJournal = undefined;
       await store.sync().catch(() => {});
       await store.close();
     },

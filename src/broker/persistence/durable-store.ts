@@ -229,6 +229,10 @@ export class DurableStore {
       if ((key as string)[clientId.length + 1] === 'i') yield (value as IncomingQos2Record).packetId;
   }
 
+  *wills(): Iterable<{ clientId: string; record: WillRecord }> {
+    for (const { key, value } of this.dbs.wills.getRange()) yield { clientId: key as string, record: value as WillRecord };
+  }
+
   will(clientId: string): WillRecord | undefined {
     return this.dbs.wills.get(clientId) as WillRecord | undefined;
   }
