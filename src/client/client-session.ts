@@ -20,6 +20,29 @@ export interface OutgoingPublish extends OutgoingItem {
   reject: (e: Error) => void;
 }
 
+/** Told when a tagged QoS 1/2 publish ends (MqttClient.publishTagged): one object for many messages. */
+export interface PublishListener {
+  published(tag: number, r: PublishResult): void;
+  failed(tag: number, err: Error): void;
+}
+
+/** A QoS 1/2 publish whose end goes to a listener: no promise and no closure per message. */
+export class TaggedPublish implements OutgoingPublish {
+  result?: PublishResult;
+  constructor(
+    readonly qos: 1 | 2,
+    readonly packet: IPublishPacket,
+    private readonly listener: PublishListener,
+    private readonly tag: number,
+  ) {}
+  resolve(r: PublishResult): void {
+    this.listener.published(this.tag, r);
+  }
+  reject(e: Error): void {
+    this.listener.failed(this.tag, e);
+  }
+}
+
 export interface PendingAck<T> {
   resolve: (p: T) => void;
   reject: (e: Error) => void;

@@ -41,6 +41,8 @@ export interface ClientConfig {
   will?: WillConfig;
   tls?: TlsConfig;
   properties: PacketProperties;
+  /** write what answers each read at its end (ConnectionOptions.answerEachRead): the broker's bridge */
+  answerEachRead?: boolean;
   /** -M: max QoS 1/2 messages in flight (mosquitto default 20) */
   maxInflight: number;
   nodelay: boolean;

@@ -22,7 +22,7 @@ import { ConnectError, ConnectionLostError } from './errors.js';
 import { RC } from '../core/protocol/reason-codes.js';
 import { Resend } from '../core/session/outgoing-flow.js';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
-import { ClientSession, type OutgoingPublish, type PublishResult } from './client-session.js';
+import { ClientSession, TaggedPublish, type OutgoingPublish, type PublishListener, type PublishResult } from './client-session.js';
 import type { ClientContext } from './handlers/context.js';
 import { handlePacket } from './handlers/dispatch.js';
 import { connackFailure, serverLimits, type ServerLimits } from './handlers/connack.js';
@@ -166,7 +166,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     } catch (err) {
       throw new ConnectError((err as Error).message, 'transport');
     }
-    const conn = new Connection(stream, { protocolVersion: cfg.protocolVersion });
+    const conn = new Connection(stream, { protocolVersion: cfg.protocolVersion, answerEachRead: cfg.answerEachRead });
     this.conn = conn;
     this.connack = undefined;
     this.closingByUs = false;
@@ -266,6 +266,23 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       const id = this.session.outgoing.submit(item);
       if (id !== 0) this.sendPublish(item, id);
     });
+  }
+
+  /**
+   * A QoS 1/2 publish for a caller that forwards many (the broker's bridge): written now (or
+   * queued behind a full window) in call order with QoS 0 publish() calls, and its end reported
+   * to `listener` with `tag`, without a promise, closure or microtask per message. False, with
+   * nothing sent, when the connection is not open.
+   */
+  publishTagged(topic: string, payload: Buffer, opts: PublishOptions & { qos: 1 | 2 }, listener: PublishListener, tag: number): boolean {
+    if (!this.conn || this.conn.state !== ConnectionState.Open) return false;
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: opts.qos, retain: opts.retain, dup: false };
+    if (opts.properties && this.config.protocolVersion === 5) packet.properties = { ...opts.properties };
+    this.applyOutgoingAlias(packet);
+    const item = new TaggedPublish(opts.qos, packet, listener, tag);
+    const id = this.session.outgoing.submit(item);
+    if (id !== 0) this.sendPublish(item, id);
+    return true;
   }
 
   private sendPublish(item: OutgoingPublish, id: number): void {

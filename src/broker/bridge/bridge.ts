@@ -15,6 +15,7 @@
  */
 import type { IPublishPacket } from 'mqtt-packet';
 import { MqttClient, type ClientHooks } from '../../client/mqtt-client.js';
+import type { PublishListener } from '../../client/client-session.js';
 import type { ClientConfig } from '../../client/config.js';
 import { ConnectError } from '../../client/errors.js';
 import type { Properties, QoS } from '../../core/protocol/types.js';
@@ -167,6 +168,8 @@ export class Bridge implements LocalSideOwner {
       properties: {},
       maxInflight: this.broker.limits.maxInflightMessages || 0,
       nodelay: true,
+      // the remote answers a window of 20 in lock-step: the next PUBLISH goes as soon as a PUBACK is read
+      answerEachRead: true,
       debug: false,
       quiet: true,
     };
@@ -471,39 +474,27 @@ export class Bridge implements LocalSideOwner {
     }
     this.noteEcho(topic, message.payload);
     if (qos === 0) return this.publishQos0(remote, topic, message.payload, out);
-    this.withRemote.add(packetId);
-    this.qos12Starting++;
-    queueMicrotask(this.qos12Started);
-    remote.publish(topic, message.payload, out).then(
-      () => {
-        this.withRemote.delete(packetId);
-        this.local.completed(packetId);
-        if (this.withRemote.size === 0) this.drained?.();
-      },
-      () => {
-        // the connection had gone: still in flight in the local session, resent on the next connect
-        this.withRemote.delete(packetId);
-        if (this.withRemote.size === 0) this.drained?.();
-      },
-    );
+    // not open after all: still in flight in the local session, resent on the next connect
+    if (remote.publishTagged(topic, message.payload, out as typeof out & { qos: 1 | 2 }, this.remoteAcks, packetId)) this.withRemote.add(packetId);
   }
 
-  /**
-   * QoS 1/2 publishes given to the remote client whose PUBLISH is not written yet: the client
-   * writes those one microtask later (MqttClient.publish), QoS 0 at once, so a QoS 0 message
-   * behind them waits that microtask too, to keep the order they came in.
-   */
-  private qos12Starting = 0;
-  private readonly qos12Started = () => {
-    this.qos12Starting--;
+  /** The remote's end of the QoS 1/2 messages forwarded to it, by local packet id. */
+  private readonly remoteAcks: PublishListener = {
+    published: (packetId) => {
+      this.withRemote.delete(packetId);
+      this.local.completed(packetId);
+      if (this.withRemote.size === 0) this.drained?.();
+    },
+    failed: (packetId) => {
+      // the connection had gone: still in flight in the local session, resent on the next connect
+      this.withRemote.delete(packetId);
+      if (this.withRemote.size === 0) this.drained?.();
+    },
   };
 
+  /** QoS 0 goes out at once, as QoS 1/2 (publishTagged): in the order they came in */
   private publishQos0(remote: MqttClient, topic: string, payload: Buffer, out: { qos: QoS; retain: boolean; properties?: Properties }): void {
-    if (this.qos12Starting === 0) {
-      remote.publish(topic, payload, out).catch(() => undefined);
-      return;
-    }
-    queueMicrotask(() => void remote.publish(topic, payload, out).catch(() => undefined));
+    remote.publish(topic, payload, out).catch(() => undefined);
   }
 
   /**

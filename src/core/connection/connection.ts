@@ -18,6 +18,14 @@ export interface ConnectionOptions {
   /** a server's connection: decode strictly as packets from a client (DecoderOptions.fromClients) */
   fromClients?: boolean;
   /**
+   * What answers a read on this connection (acks, a bridge's next PUBLISH after a PUBACK) is
+   * written at the end of that read, not after every other socket's reads of the loop turn: for
+   * a connection whose peer waits on it in lock-step (a bridge's window of 20 to its remote: 0.87x
+   * -> 0.97x Mosquitto's forwarding rate). Off for the broker's clients, where one write per turn
+   * batches better (fan-in QoS 1 lost a fifth of its rate with it on).
+   */
+  answerEachRead?: boolean;
+  /**
    * Told of packets, protocol errors and the close before the events are emitted. A broker holds
    * thousands of mostly idle connections: methods on one owner cost nothing per connection,
    * where three listeners are three closures and their context on each.
@@ -48,6 +56,7 @@ function onStreamData(this: OwnedStream, chunk: Buffer): void {
   conn.bytesIn += chunk.length;
   try {
     conn.decoder.push(chunk);
+    if (conn.answerEachRead) conn.flush();
   } catch (err) {
     // thrown inside a socket event, it would end the process: it ends this connection instead
     // (owners catch what their handlers throw; this is for a decoder or owner bug)
@@ -120,6 +129,8 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   bytesOut = 0;
   /** @internal read by the shared stream listeners */
   readonly decoder: PacketDecoder;
+  /** @internal see ConnectionOptions.answerEachRead */
+  readonly answerEachRead: boolean;
   /** @internal */
   readonly owner: ConnectionOwner | undefined;
   /** @internal */
@@ -136,6 +147,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     super();
     this.protocolVersion = opts.protocolVersion ?? 4;
     this.owner = opts.owner;
+    this.answerEachRead = opts.answerEachRead === true;
     const decoderOptions: ConnectionDecoderOptions = {
       protocolVersion: opts.protocolVersion,
       maxPacketSize: opts.maxIncomingPacketSize,
