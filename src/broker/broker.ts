@@ -283,6 +283,10 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (delivery.qos === 0) return this.deliverQos0(session, delivery.message, delivery.retain, delivery.subscriptionIds, now);
     const client = session.client;
     if (delivery.message.expiresAt !== undefined && delivery.message.expiresAt <= now) return;
+    this.enqueueOrSend(session, client, delivery, now, publisher);
+  }
+
+  private enqueueOrSend(session: Session, client: SessionClient | undefined, delivery: Delivery, now: number, publisher?: SessionClient): void {
     if (session.stored !== undefined) {
       // restored at start-up, its messages still in the store only: this one goes behind them there
       if (this.flow.queueBounded && session.stored.full()) this.countDropped(session);
@@ -316,7 +320,7 @@ export class Broker extends EventEmitter implements BrokerApi {
   private enqueue(session: Session, delivery: Delivery): void {
     // numbered now for a client that is away, as Mosquitto does (its tests expect those ids after
     // a restart); a long backlog past half the id space is numbered when sent
-    if (session.client === undefined && session.expiryInterval !== 0 && session.out.ids.inUse < RESERVED_IDS_MAX) delivery.packetId = session.out.ids.allocate();
+    if (delivery.qos !== 0 && session.client === undefined && session.expiryInterval !== 0 && session.out.ids.inUse < RESERVED_IDS_MAX) delivery.packetId = session.out.ids.allocate();
     if (this.deliveryJournal !== undefined && session.expiryInterval !== 0) this.deliveryJournal.added(session, delivery, 0);
     session.out.enqueue(delivery);
   }
@@ -330,11 +334,22 @@ export class Broker extends EventEmitter implements BrokerApi {
     }
   }
 
-  /** QoS 0 is sent or dropped, never queued for offline clients (mosquitto's queue_qos0_messages false). */
+  /**
+   * QoS 0 to a connected client is sent or dropped, never queued (Mosquitto's db__ready_for_flight);
+   * for an offline persistent session it is dropped, or with queue_qos0_messages queued like QoS
+   * 1/2 within the queue's limits (which here count it too: Mosquitto counts only QoS 1/2 there,
+   * so its QoS 0 queue has no bound) and sent as QoS 0 when the client returns.
+   */
   private deliverQos0(session: Session, message: BrokerMessage, retain: boolean, subscriptionIds: number[] | undefined, now: number): void {
     if (message.expiresAt !== undefined && message.expiresAt <= now) return;
     const client = session.client;
-    if (!client || client.state !== ClientState.Connected) return;
+    if (!client) {
+      if (this.limits.queueQos0Messages && session.expiryInterval !== 0 && session.state === SessionState.Offline) {
+        this.enqueueOrSend(session, undefined, { message, qos: 0, retain, subscriptionIds }, now);
+      }
+      return;
+    }
+    if (client.state !== ClientState.Connected) return;
     if (client.direct ? client.direct.congested : client.conn.writeBacklog >= QOS0_BACKLOG_BYTES) {
       this.countDropped(session);
       return;
@@ -343,6 +358,12 @@ export class Broker extends EventEmitter implements BrokerApi {
   }
 
   private sendInflight(session: Session, client: SessionClient, delivery: Delivery, now: number): void {
+    if (delivery.qos === 0) {
+      // queued while its client was away (queue_qos0_messages): sent, and done with
+      if (delivery.storeKey !== undefined) this.deliveryJournal?.removed(delivery);
+      this.writeFrame(client, delivery.message, 0, delivery.retain, delivery.subscriptionIds, 0, now, false);
+      return;
+    }
     const id = session.out.send(delivery, delivery.packetId);
     delivery.packetId = undefined;
     if (delivery.storeKey !== undefined) this.deliveryJournal?.sent(session, delivery, id);

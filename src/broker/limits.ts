@@ -7,6 +7,8 @@ export interface BrokerLimits {
   maxInflightMessages: number;
   /** QoS 1/2 messages queued per client beyond the in-flight ones (0 = unlimited) */
   maxQueuedMessages: number;
+  /** mosquitto queue_qos0_messages: QoS 0 is queued for an offline persistent session, within the queue's limits */
+  queueQos0Messages: boolean;
   /**
    * QoS 1/2 payload bytes in flight to one client (mosquitto max_inflight_bytes; 0 = no bound):
    * another message goes out while fewer are in flight, so one larger than the bound still goes, alone
@@ -35,6 +37,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   messageSizeLimit: 0,
   maxInflightMessages: 20,
   maxQueuedMessages: 1000,
+  queueQos0Messages: false,
   maxInflightBytes: 0,
   maxQueuedBytes: 0,
   maxKeepalive: 65535,

@@ -26,6 +26,7 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
     messageSizeLimit: config.messageSizeLimit,
     maxInflightMessages: config.maxInflightMessages,
     maxQueuedMessages: config.maxQueuedMessages,
+    queueQos0Messages: config.queueQos0Messages,
     maxInflightBytes: config.maxInflightBytes,
     maxQueuedBytes: config.maxQueuedBytes,
     maxKeepalive: config.maxKeepalive,

@@ -142,6 +142,8 @@ export interface BrokerConfig {
   maxInflightMessages: number;
   /** QoS 1/2 messages queued per client; 0 = no limit (default 1000) */
   maxQueuedMessages: number;
+  /** queue_qos0_messages: QoS 0 messages are queued for offline persistent sessions too (default false) */
+  queueQos0Messages: boolean;
   /** QoS 1/2 payload bytes in flight per client; 0 = no limit (default) */
   maxInflightBytes: number;
   /** QoS 1/2 payload bytes queued per client; 0 = no limit (default) */
@@ -235,6 +237,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     security,
     maxInflightMessages: 20,
     maxQueuedMessages: 1000,
+    queueQos0Messages: false,
     maxInflightBytes: 0,
     maxQueuedBytes: 0,
     memoryLimit: 0,

@@ -239,6 +239,9 @@ export class ConfParser {
     max_queued_messages: (line) => {
       this.config.maxQueuedMessages = Math.max(0, intValue(line, this.warn));
     },
+    queue_qos0_messages: (line) => {
+      this.config.queueQos0Messages = boolValue(line, this.warn);
+    },
     // Mosquitto: negative means no limit, stored as 0
     max_inflight_bytes: (line) => {
       this.config.maxInflightBytes = Math.max(0, intValue(line, this.warn));

@@ -33,7 +33,6 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['pid_file', 'no pid file is written'],
   ['allow_duplicate_messages', 'deprecated in Mosquitto 2.0, duplicates are always allowed'],
   ['retry_interval', 'removed in Mosquitto 2.0'],
-  ['queue_qos0_messages', 'QoS 0 messages are not queued for offline clients'],
   ['upgrade_outgoing_qos', 'not supported'],
   ['set_tcp_nodelay', 'Nagle is always off'],
   ['max_qos', 'not supported, QoS 2 is always available'],
