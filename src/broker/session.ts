@@ -47,6 +47,8 @@ export interface Delivery {
 export interface StoredMessages {
   /** whether one more would go past max_queued_messages / max_queued_bytes */
   full(): boolean;
+  /** how many messages the store holds for the session (counted without reading them), and their payload bytes once known */
+  size(): { count: number; bytes?: number };
   /** stores a new delivery behind them (not kept in memory) */
   add(delivery: Delivery): void;
   /** reads them into the session's flow, in flight and queued, in order (the client is back) */

@@ -80,14 +80,22 @@ export class SysTopics {
   /** Messages held for delivery (queued and in flight, each once) and retained, and their payload bytes. */
   private store(): { count: number; bytes: number } {
     const seen = new Set<BrokerMessage>();
+    // a session restored at start-up keeps its messages in the store until its client returns:
+    // counted there, one per stored copy (their payload bytes once a queue bound has read them)
+    let storedOnly = 0;
+    let bytes = this.broker.retained.payloadBytes;
     for (const s of this.broker.sessions.values()) {
       // most sessions hold nothing: no iterator for them (thousands of idle connections)
       if (s.out.queue.length > 0) for (const d of s.out.queue) seen.add(d.message);
       if (s.out.inflight.size > 0) for (const d of s.out.inflight.values()) seen.add(d.message);
+      if (s.stored !== undefined) {
+        const size = s.stored.size();
+        storedOnly += size.count;
+        bytes += size.bytes ?? 0;
+      }
     }
-    let bytes = this.broker.retained.payloadBytes;
     for (const m of seen) bytes += m.payload.length;
-    return { count: seen.size + this.broker.retained.size, bytes };
+    return { count: seen.size + storedOnly + this.broker.retained.size, bytes };
   }
 
   /** The values of one update, in Mosquitto's order; load averages are computed as a side effect. */

@@ -42,6 +42,10 @@ export class StoredBacklog implements StoredMessages {
     return maxQueuedBytes > 0 && (this.bytes ??= this.store.queuedBytes(clientId)) >= maxQueuedBytes;
   }
 
+  size(): { count: number; bytes?: number } {
+    return { count: (this.count ??= this.store.queuedCount(this.session.clientId)), bytes: this.bytes };
+  }
+
   add(delivery: Delivery): void {
     this.journal.added(this.session, delivery, 0);
     this.unsettled.push(delivery);
