@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { MqttClient } from '../../src/client/mqtt-client.js';
-import { runMqtt, spawnMqtt, type Running } from '../helpers/cli.js';
+import { startBrokerProcess } from '../helpers/broker-process.js';
+import { runMqtt, type Running } from '../helpers/cli.js';
 import { testClientConfig } from '../helpers/client-config.js';
 import { Inbox } from '../helpers/inbox.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
@@ -26,19 +27,11 @@ function tempDir(): string {
   return dir;
 }
 
-async function startEdge(conf: string): Promise<Running> {
-  const proc = spawnMqtt(['broker', '-c', conf, '-v'], { timeoutMs: 120_000 });
-  cleanups.push(async () => {
-    proc.kill('SIGKILL');
-    await proc.done;
-  });
-  await Promise.race([
-    proc.waitForStderr(/ running\n/, 30_000),
-    proc.done.then((r) => {
-      throw new Error(`broker exited ${r.code}: ${r.stderr}`);
-    }),
-  ]);
-  return proc;
+/** Our broker as the edge, `-v`, with these bridge lines; its client port. */
+async function startEdge(bridgeLines: string[]): Promise<{ edge: Running; edgePort: number }> {
+  const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...bridgeLines], ['-v']);
+  cleanups.push(() => b.stop());
+  return { edge: b.proc, edgePort: b.port };
 }
 
 function count(text: string, re: RegExp): number {
@@ -58,14 +51,7 @@ describeIfTool(['mosquitto'], 'bridge start_type lazy: idle_timeout stops it, th
       { topic: 'lazy/state', qos: 1 },
     ]);
 
-    const dir = tempDir();
-    const edgePort = await freePort();
-    const conf = path.join(dir, 'edge.conf');
-    writeFileSync(
-      conf,
-      [
-        `listener ${edgePort} 127.0.0.1`,
-        'allow_anonymous true',
+    const bridgeLines = [
         'connection edge',
         `address 127.0.0.1:${remote.port}`,
         'start_type lazy',
@@ -75,12 +61,11 @@ describeIfTool(['mosquitto'], 'bridge start_type lazy: idle_timeout stops it, th
         'remote_clientid edge-lazy',
         'notification_topic lazy/state',
         'topic data/# out 1',
-      ].join('\n') + '\n',
-    );
+      ];
     const states = () => inbox.got.filter((p) => p.topic === 'lazy/state').map((p) => p.payload.toString());
 
     // connected at start, as Mosquitto 2.0 connects every bridge; then idle: stopped, state 0 at the remote
-    const edge = await startEdge(conf);
+    const { edge, edgePort } = await startEdge(bridgeLines);
     await edge.waitForStderr(/Bridge edge connected to/);
     await edge.waitForStderr(/Bridge edge has been idle for 1 s, disconnecting/, 10_000);
     await inbox.until('state 0 at the remote after the idle stop', () => states().at(-1) === '0');
@@ -112,14 +97,7 @@ describeIfTool(['mosquitto'], 'bridge start_type lazy: idle_timeout stops it, th
 
   it('with the remote down at the threshold, retries after restart_timeout when messages keep waiting, and loses no QoS 1 message', async () => {
     const remotePort = await freePort();
-    const dir = tempDir();
-    const edgePort = await freePort();
-    const conf = path.join(dir, 'edge.conf');
-    writeFileSync(
-      conf,
-      [
-        `listener ${edgePort} 127.0.0.1`,
-        'allow_anonymous true',
+    const bridgeLines = [
         'connection edge',
         `address 127.0.0.1:${remotePort}`,
         'start_type lazy',
@@ -127,10 +105,9 @@ describeIfTool(['mosquitto'], 'bridge start_type lazy: idle_timeout stops it, th
         'restart_timeout 1',
         'notifications false',
         'topic data/# out 1',
-      ].join('\n') + '\n',
-    );
+      ];
     // nothing listens yet: the start-up attempt fails
-    const edge = await startEdge(conf);
+    const { edge, edgePort } = await startEdge(bridgeLines);
     await edge.waitForStderr(/Error creating bridge edge/);
     const pub = new MqttClient(testClientConfig(edgePort, 4));
     await pub.connect();

@@ -7,13 +7,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttClient } from '../../src/client/mqtt-client.js';
 import type { ProtocolVersion } from '../../src/core/protocol/types.js';
-import { spawnMqtt } from '../helpers/cli.js';
+import { startBrokerProcess } from '../helpers/broker-process.js';
 import { testClientConfig } from '../helpers/client-config.js';
 import { Inbox } from '../helpers/inbox.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { endedAfterEach, startPersistBroker, stopPersistBroker } from '../helpers/persist-broker.js';
-import { freePort } from '../helpers/ports.js';
 
 const made = endedAfterEach();
 const clients: MqttClient[] = [];
@@ -61,19 +60,9 @@ async function offlineQos0(port: number, version: ProtocolVersion): Promise<stri
 }
 
 async function startOurs(lines: string[]): Promise<number> {
-  const dir = tempDir();
-  const port = await freePort();
-  const conf = path.join(dir, 'broker.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...lines].join('\n') + '\n');
-  const proc = spawnMqtt(['broker', '-c', conf], { timeoutMs: 120_000 });
-  made.procs.push(proc);
-  await Promise.race([
-    proc.waitForStderr(/running/, 30_000),
-    proc.done.then((r) => {
-      throw new Error(`broker exited ${r.code}: ${r.stderr}`);
-    }),
-  ]);
-  return port;
+  const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...lines]);
+  stops.push(() => b.stop());
+  return b.port;
 }
 
 describeIfTool(['mosquitto'], 'queue_qos0_messages, ours beside Mosquitto', () => {
