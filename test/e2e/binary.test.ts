@@ -85,6 +85,44 @@ describe.skipIf(reason !== undefined && process.env.MQTT_REQUIRE_PEERS !== '1')(
     }
   });
 
+  it('persists with its embedded LMDB binding: retained and queued messages survive kill -9 and SIGTERM; a truncated store is refused', async () => {
+    const store = path.join(dir, 'store');
+    // one process (no launcher), so kill -9 ends the store's holder at once
+    const start = async () => {
+      const b = spawnCmd(bin, ['broker', '--port', '0', '--persist', store], { cwd: dir, env: { ...env(), MQTT_BROKER_HEAP: 'keep' }, timeoutMs: 30_000 });
+      return { b, port: (await b.waitForStdout(/^\d+\n/)).trim() };
+    };
+    let { b, port } = await start();
+    try {
+      // a persistent session subscribes and goes; a retained message and a queued one, each acknowledged once stored
+      expect((await run(bin, ['sub', '-p', port, '-c', '-i', 'sea-durable', '-q', '1', '-t', 'durable/#', '-E'])).code).toBe(0);
+      expect((await run(bin, ['pub', '-p', port, '-t', 'durable/r', '-m', 'kept', '-r', '-q', '1'])).code).toBe(0);
+      expect((await run(bin, ['pub', '-p', port, '-t', 'durable/q', '-m', 'queued', '-q', '1'])).code).toBe(0);
+      b.kill('SIGKILL');
+      await b.done;
+      ({ b, port } = await start());
+      const sub = await run(bin, ['sub', '-p', port, '-c', '-i', 'sea-durable', '-q', '1', '-t', 'durable/#', '-C', '2', '-v', '-W', '5']);
+      expect([sub.code, sub.stderr]).toEqual([0, '']);
+      expect(sub.stdout.toString().split('\n').filter(Boolean).sort()).toEqual(['durable/q queued', 'durable/r kept']);
+      b.kill('SIGTERM');
+      expect((await b.done).code).toBe(0);
+      ({ b, port } = await start());
+      const again = await run(bin, ['sub', '-p', port, '-t', 'durable/r', '-C', '1', '-v', '-W', '5']);
+      expect(again.stdout.toString()).toBe('durable/r kept\n');
+    } finally {
+      b.kill();
+      await b.done;
+    }
+    // the store check runs in a child of the binary itself (a single executable has no `node -e`)
+    const bad = path.join(dir, 'bad-store');
+    mkdirSync(bad);
+    const file = readFileSync(path.join(store, 'mqtt-broker.lmdb'));
+    writeFileSync(path.join(bad, 'mqtt-broker.lmdb'), file.subarray(0, Math.max(12_288, Math.floor(file.length / 2 / 4096) * 4096)));
+    const refused = await run(bin, ['broker', '--port', '0', '--persist', bad]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/persistence store .*bad-store\/mqtt-broker\.lmdb is corrupt \(.*truncated\)/);
+  }, 60_000);
+
   it('hashes and checks argon2id in a worker thread evaluated from the embedded bundle', async () => {
     const pwfile = path.join(dir, 'argon2-passwd');
     expect((await run(bin, ['passwd', '-H', 'argon2id', '-c', '-b', pwfile, 'u', 'pw'])).code).toBe(0);

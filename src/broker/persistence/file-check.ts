@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { loadLmdb, type LmdbModule } from './lmdb-binding.js';
 import { StoreError } from './store-error.js';
 
 /** LMDB's meta page magic (MDB_MAGIC), little-endian, after the 16-byte page header. */
@@ -43,11 +44,11 @@ export function checkStoreFile(file: string, lmdbFile: string, databases: readon
   if (size < 2 * 4096 || head.readUInt32LE(MAGIC_OFFSET) !== LMDB_MAGIC)
     throw new StoreError(`${file} is not a persistence store this broker wrote (corrupt, or another program's file): move it away to start empty, or restore it from a backup`, file);
 
-  const child = spawnSync(process.execPath, ['-e', CHECK_SCRIPT, lmdbFile, file, JSON.stringify(databases), countOnly], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const args = [file, JSON.stringify(databases), countOnly];
+  // a single executable runs no `node -e`: it runs itself, told by the environment to do the check
+  const child = isSea()
+    ? spawnSync(process.execPath, ['broker'], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [STORE_CHECK_ENV]: JSON.stringify(args) } })
+    : spawnSync(process.execPath, ['-e', CHECK_SCRIPT, lmdbFile, ...args], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.error) throw new StoreError(`cannot check the persistence store ${file}: ${child.error.message}`, file);
   if (child.signal || child.status !== 0) {
     const said = (child.stderr || '').trim().split('\n').pop() ?? '';
@@ -58,21 +59,48 @@ export function checkStoreFile(file: string, lmdbFile: string, databases: readon
   return true;
 }
 
+/** The single executable's check child: set to [store file, database names as JSON, the database only counted]. */
+export const STORE_CHECK_ENV = 'MQTT_INTERNAL_STORE_CHECK';
+
+/**
+ * The check, run in the child: its source is the `node -e` script, so it uses its arguments and
+ * nothing else of this module. Exits 2 when the file is shorter than its pages reach.
+ */
+function checkStore(open: LmdbModule['open'], size: number, file: string, names: string[], countOnly: string): void {
+  const env = open({ path: file, maxDbs: 16, readOnly: true, noSubdir: true });
+  const stats = env.getStats() as { lastPageNumber: number; pageSize: number };
+  const needed = (stats.lastPageNumber + 1) * stats.pageSize;
+  if (size < needed) {
+    console.error('the file is ' + size + ' bytes, its pages reach ' + needed + ' (truncated)');
+    process.exit(2);
+  }
+  for (const name of names) {
+    // binary: every page is read (overflow pages of large payloads too) without decoding
+    const db = env.openDB({ name, encoding: 'binary' });
+    if (name === countOnly) void db.getKeysCount();
+    else for (const { value } of db.getRange()) void (value as Buffer).length;
+  }
+  void env.close();
+}
+
 /** Runs in the child: argv = [lmdb module file, store file, database names as JSON, the database only counted]. */
 const CHECK_SCRIPT = `
 const [lmdbFile, file, names, countOnly] = process.argv.slice(1);
-const { open } = require(lmdbFile);
-const { statSync } = require('node:fs');
-const env = open({ path: file, maxDbs: 16, readOnly: true, noSubdir: true });
-const stats = env.getStats();
-const needed = (stats.lastPageNumber + 1) * stats.pageSize;
-const size = statSync(file).size;
-if (size < needed) { console.error('the file is ' + size + ' bytes, its pages reach ' + needed + ' (truncated)'); process.exit(2); }
-for (const name of JSON.parse(names)) {
-  // binary: every page is read (overflow pages of large payloads too) without decoding
-  const db = env.openDB({ name, encoding: 'binary' });
-  if (name === countOnly) void db.getKeysCount();
-  else for (const { value } of db.getRange()) void value.length;
-}
-env.close();
+(${checkStore.toString()})(require(lmdbFile).open, require('node:fs').statSync(file).size, file, JSON.parse(names), countOnly);
 `;
+
+/** The single executable run as the check child (STORE_CHECK_ENV set): exit code 0 when the store reads. */
+export async function storeCheckChild(): Promise<number> {
+  const [file, names, countOnly] = JSON.parse(process.env[STORE_CHECK_ENV]!) as [string, string, string];
+  const { lmdb } = await loadLmdb(file);
+  checkStore(lmdb.open, statSync(file).size, file, JSON.parse(names) as string[], countOnly);
+  return 0;
+}
+
+function isSea(): boolean {
+  try {
+    return (require('node:sea') as typeof import('node:sea')).isSea();
+  } catch {
+    return false;
+  }
+}
