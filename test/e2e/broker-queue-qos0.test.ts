@@ -83,14 +83,19 @@ describeIfTool(['mosquitto'], 'queue_qos0_messages, ours beside Mosquitto', () =
   }
 });
 
-describe.each(['SIGKILL', 'SIGTERM'] as const)('queue_qos0_messages true with persistence, broker stopped with %s', (how) => {
+describe.each([
+  ['SIGKILL', 4],
+  ['SIGKILL', 5],
+  ['SIGTERM', 4],
+  ['SIGTERM', 5],
+] as const)('queue_qos0_messages true with persistence, broker stopped with %s, MQTT %s (4: 3.1.1)', (how, version) => {
   it('QoS 0 messages queued for an offline session are delivered after the restart, in order with QoS 1', async () => {
     const dir = tempDir();
     const conf = path.join(dir, 'extra.conf');
     writeFileSync(conf, 'queue_qos0_messages true\n');
     let b = await startPersistBroker(dir, { single: true, args: ['-c', conf] });
     made.procs.push(b.proc);
-    const sub = client(b.port, 5, 'q0-persist', false);
+    const sub = client(b.port, version, 'q0-persist', false);
     await sub.connect();
     await sub.subscribe([{ topic: 'q0/#', qos: 1 }]);
     await sub.disconnect();
@@ -105,7 +110,7 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('queue_qos0_messages true with pe
 
     b = await startPersistBroker(dir, { single: true, args: ['-c', conf] });
     made.procs.push(b.proc);
-    const back = client(b.port, 5, 'q0-persist', false);
+    const back = client(b.port, version, 'q0-persist', false);
     const inbox = new Inbox(back);
     await back.connect();
     await inbox.until('both queued messages', () => inbox.got.length >= 2);
