@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { userFacing } from './errors.js';
+import { SEA_STORE_CHECK_ENV } from '../core/runtime/single-executable.js';
 import { startedAsWorkerThread } from '../core/runtime/worker-script.js';
 
 // A worker thread started on this very bundle: its entry modules take over (worker-threads.ts)
@@ -9,7 +10,7 @@ if (startedAsWorkerThread()) void import('./worker-threads.js');
 /** Runs the CLI and resolves to the process exit code; never exits the process itself. */
 export async function main(argv: string[]): Promise<number> {
   // the single executable checking a persistence store in a child of its own (it cannot run `node -e`)
-  if (process.env.MQTT_INTERNAL_STORE_CHECK !== undefined) return (await import('../broker/persistence/file-check.js')).storeCheckChild();
+  if (process.env[SEA_STORE_CHECK_ENV] !== undefined) return (await import('../broker/persistence/file-check.js')).storeCheckChild();
   // argv[2] is the subcommand when there is one (`mqtt pub …`); options first means the top level
   return (await prepareMain(argv[2]))(argv);
 }

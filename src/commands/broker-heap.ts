@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { seaModule } from '../core/runtime/single-executable.js';
 import { SEA_SNAPSHOT_ASSET } from '../core/runtime/worker-script.js';
 
 /**
@@ -104,13 +105,8 @@ export function stopWithLauncher(stop: () => void): void {
  * (scripts/build-binary.mjs then embeds the SEA_SNAPSHOT_ASSET marker).
  */
 async function singleExecutable(): Promise<'plain' | 'snapshot' | undefined> {
-  let sea: typeof import('node:sea');
-  try {
-    sea = await import('node:sea');
-  } catch {
-    return undefined; // a Node without node:sea
-  }
-  if (!sea.isSea()) return undefined;
+  const sea = await seaModule();
+  if (sea === undefined) return undefined;
   try {
     sea.getRawAsset(SEA_SNAPSHOT_ASSET);
     return 'snapshot';

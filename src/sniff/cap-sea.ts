@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { seaAssetFile } from '../core/runtime/sea-asset-file.js';
+import { seaModule } from '../core/runtime/single-executable.js';
 
 /** The asset name scripts/build-binary.mjs embeds node_modules/cap/build/Release/cap.node under. */
 export const SEA_CAP_ASSET = 'cap.node';
@@ -11,13 +12,8 @@ type CapModule = typeof import('cap');
  * as an asset, written to a cache file (seaAssetFile) and loaded with process.dlopen. Resolves to null when this is not a single executable.
  */
 export async function loadSeaCap(): Promise<CapModule | null> {
-  let sea: typeof import('node:sea');
-  try {
-    sea = await import('node:sea');
-  } catch {
-    return null;
-  }
-  if (!sea.isSea()) return null;
+  const sea = await seaModule();
+  if (sea === undefined) return null;
   let bytes: Buffer;
   try {
     bytes = Buffer.from(sea.getAsset(SEA_CAP_ASSET));

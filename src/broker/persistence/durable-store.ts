@@ -71,13 +71,14 @@ export class DurableStore {
 
   static async open(options: DurableStoreOptions): Promise<DurableStore> {
     const { file } = options;
-    const { lmdb, file: lmdbFile } = await loadLmdb(file);
+    const loaded = await loadLmdb(file);
+    const { lmdb } = loaded;
     try {
       mkdirSync(dirname(file), { recursive: true });
     } catch (err) {
       throw describeIoFailure(err, file, 'make the directory of');
     }
-    const existed = checkStoreFile(file, lmdbFile, DATABASES, 'queue');
+    const existed = checkStoreFile(file, loaded, DATABASES, 'queue');
     let env: RootDatabase;
     try {
       env = lmdb.open({

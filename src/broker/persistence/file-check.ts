@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { loadLmdb, type LmdbModule } from './lmdb-binding.js';
+import { SEA_STORE_CHECK_ENV } from '../../core/runtime/single-executable.js';
+import { loadLmdb, type LoadedLmdb, type LmdbModule } from './lmdb-binding.js';
 import { StoreError } from './store-error.js';
 
 /** LMDB's meta page magic (MDB_MAGIC), little-endian, after the 16-byte page header. */
@@ -20,7 +21,7 @@ const MOSQUITTO_MAGIC = Buffer.from([0x00, 0xb5, 0x00, 0x6d, 0x6f, 0x73, 0x71, 0
  * A crash there is reported as a corrupt store, naming the path.
  * Returns false when there is no store yet (a new one will be made).
  */
-export function checkStoreFile(file: string, lmdbFile: string, databases: readonly string[], countOnly: string): boolean {
+export function checkStoreFile(file: string, lmdb: Pick<LoadedLmdb, 'file' | 'embedded'>, databases: readonly string[], countOnly: string): boolean {
   let size: number;
   try {
     size = statSync(file).size;
@@ -46,9 +47,9 @@ export function checkStoreFile(file: string, lmdbFile: string, databases: readon
 
   const args = [file, JSON.stringify(databases), countOnly];
   // a single executable runs no `node -e`: it runs itself, told by the environment to do the check
-  const child = isSea()
-    ? spawnSync(process.execPath, ['broker'], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [STORE_CHECK_ENV]: JSON.stringify(args) } })
-    : spawnSync(process.execPath, ['-e', CHECK_SCRIPT, lmdbFile, ...args], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = lmdb.embedded
+    ? spawnSync(process.execPath, ['broker'], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [SEA_STORE_CHECK_ENV]: JSON.stringify(args) } })
+    : spawnSync(process.execPath, ['-e', CHECK_SCRIPT, lmdb.file, ...args], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.error) throw new StoreError(`cannot check the persistence store ${file}: ${child.error.message}`, file);
   if (child.signal || child.status !== 0) {
     const said = (child.stderr || '').trim().split('\n').pop() ?? '';
@@ -58,9 +59,6 @@ export function checkStoreFile(file: string, lmdbFile: string, databases: readon
   }
   return true;
 }
-
-/** The single executable's check child: set to [store file, database names as JSON, the database only counted]. */
-export const STORE_CHECK_ENV = 'MQTT_INTERNAL_STORE_CHECK';
 
 /**
  * The check, run in the child: its source is the `node -e` script, so it uses its arguments and
@@ -89,18 +87,10 @@ const [lmdbFile, file, names, countOnly] = process.argv.slice(1);
 (${checkStore.toString()})(require(lmdbFile).open, require('node:fs').statSync(file).size, file, JSON.parse(names), countOnly);
 `;
 
-/** The single executable run as the check child (STORE_CHECK_ENV set): exit code 0 when the store reads. */
+/** The single executable run as the check child (SEA_STORE_CHECK_ENV set to [store file, database names as JSON, the database only counted]): exit code 0 when the store reads. */
 export async function storeCheckChild(): Promise<number> {
-  const [file, names, countOnly] = JSON.parse(process.env[STORE_CHECK_ENV]!) as [string, string, string];
+  const [file, names, countOnly] = JSON.parse(process.env[SEA_STORE_CHECK_ENV]!) as [string, string, string];
   const { lmdb } = await loadLmdb(file);
   checkStore(lmdb.open, statSync(file).size, file, JSON.parse(names) as string[], countOnly);
   return 0;
-}
-
-function isSea(): boolean {
-  try {
-    return (require('node:sea') as typeof import('node:sea')).isSea();
-  } catch {
-    return false;
-  }
 }

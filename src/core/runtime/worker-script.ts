@@ -1,3 +1,5 @@
+import { seaModule } from './single-executable.js';
+
 /** The asset name a single executable must embed the bundle under for worker threads. */
 export const SEA_BUNDLE_ASSET = 'mqtt.cjs';
 /** Embedded (empty) when the single executable starts from a V8 startup snapshot (scripts/build-binary.mjs). */
@@ -31,11 +33,11 @@ export interface WorkerScript {
  */
 export async function workerScript(): Promise<WorkerScript | undefined> {
   workerThreadsRequested = true;
+  const sea = await seaModule();
   try {
-    const sea = await import('node:sea');
-    if (sea.isSea()) return { source: sea.getAsset(SEA_BUNDLE_ASSET, 'utf8'), evaluate: true };
+    if (sea !== undefined) return { source: sea.getAsset(SEA_BUNDLE_ASSET, 'utf8'), evaluate: true };
   } catch {
-    // not a single executable, a Node without node:sea, or no bundle asset: try the file
+    // no bundle asset: try the file
   }
   if (typeof __filename === 'string' && /\.c?js$/.test(__filename)) return { source: __filename, evaluate: false };
   return undefined;
