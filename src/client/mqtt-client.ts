@@ -242,16 +242,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
    * flow completes (PUBACK / PUBCOMP), waiting for a free in-flight slot first.
    */
   async publish(topic: string, payload: Buffer, opts: PublishOptions): Promise<PublishResult> {
-    const packet: IPublishPacket = {
-      cmd: 'publish',
-      topic,
-      payload,
-      qos: opts.qos,
-      retain: opts.retain,
-      dup: false,
-    };
-    if (opts.properties && this.config.protocolVersion === 5) packet.properties = { ...opts.properties };
-    this.applyOutgoingAlias(packet);
+    const packet = this.publishPacket(topic, payload, opts);
     if (opts.qos === 0) {
       this.send(packet, this.session.ids.skip());
       return { reasonCode: 0 };
@@ -260,12 +251,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     // finds the connection closing and fails rather than going out after the DISCONNECT
     await undefined;
     this.assertConnected();
-    return new Promise<PublishResult>((resolve, reject) => {
-      const item: OutgoingPublish = { qos: opts.qos, packet, resolve, reject };
-      // a full window [MQTT-4.9.0-2]: queued in order, sent as acks free slots (see releaseSlot)
-      const id = this.session.outgoing.submit(item);
-      if (id !== 0) this.sendPublish(item, id);
-    });
+    return new Promise<PublishResult>((resolve, reject) => this.submitPublish({ qos: opts.qos, packet, resolve, reject }));
   }
 
   /**
@@ -275,14 +261,23 @@ export class MqttClient extends EventEmitter<ClientEvents> {
    * nothing sent, when the connection is not open.
    */
   publishTagged(topic: string, payload: Buffer, opts: PublishOptions & { qos: 1 | 2 }, listener: PublishListener, tag: number): boolean {
-    if (!this.conn || this.conn.state !== ConnectionState.Open) return false;
+    if (!this.isOpen()) return false;
+    this.submitPublish(new TaggedPublish(opts.qos, this.publishPacket(topic, payload, opts), listener, tag));
+    return true;
+  }
+
+  /** A PUBLISH for publish() and publishTagged(), its topic alias applied. */
+  private publishPacket(topic: string, payload: Buffer, opts: PublishOptions): IPublishPacket {
     const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: opts.qos, retain: opts.retain, dup: false };
     if (opts.properties && this.config.protocolVersion === 5) packet.properties = { ...opts.properties };
     this.applyOutgoingAlias(packet);
-    const item = new TaggedPublish(opts.qos, packet, listener, tag);
+    return packet;
+  }
+
+  /** Sends a QoS 1/2 publish, or queues it behind a full window [MQTT-4.9.0-2], sent in order as acks free slots (see releaseSlot). */
+  private submitPublish(item: OutgoingPublish): void {
     const id = this.session.outgoing.submit(item);
     if (id !== 0) this.sendPublish(item, id);
-    return true;
   }
 
   private sendPublish(item: OutgoingPublish, id: number): void {
@@ -554,8 +549,12 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     while (this.capacityWaiters.length > 0) this.capacityWaiters.shift()!();
   }
 
+  private isOpen(): boolean {
+    return this.conn !== undefined && this.conn.state === ConnectionState.Open;
+  }
+
   private assertConnected(): void {
-    if (!this.conn || this.conn.state !== ConnectionState.Open) throw new ConnectionLostError();
+    if (!this.isOpen()) throw new ConnectionLostError();
   }
 }
 
