@@ -57,16 +57,28 @@ async function watcher(port: number, version: ProtocolVersion): Promise<{ client
 }
 
 /**
- * The client's connection closes without DISCONNECT; resolves once the broker has seen it (its
- * connection line) and what that wrote is on disk: a retained fence's PUBACK waits for its commit,
- * which comes after the will's (durable mode; commits keep their order).
+ * Resolves once what the broker wrote before is on disk: a retained fence's PUBACK waits for its
+ * commit, which comes after the earlier ones (durable mode; commits keep their order).
  */
+async function onDisk(port: number, fenceId: string): Promise<void> {
+  const fence = await connect(port, 4, fenceId, { cleanSession: true });
+  await fence.publish('fence/retained', Buffer.from(fenceId), { qos: 1, retain: true });
+  await fence.disconnect();
+}
+
+/** The client's connection closes without DISCONNECT; resolves once the broker has seen it (its connection line) and what that wrote is on disk. */
 async function dropWithWill(b: PersistBroker, c: MqttClient, clientId: string): Promise<void> {
   c.destroy();
   await b.proc.waitForStderr(new RegExp(`Client ${clientId} closed its connection`));
-  const fence = await connect(b.port, 4, 'fence', { cleanSession: true });
-  await fence.publish('fence/retained', Buffer.from('x'), { qos: 1, retain: true });
-  await fence.disconnect();
+  await onDisk(b.port, 'fence');
+}
+
+/** What the watcher got, once a message published after everything else (the fence) has come: nothing else is on its way. */
+async function textsToFence(port: number, inbox: Inbox, fenceId: string): Promise<string[]> {
+  const f = await connect(port, 4, fenceId, { cleanSession: true });
+  await f.publish('wills/fence', Buffer.from('fence'), { qos: 1, retain: false });
+  await inbox.until('the fence', () => inbox.got.some((p) => p.topic === 'wills/fence'));
+  return inbox.texts();
 }
 
 const willConfig = (delay: number, topic = 'wills/dev') => ({
@@ -92,11 +104,8 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('a will waiting out its delay, br
     await back.inbox.until('the will after its delay', () => back.inbox.got.some((p) => p.topic === 'wills/dev'), 15_000);
     // not before the delay it was given when the connection closed
     expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(2000);
-    // a fence: nothing else is on its way, and the will came once
-    const f = await connect(b.port, 4, 'fence2', { cleanSession: true });
-    await f.publish('wills/fence', Buffer.from('fence'), { qos: 1, retain: false });
-    await back.inbox.until('the fence', () => back.inbox.got.some((p) => p.topic === 'wills/fence'));
-    expect(back.inbox.texts()).toEqual(['wills/dev gone', 'wills/fence fence']);
+    // the will came once
+    expect(await textsToFence(b.port, back.inbox, 'fence2')).toEqual(['wills/dev gone', 'wills/fence fence']);
     await stop(b, 'SIGTERM');
     const again = await start(dir);
     expect(again.proc.stderr).toMatch(/0 delayed wills restored/);
@@ -134,16 +143,12 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('a will waiting out its delay, br
     // the client returns within the delay: its will is cancelled, and its record goes
     const devBack = await connect(b.port, 5, 'dev');
     await devBack.disconnect();
-    const fence = await connect(b.port, 4, 'fence2', { cleanSession: true });
-    await fence.publish('fence/retained', Buffer.from('y'), { qos: 1, retain: true });
+    await onDisk(b.port, 'fence2');
     await stop(b, how);
     b = await start(dir);
     expect(b.proc.stderr).toMatch(/0 delayed wills restored/);
     const back = await watcher(b.port, 5);
-    const f = await connect(b.port, 4, 'fence3', { cleanSession: true });
-    await f.publish('wills/fence', Buffer.from('fence'), { qos: 1, retain: false });
-    await back.inbox.until('the fence', () => back.inbox.got.some((p) => p.topic === 'wills/fence'));
-    expect(back.inbox.texts()).toEqual(['wills/fence fence']);
+    expect(await textsToFence(b.port, back.inbox, 'fence3')).toEqual(['wills/fence fence']);
   }, 60_000);
 });
 
@@ -157,14 +162,10 @@ it('3.1.1: a will goes when the connection closes; the restart does not send it 
   await w.client.disconnect();
   // its PUBACK is on disk before the kill (else the restart resends the will's QoS 1 copy, as it may)
   await b.proc.waitForStderr(/Client will-watcher disconnected/);
-  const fence = await connect(b.port, 4, 'fence0', { cleanSession: true });
-  await fence.publish('fence/retained', Buffer.from('x'), { qos: 1, retain: true });
+  await onDisk(b.port, 'fence0');
   await stop(b, 'SIGKILL');
   b = await start(dir);
   expect(b.proc.stderr).toMatch(/0 delayed wills restored/);
   const back = await watcher(b.port, 4);
-  const f = await connect(b.port, 4, 'fence', { cleanSession: true });
-  await f.publish('wills/fence', Buffer.from('fence'), { qos: 1, retain: false });
-  await back.inbox.until('the fence', () => back.inbox.got.some((p) => p.topic === 'wills/fence'));
-  expect(back.inbox.texts()).toEqual(['wills/fence fence']);
+  expect(await textsToFence(b.port, back.inbox, 'fence')).toEqual(['wills/fence fence']);
 }, 60_000);
