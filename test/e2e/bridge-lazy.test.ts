@@ -12,7 +12,7 @@ import { startBrokerProcess } from '../helpers/broker-process.js';
 import { runMqtt, type Running } from '../helpers/cli.js';
 import { testClientConfig } from '../helpers/client-config.js';
 import { Inbox } from '../helpers/inbox.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto, startSubscribedMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -115,13 +115,8 @@ describeIfTool(['mosquitto'], 'bridge start_type lazy: idle_timeout stops it, th
     for (let i = 1; i <= 3; i++) await pub.publish('data/b', Buffer.from(String(i)), { qos: 1, retain: false });
     await edge.waitForStderr((s) => count(s, /Error creating bridge edge/) >= 2, 10_000);
 
-    const remote = await startMosquitto({ listenerConfig: () => [`listener ${remotePort} 127.0.0.1`, 'allow_anonymous true'] });
-    cleanups.push(() => remote.stop());
-    const sub = new MqttClient(testClientConfig(remotePort, 4));
-    const inbox = new Inbox(sub);
-    await sub.connect();
-    cleanups.push(() => sub.disconnect());
-    await sub.subscribe([{ topic: 'data/#', qos: 1 }]);
+    const { inbox, stop: stopRemote } = await startSubscribedMosquitto(remotePort, 'data/#', 1);
+    cleanups.push(stopRemote);
     // messages still wait above the threshold: the next check after restart_timeout connects
     await edge.waitForStderr(/Bridge edge connected to/, 15_000);
     await inbox.until('the three messages', () => inbox.got.length >= 3);

@@ -13,8 +13,7 @@ import type { QoS } from '../../src/core/protocol/types.js';
 import { brokerWorkerPid } from '../helpers/broker-process.js';
 import { spawnMqtt, type Running } from '../helpers/cli.js';
 import { testClientConfig } from '../helpers/client-config.js';
-import { Inbox } from '../helpers/inbox.js';
-import { startMosquitto } from '../helpers/mosquitto.js';
+import { startSubscribedMosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -144,13 +143,8 @@ describeIfTool(['mosquitto'], 'bridge: queued and in-flight messages for the rem
       await stopEdge(edge, how);
       await silent.close();
 
-      const remote = await startMosquitto({ listenerConfig: () => [`listener ${remotePort} 127.0.0.1`, 'allow_anonymous true'] });
-      cleanups.push(() => remote.stop());
-      const sub = new MqttClient(testClientConfig(remotePort, 4));
-      const inbox = new Inbox(sub);
-      await sub.connect();
-      cleanups.push(() => sub.disconnect());
-      await sub.subscribe([{ topic: 'data/#', qos: 2 }]);
+      const { inbox, stop: stopRemote } = await startSubscribedMosquitto(remotePort, 'data/#', 2);
+      cleanups.push(stopRemote);
 
       edge = await startEdge(conf);
       await edge.waitForStderr(/Bridge edge connected to/);
@@ -186,13 +180,8 @@ describeIfTool(['mosquitto'], 'bridge: queued and in-flight messages for the rem
     await pub.publish('data/away', Buffer.from('away-1'), { qos: 1, retain: false });
     await pub.publish('data/away', Buffer.from('away-2'), { qos: 2, retain: false });
 
-    const remote = await startMosquitto({ listenerConfig: () => [`listener ${remotePort} 127.0.0.1`, 'allow_anonymous true'] });
-    cleanups.push(() => remote.stop());
-    const sub = new MqttClient(testClientConfig(remotePort, 4));
-    const inbox = new Inbox(sub);
-    await sub.connect();
-    cleanups.push(() => sub.disconnect());
-    await sub.subscribe([{ topic: 'data/#', qos: 2 }]);
+    const { inbox, stop: stopRemote } = await startSubscribedMosquitto(remotePort, 'data/#', 2);
+    cleanups.push(stopRemote);
     await edge.waitForStderr(/Bridge edge connected to/, 15_000);
     await pub.publish('data/back', Buffer.from('back'), { qos: 1, retain: false });
     await inbox.until('the message sent once the remote was back', () => inbox.got.length > 0);

@@ -2,6 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { MqttClient } from '../../src/client/mqtt-client.js';
+import type { QoS } from '../../src/core/protocol/types.js';
+import { testClientConfig } from './client-config.js';
+import { Inbox } from './inbox.js';
 import { freePort } from './ports.js';
 
 export interface MosquittoOptions {
@@ -84,6 +88,32 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A Mosquitto on a given port (a bridge's remote that comes up late), anonymous, with a 3.1.1
+ * subscriber to `filter` in place and what it receives; stop() ends the subscriber, then Mosquitto.
+ */
+export async function startSubscribedMosquitto(port: number, filter: string, qos: QoS): Promise<{ remote: Mosquitto; inbox: Inbox; stop(): Promise<void> }> {
+  const remote = await startMosquitto({ listenerConfig: () => [`listener ${port} 127.0.0.1`, 'allow_anonymous true'] });
+  const sub = new MqttClient(testClientConfig(port, 4));
+  const inbox = new Inbox(sub);
+  try {
+    await sub.connect();
+    await sub.subscribe([{ topic: filter, qos }]);
+  } catch (err) {
+    sub.destroy();
+    await remote.stop();
+    throw err;
+  }
+  return {
+    remote,
+    inbox,
+    async stop() {
+      await sub.disconnect().catch(() => undefined);
+      await remote.stop();
     },
   };
 }
