@@ -239,6 +239,8 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
       authorizePublish: (client, topic) => {
         if (!dollarTopicAllows(topic, 'write')) return false;
         const sec = forListener(client);
+        // per message: no closure unless the plugin is loaded
+        if (!sec.dynsec) return sec.acl.canWrite(client.clientId, client.username, topic);
         return pluginAcl(sec, client.username, 'publishClientSend', topic, () => sec.acl.canWrite(client.clientId, client.username, topic));
       },
       authorizeSubscribe: (client, filter) => {
@@ -254,6 +256,7 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
       authorizeRead: (session, topic) => {
         if (!dollarTopicAllows(topic, 'read')) return false;
         const sec = forListener(session.client);
+        if (!sec.dynsec) return sec.acl.canRead(session.clientId, session.username, topic);
         return pluginAcl(sec, session.username, 'publishClientReceive', topic, () => sec.acl.canRead(session.clientId, session.username, topic));
       },
       control: (client, topic, payload) => {

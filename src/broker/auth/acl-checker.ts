@@ -109,36 +109,42 @@ export function createAclChecker(acl: AclFile | undefined, options: AclCheckerOp
     for (const [name, rules] of acl.users) userSections.set(name, section(rules, (r) => r.topic));
   }
 
-  const forClient = (clientId: string, username: string | undefined): ClientAcl => {
+  /** the pattern lines with this client's %c and %u put in; nothing for a dangerous name */
+  const patternSection = (clientId: string, username: string | undefined): Section => {
+    const bad = username !== undefined && DANGEROUS.test(username) ? `username "${username}"` : DANGEROUS.test(clientId) ? `client id "${clientId}"` : undefined;
+    if (bad) options.notice?.(`ACL denying access to client with dangerous ${bad}`);
+    return bad ? { deny: [], grant: [] } : section(acl!.patterns, (r) => substitute(r.topic, clientId, username));
+  };
+  // called per message and per delivery: it allocates nothing unless patterns must be consulted
+  // (`made` keeps a ClientAcl's pattern section, built on first need so the notice comes only then)
+  const check = (clientId: string, username: string | undefined, topic: string, access: Access, made?: { patterns?: Section }): boolean => {
+    if (!dollarTopicAllows(topic, access)) return false;
+    if (!acl) return true;
     const own = userSections.get(username);
-    // built on first need, so the notice comes only when a pattern would have been consulted
-    let patterns: Section | undefined;
-    const patternSection = (): Section => {
-      if (patterns) return patterns;
-      const bad = username !== undefined && DANGEROUS.test(username) ? `username "${username}"` : DANGEROUS.test(clientId) ? `client id "${clientId}"` : undefined;
-      if (bad) options.notice?.(`ACL denying access to client with dangerous ${bad}`);
-      patterns = bad ? { deny: [], grant: [] } : section(acl!.patterns, (r) => substitute(r.topic, clientId, username));
-      return patterns;
-    };
-    const check = (topic: string, access: Access): boolean => {
-      if (!dollarTopicAllows(topic, access)) return false;
-      if (!acl) return true;
-      const byOwn = own && decide(own, topic, access, true);
-      if (byOwn !== undefined) return byOwn;
-      if (acl.patterns.length === 0) return false;
-      return decide(patternSection(), topic, access, false) ?? false;
-    };
+    const byOwn = own && decide(own, topic, access, true);
+    if (byOwn !== undefined) return byOwn;
+    if (acl.patterns.length === 0) return false;
+    let patterns = made?.patterns;
+    if (patterns === undefined) {
+      patterns = patternSection(clientId, username);
+      if (made) made.patterns = patterns;
+    }
+    return decide(patterns, topic, access, false) ?? false;
+  };
+
+  const forClient = (clientId: string, username: string | undefined): ClientAcl => {
+    const made: { patterns?: Section } = {};
     return {
-      canRead: (topic) => check(topic, 'read'),
-      canWrite: (topic) => check(topic, 'write'),
+      canRead: (topic) => check(clientId, username, topic, 'read', made),
+      canWrite: (topic) => check(clientId, username, topic, 'write', made),
       canSubscribe: (filter) => dollarTopicAllows(filter, 'subscribe'),
     };
   };
 
   return {
     forClient,
-    canRead: (clientId, username, topic) => forClient(clientId, username).canRead(topic),
-    canWrite: (clientId, username, topic) => forClient(clientId, username).canWrite(topic),
-    canSubscribe: (clientId, username, filter) => forClient(clientId, username).canSubscribe(filter),
+    canRead: (clientId, username, topic) => check(clientId, username, topic, 'read'),
+    canWrite: (clientId, username, topic) => check(clientId, username, topic, 'write'),
+    canSubscribe: (_clientId, _username, filter) => dollarTopicAllows(filter, 'subscribe'),
   };
 }

@@ -45,7 +45,6 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   broker.stats.publishReceived++;
   broker.stats.publishBytesReceived += payload.length;
   const id = packet.messageId ?? 0;
-  const ack = (reasonCode: number) => acknowledge(client, packet.qos, id, v5 ? reasonCode : 0);
 
   if (packet.qos === 2) {
     if (session.incomingQos2.has(id)) {
@@ -56,7 +55,7 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
       const count = resends.get(id) ?? 0;
       if (count >= 1) throw new ProtocolError(`QoS 2 PUBLISH ${id} resent again before PUBREL`, RC.ProtocolError);
       resends.set(id, count + 1);
-      return ack(RC.Success);
+      return acknowledge(client, packet.qos, id, RC.Success);
     }
     qos2Resends.get(client)?.delete(id);
     // [MQTT-3.3.4-9] more unacknowledged QoS 2 than our Receive Maximum
@@ -66,28 +65,28 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   }
   if (broker.limits.messageSizeLimit > 0 && payload.length > broker.limits.messageSizeLimit) {
     broker.log.notice(`Dropped too large PUBLISH from ${client.clientId} (${payload.length} bytes).`);
-    return ack(RC.PacketTooLarge);
+    return acknowledge(client, packet.qos, id, v5 ? RC.PacketTooLarge : 0);
   }
   // memory_limit: over it a new message is refused, never stored. v5 QoS 1/2 publishers hear Quota
   // exceeded (spec 3.4.2.1) and own the message still; the others are disconnected, as Mosquitto
   // does, so that a QoS 1/2 message is sent again on reconnect rather than lost
   if (broker.memoryLimit?.exceeded()) {
-    if (v5 && packet.qos > 0) return ack(RC.QuotaExceeded);
+    if (v5 && packet.qos > 0) return acknowledge(client, packet.qos, id, RC.QuotaExceeded);
     throw new ProtocolError('memory limit reached', RC.QuotaExceeded);
   }
   // [MQTT-3.3.2-4] a payload announced as UTF-8 must be UTF-8
-  if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return ack(RC.PayloadFormatInvalid);
+  if (v5 && props.payloadFormatIndicator === true && validateUtf8(payload) !== null) return acknowledge(client, packet.qos, id, RC.PayloadFormatInvalid);
   // $SYS is the broker's, except the state topics bridges report on (Mosquitto's rule)
   if (!broker.hooks.authorizePublish(client, topic) || !dollarTopicAllows(topic, 'write')) {
     if (packet.qos === 2) receivedQos2(client, id);
-    return ack(RC.NotAuthorized);
+    return acknowledge(client, packet.qos, id, v5 ? RC.NotAuthorized : 0);
   }
 
   // $CONTROL/... is for the broker itself and never reaches subscribers (Mosquitto's control__process)
   if (topic.startsWith('$CONTROL/')) {
     if (packet.qos === 2) receivedQos2(client, id);
     broker.hooks.control?.(client, topic, payload);
-    return ack(RC.Success);
+    return acknowledge(client, packet.qos, id, RC.Success);
   }
 
   // one shape for every message, whichever fields it uses, so routing code sees a single hidden class
