@@ -268,7 +268,8 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   /** A PUBLISH for publish() and publishTagged(), its topic alias applied. */
   private publishPacket(topic: string, payload: Buffer, opts: PublishOptions): IPublishPacket {
-    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: opts.qos, retain: opts.retain, dup: false };
+    // messageId from the start (set when sent): adding it later would change the object's shape per message
+    const packet: IPublishPacket = { cmd: 'publish', topic, payload, qos: opts.qos, retain: opts.retain, dup: false, messageId: undefined };
     if (opts.properties && this.config.protocolVersion === 5) packet.properties = { ...opts.properties };
     this.applyOutgoingAlias(packet);
     return packet;

@@ -27,8 +27,9 @@ import type { BridgeAddress, BridgeConfig } from '../config/bridge-config.js';
 import { nextRestartMs, STABLE_CONNECTION_MS } from './backoff.js';
 import { remapIn, remapOut } from './topic-map.js';
 import { EchoFilter } from './echo-filter.js';
+import { PacketIdSet } from './packet-id-set.js';
 import { probeTcp } from './probe.js';
-import { encodePublish } from '../../core/protocol/publish-encoder.js';
+import { encodePublishBytes } from '../../core/protocol/publish-encoder.js';
 
 /** How long a stopping bridge lets the remote's acknowledgements of what it has in flight come in. */
 const STOP_DRAIN_MS = 1000;
@@ -42,7 +43,7 @@ export class Bridge implements LocalSideOwner {
   private remote?: MqttClient;
   private readonly remoteHooks: ClientHooks;
   /** local packet ids of the QoS 1/2 deliveries the remote client holds (it resends them itself) */
-  private readonly withRemote = new Set<number>();
+  private readonly withRemote = new PacketIdSet();
   /** bytes of the last PUBLISH forwarded: QoS 0's backlog in messages is reckoned with it */
   private lastFrameBytes = 0;
   /**
@@ -552,5 +553,5 @@ function forwardedProperties(p: Properties | undefined): Properties | undefined 
 /** Bytes of the PUBLISH packet as it would go to the remote. */
 function publishSize(topic: string, payload: Buffer, m: { qos: QoS; retain: boolean; properties?: Properties }, version: 3 | 4 | 5): number {
   const packet = { cmd: 'publish' as const, topic, payload, qos: m.qos, retain: m.retain, dup: false, messageId: 1, properties: m.properties };
-  return encodePublish(packet, version).bytes.length;
+  return encodePublishBytes(packet, version).length;
 }

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ProtocolVersion } from '../protocol/types.js';
-import { encodePublish } from '../protocol/publish-encoder.js';
+import { encodePublishBytes } from '../protocol/publish-encoder.js';
 import { encodePacket, PacketDecoder, type DecoderOptions, type Packet } from '../protocol/codec.js';
 import type { ProtocolError } from '../protocol/errors.js';
 
@@ -102,16 +102,24 @@ function onDecodeError(this: ConnectionDecoderOptions, err: ProtocolError): void
  * for one subscriber (fan-in) then leave in one write instead of one per socket read, and a
  * fan-out costs no closure or tick entry per connection.
  */
-const pendingConnections: Connection[] = [];
+// reused turn after turn with a count of its own: `length = 0` would give its backing store back
+// and the next turn's first push allocate a new one
+const pendingConnections: Array<Connection | undefined> = [];
+let pendingCount = 0;
 
 function scheduleFlush(conn: Connection): void {
-  if (pendingConnections.push(conn) === 1) setImmediate(flushAll);
+  pendingConnections[pendingCount++] = conn;
+  if (pendingCount === 1) setImmediate(flushAll);
 }
 
 function flushAll(): void {
-  // a write made while flushing lands in this same round: the loop reads the length each time
-  for (let i = 0; i < pendingConnections.length; i++) pendingConnections[i]!.flush();
-  pendingConnections.length = 0;
+  // a write made while flushing lands in this same round: the loop reads the count each time
+  for (let i = 0; i < pendingCount; i++) {
+    const conn = pendingConnections[i]!;
+    pendingConnections[i] = undefined;
+    conn.flush();
+  }
+  pendingCount = 0;
 }
 
 /** Above this many bytes the queued packets go to the socket as they are instead of being copied into one buffer. */
@@ -167,7 +175,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
   /** Encodes and queues a packet; returns false when the caller should wait for 'drain'. */
   send(packet: Packet): boolean {
     // PUBLISH is the hot packet of every client: the direct encoder skips mqtt-packet's accumulator
-    const bytes = packet.cmd === 'publish' ? encodePublish(packet, this.protocolVersion).bytes : encodePacket(packet, this.protocolVersion);
+    const bytes = packet.cmd === 'publish' ? encodePublishBytes(packet, this.protocolVersion) : encodePacket(packet, this.protocolVersion);
     return this.sendRaw(bytes);
   }
 

@@ -15,11 +15,14 @@ export interface PublishFrame {
  * The bytes are identical to mqtt-packet's (checked in tests).
  */
 export function encodePublish(packet: IPublishPacket, version: ProtocolVersion): PublishFrame {
+  const bytes = encodePublishBytes(packet, version);
+  return { bytes, packetIdOffset: packet.qos > 0 ? findPacketIdOffset(bytes) : -1 };
+}
+
+/** encodePublish's bytes alone: a connection writing a PUBLISH needs no more (no frame object per message). */
+export function encodePublishBytes(packet: IPublishPacket, version: ProtocolVersion): Buffer {
   const props = packet.properties;
-  if (props && Object.keys(props).length > 0) {
-    const bytes = encodePacket(packet, version);
-    return { bytes, packetIdOffset: packet.qos > 0 ? findPacketIdOffset(bytes) : -1 };
-  }
+  if (props && Object.keys(props).length > 0) return encodePacket(packet, version);
   const topic = packet.topic;
   const ascii = isShortAscii(topic);
   const topicLen = ascii ? topic.length : Buffer.byteLength(topic);
@@ -38,15 +41,13 @@ export function encodePublish(packet: IPublishPacket, version: ProtocolVersion):
     for (let i = 0; i < topicLen; i++) bytes[pos + i] = topic.charCodeAt(i);
     pos += topicLen;
   } else pos += bytes.write(topic, pos, 'utf8');
-  let packetIdOffset = -1;
   if (idLen) {
-    packetIdOffset = pos;
     bytes.writeUInt16BE(packet.messageId ?? 0, pos);
     pos += 2;
   }
   if (version === 5) bytes[pos++] = 0;
   payload.copy(bytes, pos);
-  return { bytes, packetIdOffset };
+  return bytes;
 }
 
 /** A copy of a shared QoS > 0 frame with this subscriber's packet id (and DUP as asked). */
