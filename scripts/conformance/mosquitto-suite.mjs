@@ -314,7 +314,31 @@ function prepareTree(orig, suite) {
     rmSync(work, { recursive: true, force: true });
     throw new VersionError(`${suite.codename} now carries mosquitto ${version}, not the version its lists in ${path.relative(REPO, suite.dir)} were written for (${suite.version.source}): update them`);
   }
-  return { work, root, brokerDir: path.join(root, 'test', 'broker'), version };
+  const brokerDir = path.join(root, 'test', 'broker');
+  try {
+    checkBridgeCleanSessionWrappers(brokerDir);
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+  return { work, root, brokerDir, version };
+}
+
+/**
+ * The one change made to a test: 2.0.2x's 06-bridge-clean-session-csX-lcsY.py run
+ * 06-bridge-clean-session-core.py with subprocess.run and then end with status 0 whatever it
+ * returned, so they would pass with a bridge that fails every check. They are made to exit with
+ * the core's status, as the single 06-bridge-clean-session.py of 2.0.11 does.
+ */
+function checkBridgeCleanSessionWrappers(brokerDir) {
+  for (const name of readdirSync(brokerDir)) {
+    if (!/^06-bridge-clean-session-cs[TF]-lcs[TFN]\.py$/.test(name)) continue;
+    const file = path.join(brokerDir, name);
+    const text = readFileSync(file, 'utf8');
+    const checked = text.replace(/^subprocess\.run\((\['\.\/06-bridge-clean-session-core\.py'.*\])\)$/m, 'exit(subprocess.run($1).returncode)');
+    if (checked === text) throw new VersionError(`${name} no longer runs 06-bridge-clean-session-core.py as mosquitto-suite.mjs expects: update checkBridgeCleanSessionWrappers`);
+    writeFileSync(file, checked);
+  }
 }
 
 /**
