@@ -201,6 +201,23 @@ describe('connection sections', () => {
   it.each(refused)('%j is a start-up error', (option, words) => {
     expect(error(`connection a\naddress h\ntopic a\n${option}`)).toContain(words);
   });
+  it('[extra] ws:// and wss:// addresses: the remote over WebSocket (ports 80/443, path /mqtt by default)', () => {
+    const [b] = bridges('connection w\naddresses ws://h1 wss://h2:8443/ws h3:1884 ws://[::1]:9001/\ntopic a');
+    expect(b!.addresses).toEqual([
+      { host: 'h1', port: 80, webSocket: { secure: false, path: '/mqtt' } },
+      { host: 'h2', port: 8443, webSocket: { secure: true, path: '/ws' } },
+      { host: 'h3', port: 1884 },
+      { host: '::1', port: 9001, webSocket: { secure: false, path: '/' } },
+    ]);
+    expect(b!.tls).toBeUndefined();
+    expect(error('connection w\naddress ws://user:pw@h/mqtt\ntopic a')).toContain('remote_username');
+    expect(error('connection w\naddress ws://h/mqtt?x=1\ntopic a')).toContain('query');
+    expect(error('connection w\naddress ws://:80\ntopic a')).toContain('Invalid bridge address');
+    // TLS asked for, and an address in the clear: refused, never half-applied
+    expect(error('connection w\naddress ws://h\ntopic a\nbridge_cafile ca.crt')).toContain('use wss://');
+    expect(error('connection w\naddress wss://h\ntopic a\nbridge_identity i\nbridge_psk 0a')).toContain('not available over WebSocket');
+    expect(bridges('connection w\naddress wss://h\ntopic a\nbridge_cafile ca.crt')[0]!.tls).toMatchObject({ caFile: 'ca.crt' });
+  });
   it('a section without address or topic is an error', () => {
     expect(error('connection a\ntopic a')).toContain('has no address');
     expect(error('connection a\naddress h')).toContain('has no topic lines');

@@ -23,7 +23,7 @@ import { QOS0_BACKLOG_BYTES, type Broker } from '../broker.js';
 import { remainingExpirySeconds, type BrokerMessage } from '../message.js';
 import type { SessionClient } from '../session.js';
 import { BridgeLocalClient, type LocalSideOwner } from './local-side.js';
-import type { BridgeAddress, BridgeConfig } from '../config/bridge-config.js';
+import { addressText, type BridgeAddress, type BridgeConfig } from '../config/bridge-config.js';
 import { nextRestartMs, STABLE_CONNECTION_MS } from './backoff.js';
 import { remapIn, remapOut } from './topic-map.js';
 import { EchoFilter } from './echo-filter.js';
@@ -178,8 +178,9 @@ export class Bridge implements LocalSideOwner {
 
   private remoteConfig(addr: BridgeAddress): ClientConfig {
     const c = this.config;
+    const ws = addr.webSocket;
     const cfg = this.clientConfig(
-      { scheme: c.tls ? 'mqtts' : 'mqtt', host: addr.host, port: addr.port },
+      ws ? { scheme: ws.secure ? 'wss' : 'ws', host: addr.host, port: addr.port, path: ws.path } : { scheme: c.tls ? 'mqtts' : 'mqtt', host: addr.host, port: addr.port },
       c.protocolVersion,
       c.remoteClientId,
       c.cleanSession,
@@ -192,7 +193,9 @@ export class Bridge implements LocalSideOwner {
     cfg.sessionExpiry = undefined;
     const receiveMaximum = this.broker.limits.maxInflightMessages;
     if (c.protocolVersion === 5 && receiveMaximum > 0 && receiveMaximum < 65535) cfg.properties = { connect: { receiveMaximum } };
+    // wss:// without bridge_cafile/capath: the system's CAs, the certificate verified as always
     if (c.tls) cfg.tls = { ...c.tls };
+    else if (ws?.secure) cfg.tls = {};
     // -v (log_type debug): the remote side's packets in libmosquitto's words, as Mosquitto logs its bridges'
     cfg.debug = this.broker.log.enabled('debug');
     if (c.notifications) cfg.will = { topic: c.notificationTopic, payload: Buffer.from('0'), qos: 1, retain: true };
@@ -203,7 +206,7 @@ export class Bridge implements LocalSideOwner {
     if (this.stopped) return;
     const c = this.config;
     const addr = c.addresses[this.addressIndex]!;
-    this.log.notice(`Connecting bridge ${c.name} (${addr.host}:${addr.port})`);
+    this.log.notice(`Connecting bridge ${c.name} (${addressText(addr)})`);
     if (!this.remote) {
       this.remote = new MqttClient(this.remoteConfig(addr), this.remoteHooks);
       this.remote.on('message', (p) => this.incoming(p));
@@ -213,7 +216,10 @@ export class Bridge implements LocalSideOwner {
         this.disconnected();
       });
     } else {
-      this.remote.config.endpoint = this.remoteConfig(addr).endpoint;
+      // another address: its transport may differ (TCP, TLS or WebSocket)
+      const next = this.remoteConfig(addr);
+      this.remote.config.endpoint = next.endpoint;
+      this.remote.config.tls = next.tls;
     }
     this.local.connecting();
     try {
@@ -255,8 +261,7 @@ export class Bridge implements LocalSideOwner {
   }
 
   private addressText(): string {
-    const a = this.config.addresses[this.addressIndex]!;
-    return `${a.host}:${a.port}`;
+    return addressText(this.config.addresses[this.addressIndex]!);
   }
 
   private async onRemoteConnected(): Promise<void> {
@@ -325,7 +330,7 @@ export class Bridge implements LocalSideOwner {
       void probeTcp(primary.host, primary.port).then((up) => {
         if (!up || this.stopped || this.addressIndex === 0) return;
         clearInterval(this.primaryTimer);
-        this.log.notice(`Bridge ${this.config.name}: primary address ${primary.host}:${primary.port} is back.`);
+        this.log.notice(`Bridge ${this.config.name}: primary address ${addressText(primary)} is back.`);
         // the restart that follows moves to the next address: the last one wraps to the primary
         this.addressIndex = this.config.addresses.length - 1;
         this.remote?.destroy();

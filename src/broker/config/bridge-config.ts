@@ -27,6 +27,14 @@ export interface BridgeTopic {
 export interface BridgeAddress {
   host: string;
   port: number;
+  /** [extra] MQTT over WebSocket to this address (`address ws://host:port/path`), with its HTTP path */
+  webSocket?: { secure: boolean; path: string };
+}
+
+/** An address as the log names it: host:port, or the WebSocket URL. */
+export function addressText(a: BridgeAddress): string {
+  const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+  return a.webSocket ? `${a.webSocket.secure ? 'wss' : 'ws'}://${host}:${a.port}${a.webSocket.path}` : `${a.host}:${a.port}`;
 }
 
 export type BridgeStartType = 'automatic' | 'lazy' | 'once';

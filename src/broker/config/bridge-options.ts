@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { BridgeTopicError, parseBridgeTopic, sameBridgeTopic } from '../bridge/topic-map.js';
-import type { BridgeAddress, BridgeConfig, BridgeTls } from './bridge-config.js';
+import { addressText, type BridgeAddress, type BridgeConfig, type BridgeTls } from './bridge-config.js';
 import { describeLocation } from './config-error.js';
 import type { ConfigLine } from './config-lines.js';
 import { boolValue, fail, intValue, stringValue, type Warn } from './config-values.js';
@@ -59,6 +59,8 @@ const PROTOCOLS: Record<string, 3 | 4 | 5> = { mqttv31: 3, mqttv311: 4, mqttv50:
 const TLS_VERSIONS = new Set(['tlsv1.1', 'tlsv1.2', 'tlsv1.3']);
 
 function address(line: ConfigLine, word: string): BridgeAddress {
+  const ws = /^(wss?):\/\//i.exec(word);
+  if (ws) return webSocketAddress(line, word, ws[1]!.toLowerCase() === 'wss');
   // "host", "host:port", "[v6]:port" or a bare IPv6 address whose last group reads as a port
   // (Mosquitto: "If you use an IPv6 address, then the port is not optional")
   const bracket = /^\[([^\]]+)\](?::([0-9]+))?$/.exec(word);
@@ -81,6 +83,26 @@ function address(line: ConfigLine, word: string): BridgeAddress {
   }
   if (host === '') fail(line, 'Empty address value in configuration.');
   return { host, port };
+}
+
+/**
+ * [extra] `ws://host[:port][/path]` or `wss://…`: the remote over WebSocket (Mosquitto's bridges
+ * have none), for a remote reachable only through an HTTP(S) endpoint. Ports 80/443 by default,
+ * path /mqtt when none is given; the user name belongs in remote_username, not in the URL.
+ */
+function webSocketAddress(line: ConfigLine, word: string, secure: boolean): BridgeAddress {
+  let url: URL;
+  try {
+    url = new URL(word);
+  } catch {
+    fail(line, `Invalid bridge address (${word}).`);
+  }
+  if (url.username || url.password) fail(line, `Bridge address ${word}: give the user with remote_username and remote_password, not in the URL.`);
+  if (url.search || url.hash) fail(line, `Bridge address ${word}: a query or fragment is not supported.`);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === '') fail(line, `Bridge address ${word} has no host.`);
+  const hasPath = word.slice(word.indexOf('//') + 2).includes('/');
+  return { host, port: url.port ? Number(url.port) : secure ? 443 : 80, webSocket: { secure, path: hasPath ? url.pathname : '/mqtt' } };
 }
 
 type BridgeHandler = (draft: BridgeDraft, line: ConfigLine, warn: Warn) => void;
@@ -325,6 +347,12 @@ function finishBridge(d: BridgeDraft, host: string): BridgeConfig {
     if (!t.psk.identity || !t.psk.keyHex) fail(t.lines[0]!, `Bridge "${c.name}": bridge_identity and bridge_psk go together.`);
     if (t.caFile || t.caPath || t.certFile || t.keyFile) fail(t.lines[0]!, `Bridge "${c.name}": certificate-based TLS and PSK cannot be used on one bridge.`);
   }
+  const clearWebSocket = c.addresses.find((a) => a.webSocket && !a.webSocket.secure);
+  if (clearWebSocket && t.lines.length > 0) {
+    // TLS asked for, and an address that would go in the clear: refused rather than half-applied
+    fail(t.lines[0]!, `Bridge "${c.name}": TLS options with the plain WebSocket address ${addressText(clearWebSocket)}; use wss://.`);
+  }
+  if (t.psk && c.addresses.some((a) => a.webSocket)) fail(t.lines[0]!, `Bridge "${c.name}": TLS-PSK is not available over WebSocket (wss:// uses certificates).`);
   if (t.caFile || t.caPath || t.psk) {
     if ((t.certFile === undefined) !== (t.keyFile === undefined)) fail(t.lines[0]!, `Bridge "${c.name}": bridge_certfile and bridge_keyfile go together.`);
     tls = { caFile: t.caFile, caPath: t.caPath, certFile: t.certFile, keyFile: t.keyFile, insecure: t.insecure ?? false, version: t.version, alpn: t.alpn, psk: t.psk };
