@@ -1,50 +1,33 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MqttClient } from '../../src/client/mqtt-client.js';
 import type { ProtocolVersion, QoS } from '../../src/core/protocol/types.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { testClientConfig } from '../helpers/client-config.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
+import { cleanupAfterEach, connectedClient, subscribedInbox } from '../helpers/test-clients.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCerts } from '../helpers/certs.js';
 import { Inbox } from '../helpers/inbox.js';
 import net from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-async function client(port: number, version: ProtocolVersion = 4, overrides: Parameters<typeof testClientConfig>[2] = {}): Promise<MqttClient> {
-  const c = new MqttClient(testClientConfig(port, version, overrides));
-  await c.connect();
-  cleanups.push(() => c.disconnect());
-  return c;
-}
-
-async function subscriber(port: number, topics: string[], qos: QoS, version: ProtocolVersion = 4, overrides = {}): Promise<Inbox> {
-  const c = new MqttClient(testClientConfig(port, version, overrides));
-  // listening before CONNACK: a present session's queued messages follow it at once
-  const inbox = new Inbox(c);
-  await c.connect();
-  cleanups.push(() => c.disconnect());
-  await c.subscribe(topics.map((topic) => ({ topic, qos })));
-  return inbox;
-}
+const defer = cleanupAfterEach();
+const client = (port: number, version: ProtocolVersion = 4, overrides: Parameters<typeof testClientConfig>[2] = {}) => connectedClient(defer, port, version, overrides);
+const subscriber = (port: number, topics: string[], qos: QoS, version: ProtocolVersion = 4, overrides = {}) => subscribedInbox(defer, port, topics, qos, version, overrides);
 
 async function mosquitto(opts: Parameters<typeof startMosquitto>[0] = {}): Promise<Mosquitto> {
   const m = await startMosquitto(opts);
-  cleanups.push(() => m.stop());
+  defer(() => m.stop());
   return m;
 }
 
 async function ours(lines: (port: number) => string[]): Promise<BrokerProcess> {
   const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...lines(port)], ['-v']);
-  cleanups.push(() => b.stop());
+  defer(() => b.stop());
   return b;
 }
 
@@ -111,7 +94,7 @@ describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosqu
   it("the bridge's local side is not held to the broker's ACL (Mosquitto's bridges are not); clients still are", async () => {
     const remote = await mosquitto();
     const acl = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-acl-'));
-    cleanups.push(async () => rmSync(acl, { recursive: true, force: true }));
+    defer(async () => rmSync(acl, { recursive: true, force: true }));
     const aclFile = path.join(acl, 'acl');
     // anonymous clients: may publish on pub/# and read in/#, nothing else
     writeFileSync(aclFile, 'topic write pub/#\ntopic read in/#\n');
@@ -134,7 +117,7 @@ describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosqu
     const port = await freePort();
     // the remote's saved sessions live in a directory of ours: its own goes with each stop
     const store = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-store-'));
-    cleanups.push(async () => rmSync(store, { recursive: true, force: true }));
+    defer(async () => rmSync(store, { recursive: true, force: true }));
     // Mosquitto started as root writes its database as the user "mosquitto"
     chmodSync(store, 0o777);
     const persistent = () => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${store}/`];
@@ -165,7 +148,7 @@ describeIfTool(['mosquitto'], 'bridge: ours at the edge, bridged to a real Mosqu
     await publishAll('away', 100);
     // back on the same port with its saved sessions
     remote = await startMosquitto({ listenerConfig: persistent });
-    cleanups.push(() => remote.stop());
+    defer(() => remote.stop());
     const again = await subscriber(port, ['data/#'], 2, 4, subConfig);
     const received = () => new Set([...first.got, ...again.got].map((p) => p.payload.toString()));
     await again.until("every QoS 1/2 message after the restart", () => sent.every((s) => received().has(s)), 30_000);
@@ -207,7 +190,7 @@ describeIfTool(['mosquitto'], 'bridge: local_cleansession true, as Mosquitto (06
     await edge.proc.waitForStderr(/connection to 127\.0\.0\.1:\d+ lost/);
     await pub.publish('data/away', Buffer.from('2'), { qos: 1, retain: false });
     remote = await startMosquitto({ listenerConfig: listener });
-    cleanups.push(() => remote.stop());
+    defer(() => remote.stop());
     await remote.waitForLog(/New bridge connected from .* as edge-lcs/, 15_000);
     await pub.publish('data/after', Buffer.from('3'), { qos: 1, retain: false });
     await remote.waitForLog(/Received PUBLISH from edge-lcs \(d0, q1, r0, m\d+, 'data\/after'/);
@@ -219,10 +202,10 @@ describeIfTool(['mosquitto'], 'bridge: with persistence, what waits for the remo
   it('QoS 1 published while the remote is away, then a SIGTERM and a start on the same store: it reaches the remote once', async () => {
     const port = await freePort();
     const store = mkdtempSync(path.join(tmpdir(), 'mqtt-bridge-persist-'));
-    cleanups.push(async () => rmSync(store, { recursive: true, force: true }));
+    defer(async () => rmSync(store, { recursive: true, force: true }));
     const lines = (p: number) => [`listener ${p} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${store}/`, 'connection keep', `address 127.0.0.1:${port}`, 'restart_timeout 1', 'remote_clientid edge-keep', 'notifications false', 'topic keep/# out 1'];
     const first = await startBrokerProcess((_dir, p) => lines(p));
-    cleanups.push(() => first.stop());
+    defer(() => first.stop());
     const pub = new MqttClient(testClientConfig(first.port, 4));
     await pub.connect();
     await pub.publish('keep/1', Buffer.from('kept'), { qos: 1, retain: false });
@@ -230,7 +213,7 @@ describeIfTool(['mosquitto'], 'bridge: with persistence, what waits for the remo
     await first.stop();
     const remote = await mosquitto({ listenerConfig: () => [`listener ${port} 127.0.0.1`, 'allow_anonymous true'] });
     const second = await startBrokerProcess((_dir, p) => lines(p));
-    cleanups.push(() => second.stop());
+    defer(() => second.stop());
     await remote.waitForLog(/Received PUBLISH from edge-keep \(d\d, q1, r0, m\d+, 'keep\/1'/, 15_000);
     await second.proc.waitForStderr(/Bridge keep connected to/);
     expect(remote.log().match(/'keep\/1'/g)).toHaveLength(1);
@@ -270,7 +253,7 @@ describeIfTool(['mosquitto'], 'bridge: a real Mosquitto bridged to ours', () => 
 describeIfTool(['mosquitto', 'openssl'], 'bridge: TLS to a real Mosquitto', () => {
   it('verifies the remote against bridge_cafile, presents bridge_certfile; bridge_insecure only skips the host name', async () => {
     const certs = makeTestCerts();
-    cleanups.push(async () => rmSync(certs.dir, { recursive: true, force: true }));
+    defer(async () => rmSync(certs.dir, { recursive: true, force: true }));
     // Mosquitto started as root reads them as the user "mosquitto"
     chmodSync(certs.dir, 0o755);
     for (const name of readdirSync(certs.dir)) chmodSync(path.join(certs.dir, name), 0o644);
@@ -343,7 +326,7 @@ describe('bridge: try_private against a remote that refuses it', () => {
         });
       });
       server.listen(0, '127.0.0.1', async () => {
-        cleanups.push(() => new Promise((r) => server.close(r)));
+        defer(() => new Promise((r) => server.close(r)));
         const port = (server.address() as net.AddressInfo).port;
         const edge = await ours(() => ['connection strict', `address 127.0.0.1:${port}`, 'notifications false', 'topic in/# in 1']);
         await edge.proc.waitForStderr(/refused the bridge protocol \(try_private\); reconnecting without it/);
@@ -381,7 +364,7 @@ describe('bridge: try_private against a remote that closes the connection on it'
         });
       });
       server.listen(0, '127.0.0.1', async () => {
-        cleanups.push(() => new Promise((r) => server.close(r)));
+        defer(() => new Promise((r) => server.close(r)));
         const port = (server.address() as net.AddressInfo).port;
         const edge = await ours(() => ['connection closing', `address 127.0.0.1:${port}`, 'restart_timeout 1', 'notifications false', 'topic in/# in 1']);
         await edge.proc.waitForStderr(/Bridge closing connected to/, 15_000);
@@ -418,7 +401,7 @@ describe('bridge: a clean stop', () => {
         });
       });
       server.listen(0, '127.0.0.1', async () => {
-        cleanups.push(() => new Promise((r) => server.close(r)));
+        defer(() => new Promise((r) => server.close(r)));
         const port = (server.address() as net.AddressInfo).port;
         edge = await ours(() => ['connection drain', `address 127.0.0.1:${port}`, 'try_private false', 'notifications false', 'topic d/# out 1']);
         await edge.proc.waitForStderr(/Bridge drain connected to/);

@@ -12,40 +12,21 @@
  *   dropped there as an echo).
  * Each test uses topics and client ids of its own on the shared node.
  */
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { MqttClient } from '../../src/client/mqtt-client.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { QoS } from '../../src/core/protocol/types.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { runMqtt, spawnMqtt } from '../helpers/cli.js';
-import { testClientConfig } from '../helpers/client-config.js';
-import { Inbox } from '../helpers/inbox.js';
 import { describeIfTool } from '../helpers/peers.js';
+import { cleanupAfterEach, connectedClient, subscribedInbox } from '../helpers/test-clients.js';
 import { RABBITMQ_PEERS, startRabbitMq, type RabbitMq } from '../helpers/rabbitmq.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-async function client(port: number): Promise<MqttClient> {
-  const c = new MqttClient(testClientConfig(port, 4));
-  await c.connect();
-  cleanups.push(() => c.disconnect());
-  return c;
-}
-
-async function subscriber(port: number, topics: string[], qos: QoS): Promise<Inbox> {
-  const c = new MqttClient(testClientConfig(port, 4));
-  const inbox = new Inbox(c);
-  await c.connect();
-  cleanups.push(() => c.disconnect());
-  await c.subscribe(topics.map((topic) => ({ topic, qos })));
-  return inbox;
-}
+const defer = cleanupAfterEach();
+const client = (port: number) => connectedClient(defer, port);
+const subscriber = (port: number, topics: string[], qos: QoS) => subscribedInbox(defer, port, topics, qos);
 
 async function edge(lines: string[]): Promise<BrokerProcess> {
   const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...lines], ['-v']);
-  cleanups.push(() => b.stop());
+  defer(() => b.stop());
   return b;
 }
 

@@ -5,40 +5,21 @@
  */
 import { chmodSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MqttClient } from '../../src/client/mqtt-client.js';
+import { describe, expect, it } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { makeTestCerts } from '../helpers/certs.js';
-import { testClientConfig } from '../helpers/client-config.js';
-import { Inbox } from '../helpers/inbox.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { describeIfTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
+import { cleanupAfterEach, connectedClient, subscribedInbox } from '../helpers/test-clients.js';
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-});
-
-async function client(port: number): Promise<MqttClient> {
-  const c = new MqttClient(testClientConfig(port, 4));
-  await c.connect();
-  cleanups.push(() => c.disconnect());
-  return c;
-}
-
-async function subscriber(port: number, filter: string): Promise<Inbox> {
-  const c = new MqttClient(testClientConfig(port, 4));
-  const inbox = new Inbox(c);
-  await c.connect();
-  cleanups.push(() => c.disconnect());
-  await c.subscribe([{ topic: filter, qos: 1 }]);
-  return inbox;
-}
+const defer = cleanupAfterEach();
+const client = (port: number) => connectedClient(defer, port);
+const subscriber = (port: number, filter: string) => subscribedInbox(defer, port, [filter], 1);
 
 async function ours(lines: string[]): Promise<BrokerProcess> {
   const b = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...lines], ['-v']);
-  cleanups.push(() => b.stop());
+  defer(() => b.stop());
   return b;
 }
 
@@ -68,7 +49,7 @@ describeIfTool(['mosquitto'], 'bridge over WebSocket to a real Mosquitto', () =>
     const remote: Mosquitto = await startMosquitto({
       listenerConfig: (port) => [`listener ${port} 127.0.0.1`, `listener ${wsPort} 127.0.0.1`, 'protocol websockets', 'allow_anonymous true'],
     });
-    cleanups.push(() => remote.stop());
+    defer(() => remote.stop());
     const edge = await ours(['connection over-ws', `address ws://127.0.0.1:${wsPort}`, 'remote_clientid ws-edge', ...topics('w')]);
     await edge.proc.waitForStderr((s) => s.includes(`Connecting bridge over-ws (ws://127.0.0.1:${wsPort}/mqtt)`));
     await edge.proc.waitForStderr((s) => s.includes(`Bridge over-ws connected to ws://127.0.0.1:${wsPort}/mqtt as ws-edge.`));
@@ -79,7 +60,7 @@ describeIfTool(['mosquitto'], 'bridge over WebSocket to a real Mosquitto', () =>
 
   it('wss:// with bridge_cafile: the certificate is verified (a wrong CA is refused), then both directions', async () => {
     const certs = makeTestCerts();
-    cleanups.push(async () => rmSync(certs.dir, { recursive: true, force: true }));
+    defer(async () => rmSync(certs.dir, { recursive: true, force: true }));
     // Mosquitto started as root reads them as the user "mosquitto"
     chmodSync(certs.dir, 0o755);
     for (const name of readdirSync(certs.dir)) chmodSync(path.join(certs.dir, name), 0o644);
@@ -94,7 +75,7 @@ describeIfTool(['mosquitto'], 'bridge over WebSocket to a real Mosquitto', () =>
         `keyfile ${certs.serverKey}`,
       ],
     });
-    cleanups.push(() => remote.stop());
+    defer(() => remote.stop());
     const edge = await ours([
       // the certificate names localhost
       'connection good',
@@ -119,7 +100,7 @@ describe('bridge over WebSocket to our own broker', () => {
   it('ws:// with a path of its own, to a `protocol websockets` listener', async () => {
     const wsPort = await freePort();
     const remote = await startBrokerProcess((_dir, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `listener ${wsPort} 127.0.0.1`, 'protocol websockets']);
-    cleanups.push(() => remote.stop());
+    defer(() => remote.stop());
     const edge = await ours(['connection to-ours', `address ws://127.0.0.1:${wsPort}/`, 'remote_clientid ws-ours', ...topics('o')]);
     await edge.proc.waitForStderr((s) => s.includes(`Bridge to-ours connected to ws://127.0.0.1:${wsPort}/ as ws-ours.`));
     await crossesBothWays(edge, remote.port, 'o');
