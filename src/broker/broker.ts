@@ -198,12 +198,16 @@ export class Broker extends EventEmitter implements BrokerApi {
     if (route.matches.length === 0) return 0;
     const now = Date.now();
     const targets = route.targets ?? this.targetsFor(route.matches, message);
+    const upgrade = this.limits.upgradeOutgoingQos;
     for (let i = 0; i < targets.length; i++) {
       const t = targets[i]!;
       // [MQTT-3.8.3-3] no local: not back to the publisher
       if (t.noLocal && message.senderId === t.session.clientId) continue;
       if (!this.hooks.authorizeRead(t.session, message.topic)) continue;
-      const qos = (message.qos < t.qos ? message.qos : t.qos) as QoS;
+      // upgrade_outgoing_qos: the subscription's QoS; and never above what the session's listener
+      // allows (a persistent session's subscriptions may come from a listener allowing more)
+      let qos = (upgrade || message.qos > t.qos ? t.qos : message.qos) as QoS;
+      if (qos > t.session.maxQos) qos = t.session.maxQos;
       // [MQTT-3.3.1-9] forwarded messages carry retain 0 unless retain-as-published
       const retain = t.rap ? message.retain : false;
       if (qos === 0) this.deliverQos0(t.session, message, retain, t.ids, now);

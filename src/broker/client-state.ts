@@ -15,6 +15,10 @@ export interface ListenerInfo {
   name: string;
   /** the listener's security options (used when per_listener_settings is on) */
   security?: SecurityOptions;
+  /** max_qos: the highest QoS its clients may use and are sent (undefined = 2) */
+  maxQos?: 0 | 1 | 2;
+  /** max_topic_alias: topic aliases accepted from its v5 clients (undefined = the broker's limits.topicAliasMaximum) */
+  maxTopicAlias?: number;
 }
 
 export interface ConnectionInfo {

@@ -22,7 +22,9 @@ export interface BrokerLimits {
   retainAvailable: boolean;
   /** seconds a fresh TCP connection may stay silent before CONNECT */
   connectTimeout: number;
-  /** topic aliases we accept from v5 clients */
+  /** upgrade_outgoing_qos: deliveries at the subscription's QoS rather than min(message, subscription) */
+  upgradeOutgoingQos: boolean;
+  /** topic aliases we accept from v5 clients, where the listener does not say (max_topic_alias) */
   topicAliasMaximum: number;
   /**
    * seconds after which a disconnected persistent session ends whatever its client asked for
@@ -45,6 +47,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   retainAvailable: true,
   connectTimeout: 10,
   topicAliasMaximum: 10,
+  upgradeOutgoingQos: false,
   persistentClientExpiration: 0,
   memoryLimit: 0,
 };

@@ -24,6 +24,15 @@ export interface ListenerSpec {
   security?: SecurityOptions;
   /** mosquitto max_connections for this listener; -1 = unlimited */
   maxConnections?: number;
+  /** mosquitto max_qos (default 2) */
+  maxQos?: 0 | 1 | 2;
+  /** mosquitto max_topic_alias (default: the broker's limits.topicAliasMaximum) */
+  maxTopicAlias?: number;
+  /**
+   * TCP_NODELAY on every accepted socket, WebSocket and TLS ones included (set_tcp_nodelay);
+   * default true: latency first, where Mosquitto's default leaves Nagle on
+   */
+  noDelay?: boolean;
 }
 
 export interface RunningListener {
@@ -35,7 +44,15 @@ export interface RunningListener {
 
 /** Opens one listener and hands every accepted stream to the broker. */
 export async function startListener(broker: Broker, spec: ListenerSpec): Promise<RunningListener> {
-  const info: ListenerInfo = { port: spec.port, protocol: spec.protocol, name: spec.name ?? String(spec.port), security: spec.security };
+  const info: ListenerInfo = {
+    port: spec.port,
+    protocol: spec.protocol,
+    name: spec.name ?? String(spec.port),
+    security: spec.security,
+    maxQos: spec.maxQos,
+    maxTopicAlias: spec.maxTopicAlias,
+  };
+  const noDelay = spec.noDelay ?? true;
   const accept = (stream: Duplex, socket: net.Socket, identity?: string) => {
     const connInfo = new PeerInfo(socket, info, identity, spec.socketPath ? spec.socketPath : 'unknown');
     // read now while the socket is open, if a line written after its close may name it
@@ -49,7 +66,8 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
   if (spec.protocol === 'websockets') {
     // WebSocket needs an HTTP(S) server for the upgrade
     const http = spec.tls ? await import('node:https') : await import('node:http');
-    server = spec.tls ? (http as typeof import('node:https')).createServer(spec.tls) : (http as typeof import('node:http')).createServer();
+    // (http's noDelay defaults to true; https passes it on to its TLS server's sockets)
+    server = spec.tls ? (http as typeof import('node:https')).createServer({ ...spec.tls, noDelay }) : (http as typeof import('node:http')).createServer({ noDelay });
     if (spec.tls) {
       const watch = watchTlsFailures(server as import('node:tls').Server, broker.log, () => info.port, !!spec.tls.requireCertificate);
       // HTTPS hands the socket to its HTTP parser itself: check first, so it gets a destroyed socket
@@ -59,10 +77,10 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
       spec.tlsState?.attach(server as import('node:tls').Server);
     }
     const { attachWebSocket } = await import('./websocket-listener.js');
-    closeWs = attachWebSocket(server, (stream, socket) => accept(stream, socket));
+    closeWs = attachWebSocket(server, (stream, socket) => accept(stream, socket), noDelay);
   } else if (spec.tls) {
     const tls = await import('node:tls');
-    const tlsServer = tls.createServer(spec.tls, (socket) => {
+    const tlsServer = tls.createServer({ ...spec.tls, noDelay }, (socket) => {
       if (!watch.admit(socket)) return;
       spec.tlsState?.admitted(socket);
       // the certificate's CN, or the PSK identity (for use_identity_as_username)
@@ -74,7 +92,7 @@ export async function startListener(broker: Broker, spec: ListenerSpec): Promise
     const watch = watchTlsFailures(tlsServer, broker.log, () => info.port, !!spec.tls.requireCertificate);
     server = tlsServer;
   } else {
-    server = net.createServer({ noDelay: true }, (socket) => (limit ? limit(socket, () => accept(socket, socket)) : accept(socket, socket)));
+    server = net.createServer({ noDelay }, (socket) => (limit ? limit(socket, () => accept(socket, socket)) : accept(socket, socket)));
   }
   // TLS and WebSocket listeners are limited on the raw socket, long before their handshake ends
   if (limit && server instanceof net.Server && (spec.tls || spec.protocol === 'websockets')) server.prependListener('connection', (socket: net.Socket) => limit(socket, () => {}));

@@ -31,6 +31,7 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
     maxQueuedBytes: config.maxQueuedBytes,
     maxKeepalive: config.maxKeepalive,
     retainAvailable: config.retainAvailable,
+    upgradeOutgoingQos: config.upgradeOutgoingQos,
     persistentClientExpiration: config.persistentClientExpiration,
     memoryLimit: config.memoryLimit,
   };
@@ -99,6 +100,9 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
         name: l.origin,
         security: l.security,
         maxConnections: l.maxConnections,
+        maxQos: l.maxQos,
+        maxTopicAlias: l.maxTopicAlias,
+        noDelay: config.setTcpNodelay,
       });
       if (l.port === 0 && !l.socketPath && !boundPorts.has(0)) boundPorts.set(0, running.port);
       listeners.push(running);

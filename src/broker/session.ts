@@ -149,6 +149,11 @@ export class Session {
   get incomingQos2(): IncomingQos2 {
     return (this.qos2In ??= new IncomingQos2());
   }
+  /**
+   * the highest QoS it is sent: its last listener's max_qos (Mosquitto caps each message it queues
+   * for a client at this, upgrade_outgoing_qos or not)
+   */
+  maxQos: QoS = 2;
   /** seconds; 0 ends the session with the connection, 0xFFFFFFFF never */
   expiryInterval = 0;
   expiryTimer?: LongTimeout;

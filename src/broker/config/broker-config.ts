@@ -118,6 +118,13 @@ export interface ListenerConfig {
   protocol: 'mqtt' | 'websockets';
   /** -1 = unlimited */
   maxConnections: number;
+  /**
+   * max_qos: the highest QoS its clients may publish, subscribe and will with, and the highest
+   * they are sent (Mosquitto's listener max_qos, default 2; a v5 CONNACK carries it when below 2)
+   */
+  maxQos: 0 | 1 | 2;
+  /** max_topic_alias: topic aliases accepted from its v5 clients, 0..65535 (default 10; 0 = none) */
+  maxTopicAlias: number;
   tls?: TlsConfig;
   /** the options for this listener's clients, whether per listener or global */
   security: SecurityOptions;
@@ -157,6 +164,13 @@ export interface BrokerConfig {
   /** highest keepalive granted to clients, 10..65535 (default 65535) */
   maxKeepalive: number;
   retainAvailable: boolean;
+  /** upgrade_outgoing_qos: deliver at the subscription's QoS, not the lower of it and the message's (default false) */
+  upgradeOutgoingQos: boolean;
+  /**
+   * set_tcp_nodelay: TCP_NODELAY on the listeners' accepted sockets. Default true here, a
+   * deliberate difference: Mosquitto's default is false (Nagle on)
+   */
+  setTcpNodelay: boolean;
   /** seconds between $SYS updates; 0 disables them (default 10) */
   sysInterval: number;
   /** seconds after which a disconnected persistent session is removed; 0 = never */
@@ -188,6 +202,8 @@ export interface BrokerConfig {
 }
 
 export const DEFAULT_PORT = 1883;
+/** Mosquitto's listener default for max_topic_alias */
+export const DEFAULT_MAX_TOPIC_ALIAS = 10;
 /**
  * Not Mosquitto's mosquitto.db: a Debian host that ran Mosquitto has that file in
  * /var/lib/mosquitto/, in a format this broker does not read.
@@ -205,7 +221,7 @@ export function defaultSecurityOptions(): SecurityOptions {
 }
 
 export function defaultListener(port: number, security: SecurityOptions, origin: string): ListenerConfig {
-  return { port, protocol: 'mqtt', maxConnections: -1, security, origin };
+  return { port, protocol: 'mqtt', maxConnections: -1, maxQos: 2, maxTopicAlias: DEFAULT_MAX_TOPIC_ALIAS, security, origin };
 }
 
 /**
@@ -245,6 +261,8 @@ export function defaultBrokerConfig(): BrokerConfig {
     messageSizeLimit: 0,
     maxKeepalive: 65535,
     retainAvailable: true,
+    upgradeOutgoingQos: false,
+    setTcpNodelay: true,
     sysInterval: 10,
     persistentClientExpiration: 0,
     persistence: false,

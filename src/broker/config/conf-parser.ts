@@ -175,6 +175,20 @@ export class ConfParser {
       const n = intValue(line, this.warn);
       this.listener(line).listener.maxConnections = n < 0 ? -1 : n;
     },
+    // Mosquitto accepts both names (src/conf.c); 0..2, anything else stops it
+    max_qos: (line) => this.maxQos(line),
+    maximum_qos: (line) => this.maxQos(line),
+    max_topic_alias: (line) => {
+      const n = intValue(line, this.warn);
+      if (n < 0 || n > 65535) fail(line, `Invalid max_topic_alias value (${n}): it must be between 0 and 65535.`);
+      this.listener(line).listener.maxTopicAlias = n;
+    },
+    upgrade_outgoing_qos: (line) => {
+      this.config.upgradeOutgoingQos = boolValue(line, this.warn);
+    },
+    set_tcp_nodelay: (line) => {
+      this.config.setTcpNodelay = boolValue(line, this.warn);
+    },
     cafile: (line) => this.tlsString(line, 'caFile'),
     capath: (line) => this.tlsString(line, 'caPath'),
     certfile: (line) => this.tlsString(line, 'certFile'),
@@ -334,6 +348,12 @@ export class ConfParser {
       this.bridges.push(newBridgeDraft(name, line));
     },
   };
+
+  private maxQos(line: ConfigLine): void {
+    const n = intValue(line, this.warn);
+    if (n !== 0 && n !== 1 && n !== 2) fail(line, `${line.keyword} must be between 0 and 2 inclusive (not ${n}).`);
+    this.listener(line).listener.maxQos = n;
+  }
 
   private tlsString(line: ConfigLine, key: 'caFile' | 'caPath' | 'certFile' | 'keyFile' | 'crlFile' | 'ciphers' | 'ciphersTls13' | 'dhParamFile' | 'pskHint'): void {
     const tls = this.listener(line).tls;

@@ -33,10 +33,5 @@ export const IGNORED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['pid_file', 'no pid file is written'],
   ['allow_duplicate_messages', 'deprecated in Mosquitto 2.0, duplicates are always allowed'],
   ['retry_interval', 'removed in Mosquitto 2.0'],
-  ['upgrade_outgoing_qos', 'not supported'],
-  ['set_tcp_nodelay', 'Nagle is always off'],
-  ['max_qos', 'not supported, QoS 2 is always available'],
-  ['maximum_qos', 'not supported, QoS 2 is always available'],
-  ['max_topic_alias', 'not supported'],
   ['tls_keyform', 'keys are read as PEM'],
 ]);

@@ -70,6 +70,13 @@ export function handleConnect(client: HandlerClient, packet: IConnectPacket): vo
     if (packet.will.topic.startsWith('$CONTROL/')) throw new ProtocolError('will topic on $CONTROL/', RC.NotAuthorized);
     const willProps = (packet.will.properties ?? {}) as Properties;
     if ((packet.will.qos ?? 0) > 2) throw new ProtocolError('will QoS 3', RC.MalformedPacket);
+    // a will QoS above the listener's max_qos: the connection is rejected [MQTT-3.2.2-12], in v5
+    // with CONNACK 0x9B QoS not supported; 3.1.1 has no code for it, so, as Mosquitto, just closed
+    const maxQos = client.info.listener.maxQos ?? 2;
+    if ((packet.will.qos ?? 0) > maxQos) {
+      if (version === 5) return refuse(client, RC.QoSNotSupported, `will QoS ${packet.will.qos} is above max_qos ${maxQos}`);
+      throw new ProtocolError(`will QoS ${packet.will.qos} is above max_qos ${maxQos}`, RC.QoSNotSupported);
+    }
     if (packet.will.retain && !broker.limits.retainAvailable) return refuse(client, RC.RetainNotSupported, 'retain not supported');
     // kept for the whole connection: its own bytes, not a view of the read buffer
     const payload = Buffer.isBuffer(packet.will.payload) ? ownBytes(packet.will.payload) : Buffer.from(packet.will.payload ?? '');
@@ -170,11 +177,16 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
     // MQTT sets no order); Receive Maximum is left out when unlimited, its default being 65535
     const cp: NonNullable<IConnackPacket['properties']> = {};
     if (serverKeepAlive !== undefined) cp.serverKeepAlive = serverKeepAlive;
-    if (broker.limits.topicAliasMaximum > 0) cp.topicAliasMaximum = broker.limits.topicAliasMaximum;
+    // max_topic_alias 0: no aliases, and no Topic Alias Maximum (absent or 0: the client sends none [MQTT-3.2.2-18])
+    const aliasMaximum = client.info.listener.maxTopicAlias ?? broker.limits.topicAliasMaximum;
+    if (aliasMaximum > 0) cp.topicAliasMaximum = aliasMaximum;
     if (assigned) cp.assignedClientIdentifier = assigned;
     if (!broker.limits.retainAvailable) cp.retainAvailable = false;
     if (broker.limits.maxPacketSize !== undefined) cp.maximumPacketSize = broker.limits.maxPacketSize;
     if (broker.limits.maxInflightMessages > 0) cp.receiveMaximum = broker.limits.maxInflightMessages;
+    // max_qos below 2 (Mosquitto's place for it: after Receive Maximum) [MQTT-3.2.2-9]
+    const maxQos = client.info.listener.maxQos ?? 2;
+    if (maxQos < 2) cp.maximumQoS = maxQos;
     if (facts.auth) {
       cp.authenticationMethod = facts.auth.method;
       cp.authenticationData = facts.auth.data;
@@ -211,6 +223,8 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
 
   const expiryInterval = version === 5 ? (typeof props.sessionExpiryInterval === 'number' ? props.sessionExpiryInterval : 0) : clean ? 0 : 0xffffffff;
   const { session, present: sessionPresent } = broker.takeSession(client, clean, expiryInterval, version);
+  // what this listener allows is what the session is sent from now on (Mosquitto: context->max_qos)
+  session.maxQos = client.info.listener.maxQos ?? 2;
   client.state = ClientState.Connected;
   broker.stats.clientsTotalEver++;
   broker.stats.clientsMaximum = Math.max(broker.stats.clientsMaximum, broker.connectedCount);

@@ -20,11 +20,17 @@ export function handlePublish(client: HandlerClient, packet: IPublishPacket): vo
   const props = (packet.properties ?? NO_PROPERTIES) as Properties;
   let topic = packet.topic;
 
+  // above the listener's max_qos: v5 DISCONNECT 0x9B QoS not supported (spec 3.3.1.2, [MQTT-3.2.2-11]
+  // is the client's side of it); 3.1.1 cannot be told, and is disconnected too, as Mosquitto does
+  const maxQos = client.info.listener.maxQos;
+  if (maxQos !== undefined && packet.qos > maxQos) {
+    throw new ProtocolError(`PUBLISH QoS ${packet.qos} is above max_qos ${maxQos}`, RC.QoSNotSupported);
+  }
   const alias = props.topicAlias;
   if (typeof alias === 'number') {
-    // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above our maximum: Topic Alias invalid; an empty
-    // topic with an alias never mapped on this connection: Protocol Error
-    const resolved = (client.aliasesIn ??= new InboundTopicAliases(broker.limits.topicAliasMaximum)).resolve(alias, topic);
+    // [MQTT-3.3.2-8] [MQTT-3.3.2-9] alias 0 or above the listener's maximum (max_topic_alias):
+    // Topic Alias invalid; an empty topic with an alias never mapped on this connection: Protocol Error
+    const resolved = (client.aliasesIn ??= new InboundTopicAliases(client.info.listener.maxTopicAlias ?? broker.limits.topicAliasMaximum)).resolve(alias, topic);
     if (typeof resolved === 'number') throw new ProtocolError(resolved === AliasError.Invalid ? 'topic alias invalid' : 'unknown topic alias', resolved);
     topic = resolved;
   }

@@ -41,7 +41,8 @@ export function handleSubscribe(client: HandlerClient, packet: ISubscribePacket)
       granted.push(v5 ? RC.NotAuthorized : SUBACK_FAILURE);
       continue;
     }
-    const qos = Math.min(s.qos, 2) as QoS;
+    // granted at most the listener's max_qos, as Mosquitto does; any requested QoS is still accepted [MQTT-3.2.2-10]
+    const qos = Math.min(s.qos, client.info.listener.maxQos ?? 2) as QoS;
     const sub: Subscription = {
       session,
       filter: s.topic,
@@ -81,7 +82,8 @@ function sendSuback(client: HandlerClient, suback: never, retainedToSend: Array<
       // retained messages sent because of a subscription keep retain = 1 [MQTT-3.3.1-8]
       broker.deliver(session, {
         message,
-        qos: Math.min(message.qos, sub.qos) as QoS,
+        // upgrade_outgoing_qos: at the subscription's QoS, as Mosquitto's retain.c does
+        qos: broker.limits.upgradeOutgoingQos ? sub.qos : (Math.min(message.qos, sub.qos) as QoS),
         retain: true,
         subscriptionIds: sub.subscriptionId ? [sub.subscriptionId] : undefined,
       });
