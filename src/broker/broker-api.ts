@@ -48,6 +48,8 @@ export interface BrokerApi {
    * (src/broker/persistence/ack-gate.ts). Undefined without it: acks go out at once.
    */
   durableAcks?: DurableAcks;
+  /** a reload reading the security files (SIGHUP): retained messages for new subscriptions wait for it */
+  readonly securityReload?: Promise<void>;
   sessionJournal?: SessionJournal;
   deliveryJournal?: DeliveryJournal;
   /** kept by the client's state setter */

@@ -100,6 +100,12 @@ export class Broker extends EventEmitter implements BrokerApi {
   readonly subscriptions = new SubscriptionTrie<Subscription>();
   readonly retained = new RetainedStore();
   durableAcks?: DurableAcks;
+  /**
+   * Set while a reload (SIGHUP) reads the security files: retained messages for a new
+   * subscription wait for it, so that they are checked against the files the signal asked for
+   * (Mosquitto reloads between two packets; ours reads the files asynchronously).
+   */
+  securityReload?: Promise<void>;
   sessionJournal?: SessionJournal;
   /** persistence: wills waiting out their delay are kept in the store until sent or cancelled */
   willJournal?: WillJournal;
@@ -193,7 +199,11 @@ export class Broker extends EventEmitter implements BrokerApi {
    * what PUBACK 0x10 is about), not how many deliveries were made.
    */
   publish(message: BrokerMessage, publisher?: SessionClient): number {
-    if (message.retain) this.retained.set(message);
+    if (message.retain) {
+      // kept with it for check_retain_source; none: the broker's own or a bridge's message
+      if (publisher !== undefined) this.retained.set(message, publisher.username, publisher.info.listener);
+      else this.retained.set(message, message.willSource?.username, message.willSource?.listener);
+    }
     const route = this.routeFor(message.topic);
     if (route.matches.length === 0) return 0;
     const now = Date.now();

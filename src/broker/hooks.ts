@@ -1,6 +1,7 @@
 import { RC } from '../core/protocol/reason-codes.js';
 import type { ScramCredentials, ScramDigest } from '../core/auth/scram.js';
 import type { Session, SessionClient } from './session.js';
+import type { RetainedEntry } from './retained-store.js';
 
 export interface AuthenticateRequest {
   client: SessionClient;
@@ -22,6 +23,14 @@ export interface BrokerHooks {
   authorizeSubscribe(client: SessionClient, filter: string): boolean;
   /** checked per delivery, like Mosquitto's read ACL */
   authorizeRead(session: Session, topic: string): boolean;
+  /**
+   * check_retain_source: may the publisher of a retained message (its client id, username and
+   * listener as when it published) still write its topic? Asked before the message goes to a new
+   * subscriber, after authorizeRead; false: not sent (it stays retained). Absent when there is
+   * nothing to check against (no acl_file, no dynamic security, or the option off): nothing is
+   * asked, nothing allocated.
+   */
+  authorizeRetainSource?(entry: RetainedEntry): boolean;
   /** UNSUBSCRIBE of a filter; when false the subscription stays (v5: UNSUBACK 0x87) */
   authorizeUnsubscribe?(client: SessionClient, filter: string): boolean;
   /**

@@ -1,6 +1,27 @@
 import type { QoS, Properties } from '../core/protocol/types.js';
 import type { ProtocolVersion } from '../core/protocol/types.js';
 import { encodePublish, type PublishFrame } from '../core/protocol/publish-encoder.js';
+import type { SecurityOptions } from './config/broker-config.js';
+
+/** The listener a message came in on, as check_retain_source needs it (Mosquitto's source_listener). */
+export interface SourceListener {
+  /** what a store keeps to find the listener again after a restart (0: a unix socket) */
+  readonly port: number;
+  /** its security options, those that apply with per_listener_settings */
+  readonly security?: SecurityOptions;
+}
+
+/**
+ * Who published a message, kept with a retained one for check_retain_source (Mosquitto's
+ * source_id, source_username and source_listener; the client id is the message's senderId).
+ * `listener` undefined: the broker's own message or a bridge's, never checked. null: a client's,
+ * on a listener not known any more (a restart with other ports): with per_listener_settings there
+ * are no options to check it against, and it is not delivered, as in Mosquitto.
+ */
+export interface RetainSource {
+  readonly username: string | undefined;
+  readonly listener: SourceListener | null | undefined;
+}
 
 /** An application message as the broker routes it: one object shared by every delivery. */
 export interface BrokerMessage {
@@ -14,6 +35,12 @@ export interface BrokerMessage {
   expiresAt?: number;
   /** client id of the publisher, for no-local subscriptions */
   senderId?: string;
+  /**
+   * A will's publisher (username, listener), for check_retain_source when the will is retained:
+   * it goes out when its client is gone, perhaps after a restart. Other messages have their
+   * publisher at hand when they are retained (Broker.publish).
+   */
+  willSource?: RetainSource;
   /**
    * Frames encoded once per (version, QoS, retain flag) and written to every subscriber alike: the
    * first one here with its key (nearly every message needs just one, and a Map per message cost

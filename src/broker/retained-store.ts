@@ -1,15 +1,28 @@
-import type { BrokerMessage } from './message.js';
+import type { BrokerMessage, RetainSource, SourceListener } from './message.js';
+
+export type { RetainSource, SourceListener };
+
+/** A retained message with its source. */
+export interface RetainedEntry extends RetainSource {
+  readonly message: BrokerMessage;
+}
 
 /** Told of every change, to keep a copy on disk (persistence); not told of restore(). */
 export interface RetainedJournal {
-  put(message: BrokerMessage): void;
+  put(entry: RetainedEntry): void;
   delete(topic: string): void;
 }
 
-/** One topic level of the retained tree; children keep the order their level was first used. */
+/**
+ * One topic level of the retained tree; children keep the order their level was first used. The
+ * source is two fields here rather than an object per message: nothing allocated per retained
+ * PUBLISH, and a client's listener object is shared by all its messages.
+ */
 class RetainNode {
-  children: Map<string, RetainNode> | undefined;
-  message: BrokerMessage | undefined;
+  children: Map<string, RetainNode> | undefined = undefined;
+  message: BrokerMessage | undefined = undefined;
+  username: string | undefined = undefined;
+  listener: SourceListener | null | undefined = undefined;
 }
 
 /**
@@ -35,24 +48,25 @@ export class RetainedStore {
     return this.bytes;
   }
 
-  set(message: BrokerMessage): void {
-    this.store(message);
+  /** A message to retain (an empty payload deletes), from `username` on `listener` (see RetainSource). */
+  set(message: BrokerMessage, username?: string, listener?: SourceListener | null): void {
+    const node = this.store(message, username, listener);
     if (this.journal) {
-      if (message.payload.length === 0) this.journal.delete(message.topic);
-      else this.journal.put(message);
+      if (node === undefined) this.journal.delete(message.topic);
+      else this.journal.put(node as RetainedEntry);
     }
   }
 
   /** A message read back from the persistence store at start-up. */
-  restore(message: BrokerMessage): void {
-    this.store(message);
+  restore(message: BrokerMessage, username?: string, listener?: SourceListener | null): void {
+    this.store(message, username, listener);
   }
 
-  private store(message: BrokerMessage): void {
+  private store(message: BrokerMessage, username: string | undefined, listener: SourceListener | null | undefined): RetainNode | undefined {
     const levels = message.topic.split('/');
     if (message.payload.length === 0) {
       this.remove(levels);
-      return;
+      return undefined;
     }
     let node = this.root;
     for (const level of levels) {
@@ -64,10 +78,18 @@ export class RetainedStore {
     if (!node.message) this.count++;
     this.bytes += message.payload.length - (node.message?.payload.length ?? 0);
     node.message = message;
+    node.username = username;
+    node.listener = listener;
+    return node;
   }
 
   /** Retained messages whose topic matches the filter, expired ones removed on the way. */
   *matching(filter: string, now: number): Iterable<BrokerMessage> {
+    for (const entry of this.entries(filter, now)) yield entry.message;
+  }
+
+  /** As matching(), each message with its source. */
+  *entries(filter: string, now: number): Iterable<RetainedEntry> {
     const expired: BrokerMessage[] = [];
     yield* this.walk(this.root, filter.split('/'), 0, now, expired);
     for (const m of expired) {
@@ -79,7 +101,7 @@ export class RetainedStore {
    * Pre-order walk of the levels `filter[i..]` can reach from `node`. [MQTT-4.7.2-1] at the first
    * level '+' and '#' do not reach topics that start with '$'.
    */
-  private *walk(node: RetainNode, filter: string[], i: number, now: number, expired: BrokerMessage[]): Generator<BrokerMessage> {
+  private *walk(node: RetainNode, filter: string[], i: number, now: number, expired: BrokerMessage[]): Generator<RetainedEntry> {
     if (i === filter.length) {
       const m = this.live(node, now, expired);
       if (m) yield m;
@@ -108,7 +130,7 @@ export class RetainedStore {
   }
 
   /** Every message below `node`, each level before its children. */
-  private *everything(node: RetainNode, atRoot: boolean, now: number, expired: BrokerMessage[]): Generator<BrokerMessage> {
+  private *everything(node: RetainNode, atRoot: boolean, now: number, expired: BrokerMessage[]): Generator<RetainedEntry> {
     if (!node.children) return;
     for (const [name, child] of node.children) {
       if (atRoot && name.startsWith('$')) continue;
@@ -118,14 +140,15 @@ export class RetainedStore {
     }
   }
 
-  /** The node's message unless it has expired (then noted for removal once the walk is over). */
-  private live(node: RetainNode, now: number, expired: BrokerMessage[]): BrokerMessage | undefined {
+  /** The node, when it holds a message that has not expired (one that has is noted for removal once the walk is over). */
+  private live(node: RetainNode, now: number, expired: BrokerMessage[]): RetainedEntry | undefined {
     const m = node.message;
-    if (m && m.expiresAt !== undefined && m.expiresAt <= now) {
+    if (m === undefined) return undefined;
+    if (m.expiresAt !== undefined && m.expiresAt <= now) {
       expired.push(m);
       return undefined;
     }
-    return m;
+    return node as RetainedEntry;
   }
 
   /** Removes the message at `levels` (only if it is still `only`, when given). */
@@ -140,6 +163,8 @@ export class RetainedStore {
     if (!node.message || (only && node.message !== only)) return false;
     this.bytes -= node.message.payload.length;
     node.message = undefined;
+    node.username = undefined;
+    node.listener = undefined;
     this.count--;
     // prune the levels this message alone kept
     for (let i = levels.length; i > 0; i--) {

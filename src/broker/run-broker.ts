@@ -131,8 +131,17 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
     async reload() {
       // logrotate moved the log file away: write to a new one at the same path
       log.reopen();
-      security = await createSecurity(config, log, security, host);
-      broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
+      const swapped = (async () => {
+        security = await createSecurity(config, log, security, host);
+        broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
+      })();
+      const settled = swapped.catch(() => undefined);
+      broker.securityReload = settled;
+      try {
+        await swapped;
+      } finally {
+        if (broker.securityReload === settled) broker.securityReload = undefined;
+      }
       // certificates, CRLs and psk_file: a listener whose files cannot be read keeps what it had
       for (const { state } of tlsSetups.values()) {
         await state.reload().catch((err: Error) => log.error(`Error: TLS reload of listener ${state.origin} failed: ${err.message.replace(/^Error: /, '')}`));

@@ -11,6 +11,7 @@ import type { AclAccess } from './dynsec/acl-check.js';
 import { CONTROL_TOPIC, RESPONSE_TOPIC } from './dynsec/control.js';
 import { DynamicSecurity } from './dynsec/dynamic-security.js';
 import type { BrokerHooks } from './hooks.js';
+import type { RetainedEntry } from './retained-store.js';
 import type { BrokerLog } from './log.js';
 import { RC } from '../core/protocol/reason-codes.js';
 
@@ -186,12 +187,34 @@ export async function createSecurity(config: BrokerConfig, log: BrokerLog, previ
     return typeof verdict === 'boolean' ? answer(verdict) : verdict.then(answer);
   };
 
+  /**
+   * check_retain_source, as Mosquitto's retain__process: the publisher's client id, username and
+   * listener (for per_listener_settings; none known: not delivered, Mosquitto's acl__find_acls
+   * fails) against the write ACL as it is now, the $ rules first. Only when there is an ACL to
+   * ask: without acl_file and dynamic security every write is allowed, and the subscribe path
+   * asks nothing at all.
+   */
+  const checksSources = config.checkRetainSource && [...loaded.values()].some((sec) => sec.options.aclFile !== undefined || sec.dynsec !== undefined);
+  const authorizeRetainSource = (entry: RetainedEntry): boolean => {
+    const listener = entry.listener;
+    if (listener === undefined) return true;
+    const topic = entry.message.topic;
+    if (!dollarTopicAllows(topic, 'write')) return false;
+    if (config.perListenerSettings && listener === null) return false;
+    const sec = loaded.get((config.perListenerSettings && listener?.security) || config.security) ?? loaded.get(config.security)!;
+    const clientId = entry.message.senderId ?? '';
+    if (!sec.dynsec) return sec.acl.canWrite(clientId, entry.username, topic);
+    return pluginAcl(sec, entry.username, 'publishClientSend', topic, () => sec.acl.canWrite(clientId, entry.username, topic));
+  };
+
   return {
     credentials,
     loaded,
     dynsec,
     rechecks: [stillAllowed],
     hooks: {
+      // set either way: a reload's hooks replace the previous ones
+      authorizeRetainSource: checksSources ? authorizeRetainSource : undefined,
       // synchronous unless a password has to be hashed: a plain number spares every connect a
       // promise and the packet hold that goes with it
       authenticate: ({ client, clientId, username, password }) => {

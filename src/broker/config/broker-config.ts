@@ -171,6 +171,13 @@ export interface BrokerConfig {
    * deliberate difference: Mosquitto's default is false (Nagle on)
    */
   setTcpNodelay: boolean;
+  /**
+   * check_retain_source (default true, as mosquitto.conf(5) documents it; Mosquitto 2.0's own
+   * code starts it false, never setting it): a retained message reaches a new subscriber only if
+   * its publisher may still write its topic. Global, read at start only (Mosquitto's reload
+   * does not copy it either).
+   */
+  checkRetainSource: boolean;
   /** seconds between $SYS updates; 0 disables them (default 10) */
   sysInterval: number;
   /** seconds after which a disconnected persistent session is removed; 0 = never */
@@ -263,6 +270,7 @@ export function defaultBrokerConfig(): BrokerConfig {
     retainAvailable: true,
     upgradeOutgoingQos: false,
     setTcpNodelay: true,
+    checkRetainSource: true,
     sysInterval: 10,
     persistentClientExpiration: 0,
     persistence: false,

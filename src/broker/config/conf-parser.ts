@@ -290,6 +290,9 @@ export class ConfParser {
     retain_available: (line) => {
       this.config.retainAvailable = boolValue(line, this.warn);
     },
+    check_retain_source: (line) => {
+      this.config.checkRetainSource = boolValue(line, this.warn);
+    },
     connection_messages: (line) => {
       this.config.log.connectionMessages = boolValue(line, this.warn);
     },

@@ -16,7 +16,6 @@ export const REFUSED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['clientid_prefixes', 'clients with any client id would be accepted'],
   ['mount_point', "clients of the listener would reach topics outside its mount point"],
   ['bind_interface', 'the listener would accept connections on every interface, not only the one named'],
-  ['check_retain_source', "retained messages would be delivered without re-checking their publisher's access"],
 ]);
 
 /** Nothing is refused by prefix any more: plugin_opt_/auth_opt_ lines go to plugin-options.ts. */

@@ -155,6 +155,8 @@ function accept(client: HandlerClient, packet: IConnectPacket, authCode: number,
     client.username = facts.auth.username;
   }
   client.username ??= packet.username;
+  // who publishes it, as known now that authentication is over (check_retain_source)
+  if (will) will.message.willSource = { username: client.username, listener: client.info.listener };
   client.will = will;
   client.keepalive = packet.keepalive ?? 0;
   let serverKeepAlive: number | undefined;

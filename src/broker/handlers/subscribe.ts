@@ -3,7 +3,7 @@ import type { QoS } from '../../core/protocol/types.js';
 import { ProtocolError } from '../../core/protocol/errors.js';
 import { parseSharedSubscription, validateTopicFilter } from '../../core/topic/validate.js';
 import type { HandlerClient } from '../broker-api.js';
-import { SessionState, type Subscription } from '../session.js';
+import { SessionState, type Session, type Subscription } from '../session.js';
 import { RC, SUBACK_FAILURE } from '../../core/protocol/reason-codes.js';
 
 /**
@@ -75,10 +75,24 @@ function sendSuback(client: HandlerClient, suback: never, retainedToSend: Array<
   // the wait for the disk outlasted the session (a takeover with clean start)
   if (session.state === SessionState.Ended) return;
   client.send(suback);
+  if (retainedToSend.length === 0) return;
+  const reload = broker.securityReload;
+  if (reload !== undefined) void reload.then(() => sendRetained(client, session, retainedToSend));
+  else sendRetained(client, session, retainedToSend);
+}
+
+function sendRetained(client: HandlerClient, session: Session, retainedToSend: Array<{ sub: Subscription }>): void {
+  const broker = client.broker;
+  // the session may have ended while a reload was read
+  if (session.state === SessionState.Ended) return;
   const now = Date.now();
+  const sourceCheck = broker.hooks.authorizeRetainSource;
   for (const { sub } of retainedToSend) {
-    for (const message of broker.retained.matching(sub.topicFilter, now)) {
+    for (const entry of broker.retained.entries(sub.topicFilter, now)) {
+      const message = entry.message;
       if (!broker.hooks.authorizeRead(session, message.topic)) continue;
+      // check_retain_source: its publisher may have lost the right to write it since (Mosquitto retain__process)
+      if (sourceCheck !== undefined && !sourceCheck(entry)) continue;
       // retained messages sent because of a subscription keep retain = 1 [MQTT-3.3.1-8]
       broker.deliver(session, {
         message,

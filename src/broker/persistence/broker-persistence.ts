@@ -7,7 +7,8 @@ import { AckGate } from './ack-gate.js';
 import { DurableStore } from './durable-store.js';
 import { deliveryJournal } from './delivery-journal.js';
 import { StoredBacklog } from './stored-backlog.js';
-import { fromStoredMessage, toStoredMessage, type SessionRecord, type SubscriptionRecord } from './records.js';
+import { fromStoredMessage, storedSource, toStoredMessage, type SessionRecord, type SubscriptionRecord } from './records.js';
+import type { SourceListener } from '../retained-store.js';
 
 export interface RunningPersistence {
   store: DurableStore;
@@ -30,13 +31,15 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
 
   const now = Date.now();
   let loaded = 0;
+  const listeners = listenersByPort(config);
   for (const record of store.retained()) {
     const message = fromStoredMessage(record);
     if (message.expiresAt !== undefined && message.expiresAt <= now) {
       void store.deleteRetained(message.topic).catch(() => {});
       continue;
     }
-    broker.retained.restore(message);
+    const source = storedSource(record, listeners);
+    broker.retained.restore(message, source.username, source.listener);
     loaded++;
   }
 
@@ -114,8 +117,8 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   };
   broker.retained.journal = {
     // $SYS/... is the broker's own, made again every sys_interval: not worth a disk write
-    put(message) {
-      if (!message.topic.startsWith('$SYS/')) written(store.putRetained(toStoredMessage(message)));
+    put(entry) {
+      if (!entry.message.topic.startsWith('$SYS/')) written(store.putRetained(toStoredMessage(entry.message, entry)));
     },
     delete(topic) {
       if (!topic.startsWith('$SYS/')) written(store.deleteRetained(topic));
@@ -128,7 +131,10 @@ export async function startPersistence(broker: Broker, config: BrokerConfig, ver
   // (and, retained, to the store) as any message would
   let wills = 0;
   for (const { clientId, record } of store.wills()) {
-    broker.restoreWill(clientId, fromStoredMessage(record.message), record.sendAt);
+    const message = fromStoredMessage(record.message);
+    const source = storedSource(record.message, listeners);
+    if (source.listener !== undefined) message.willSource = source;
+    broker.restoreWill(clientId, message, record.sendAt);
     wills++;
   }
   log.notice(
@@ -195,4 +201,17 @@ function restoreSessions(broker: Broker, store: DurableStore, now: number, backl
     if (record.nextPacketId !== undefined) session.out.ids.resumeAt(record.nextPacketId);
   }
   return { sessions: restored, queued: store.counts().queued };
+}
+
+/**
+ * The configured listeners by port, for the sources of stored messages: the first with a port,
+ * as Mosquitto's persist__msg_store_chunk_restore looks them up (unix sockets, port 0, are not
+ * found). Their security options are the objects the listeners run with.
+ */
+function listenersByPort(config: BrokerConfig): Map<number, SourceListener> {
+  const out = new Map<number, SourceListener>();
+  for (const l of config.listeners) {
+    if (l.port !== 0 && !l.socketPath && !out.has(l.port)) out.set(l.port, { port: l.port, security: l.security });
+  }
+  return out;
 }

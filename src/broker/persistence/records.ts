@@ -1,5 +1,6 @@
 import type { Properties, QoS } from '../../core/protocol/types.js';
 import type { BrokerMessage } from '../message.js';
+import type { RetainSource, SourceListener } from '../retained-store.js';
 
 /**
  * The store's format. Bump when a record changes shape; a store with a higher number was written
@@ -19,7 +20,15 @@ export interface FormatRecord {
  * An application message as stored: the BrokerMessage without its per-hop encodings. Its expiresAt
  * is epoch ms, so the expiry keeps counting down while the broker is stopped [MQTT-3.3.2-5].
  */
-export type StoredMessage = Pick<BrokerMessage, 'topic' | 'payload' | 'qos' | 'retain' | 'properties' | 'expiresAt' | 'senderId'>;
+export type StoredMessage = Pick<BrokerMessage, 'topic' | 'payload' | 'qos' | 'retain' | 'properties' | 'expiresAt' | 'senderId'> & {
+  /**
+   * check_retain_source: who published a retained message or a will (see RetainSource), its
+   * listener by port as Mosquitto keeps it (source_port; 0: a unix socket or none). false: the
+   * broker's own or a bridge's, never checked. Absent: written before mqtt kept sources (see
+   * storedSource), or a message that is neither retained nor a will.
+   */
+  source?: { username?: string; port: number } | false;
+};
 
 /** sessions/<client id>: what a persistent session needs beyond its subscriptions and messages */
 export interface SessionRecord {
@@ -83,11 +92,16 @@ export interface WillRecord {
   sendAt: number;
 }
 
-export function toStoredMessage(m: BrokerMessage): StoredMessage {
+/** `source`: a retained message's (RetainedEntry) or a will's; the will's own is used when none is given. */
+export function toStoredMessage(m: BrokerMessage, source: RetainSource | undefined = m.willSource): StoredMessage {
   const s: StoredMessage = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain };
   if (m.properties !== undefined) s.properties = m.properties;
   if (m.expiresAt !== undefined) s.expiresAt = m.expiresAt;
   if (m.senderId !== undefined) s.senderId = m.senderId;
+  if (source !== undefined) {
+    if (source.listener === undefined) s.source = false;
+    else s.source = source.username === undefined ? { port: source.listener?.port ?? 0 } : { username: source.username, port: source.listener?.port ?? 0 };
+  }
   return s;
 }
 
@@ -98,3 +112,20 @@ export function fromStoredMessage(s: StoredMessage): BrokerMessage {
   if (s.senderId != null) m.senderId = s.senderId;
   return m;
 }
+
+/**
+ * The source of a stored retained message or will. A record from before mqtt kept sources has its
+ * client id only: it is read as Mosquitto reads a store from before 1.5.6 (no source_username nor
+ * source_port), a client without a username on no known listener, so check_retain_source still
+ * applies (failing closed: with per_listener_settings it is not delivered). A record without a
+ * client id is the broker's own, never checked. A port no listener has any more: none known
+ * (Mosquitto's persist__msg_store_chunk_restore finds the listener by port the same way).
+ */
+export function storedSource(s: StoredMessage, listeners: ReadonlyMap<number, SourceListener>): RetainSource {
+  const source = s.source;
+  if (source === false) return NO_SOURCE;
+  if (source == null) return s.senderId == null ? NO_SOURCE : { username: undefined, listener: null };
+  return { username: source.username ?? undefined, listener: (source.port !== 0 && listeners.get(source.port)) || null };
+}
+
+const NO_SOURCE: RetainSource = { username: undefined, listener: undefined };
