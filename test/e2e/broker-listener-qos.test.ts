@@ -164,6 +164,26 @@ describeIfTool(['mosquitto'], 'listener max_qos / max_topic_alias and upgrade_ou
         const p = (await sub.next('publish')) as IPublishPacket;
         expect([p.topic, p.qos]).toEqual(['b/1', 2]);
       });
+
+      it('a persistent session subscribed at QoS 2 on listener B is sent at most QoS 1 once its client is back on listener A', async () => {
+        const id = `roam-${name}`;
+        const { c: first } = await connected(target.b, 4, { clientId: id, clean: false });
+        first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'roam/#', qos: 2 }] } as Packet);
+        expect((await first.next('suback')).granted).toEqual([2]);
+        first.send({ cmd: 'disconnect' });
+        await first.waitClosed();
+        const { c: back, ack } = await connected(target.a, 4, { clientId: id, clean: false });
+        expect(ack.sessionPresent).toBe(true);
+        const { c: pub } = await connected(target.b, 4);
+        pub.send({ cmd: 'publish', topic: 'roam/1', payload: Buffer.from('x'), qos: 2, messageId: 5, retain: false, dup: false } as Packet);
+        // Mosquitto routes a QoS 2 message at PUBREL
+        await pub.next('pubrec');
+        pub.send({ cmd: 'pubrel', messageId: 5 });
+        await pub.next('pubcomp');
+        const p = (await back.next('publish')) as IPublishPacket;
+        expect([p.topic, p.qos]).toEqual(['roam/1', 1]);
+        back.send({ cmd: 'puback', messageId: p.messageId! });
+      });
     });
   }
 });
