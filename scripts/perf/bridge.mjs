@@ -8,7 +8,7 @@
 // Each edge first forwards PERF_BRIDGE_WARMUP messages (20000) that are not measured: what is
 // compared is the steady rate, not how soon V8 has compiled our edge's hot paths.
 //
-// Environment: PERF_BRIDGE_ROUNDS (3), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (60000),
+// Environment: PERF_BRIDGE_ROUNDS (5: one round's ratio moves by a fifth on a shared machine), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (60000),
 // PERF_BRIDGE_WARMUP (20000),
 // PERF_BRIDGE_NODE_ARGS (extra node flags for our edge broker, e.g. --cpu-prof --cpu-prof-dir=DIR),
 // PERF_BRIDGE_QOS (0,1: the levels measured), PERF_BRIDGE_MAX_QUEUED (the edges' max_queued_messages,
@@ -22,7 +22,7 @@ import mqttPacket from 'mqtt-packet';
 import { brokerWorkerPid, cpuNs, fmt, freePort, median, spawnUntil, startMosquitto } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ROUNDS = Number(process.env.PERF_BRIDGE_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.PERF_BRIDGE_ROUNDS ?? 5);
 /** messages sent through the bridge (same QoS) before the measured ones */
 const WARMUP = Number(process.env.PERF_BRIDGE_WARMUP ?? 20_000);
 const COUNTS = { 0: Number(process.env.PERF_BRIDGE_QOS0 ?? 50_000), 1: Number(process.env.PERF_BRIDGE_QOS1 ?? 60_000) };
@@ -188,7 +188,9 @@ for (const qos of LEVELS) {
   const lost = (k) => results[k].map((r) => r.lost).join('/');
   const cpu = (k) => median(results[k].map((r) => r.cpuUsPerMsg));
   const all = (k) => median(results[k].map((r) => r.allUsPerMsg));
+  // each round's pair side by side: the spread says how much one ratio can be trusted
+  const pairs = results.ours.map((r, i) => fmt(r.rate / results.mosquitto[i].rate, 2)).join(' ');
   console.log(
-    `QoS ${qos} (${COUNTS[qos]} msgs): ours ${fmt(rate('ours'), 0)} msgs/s (lost ${lost('ours')}), mosquitto ${fmt(rate('mosquitto'), 0)} msgs/s (lost ${lost('mosquitto')}), ours/mosquitto ${fmt(rate('ours') / rate('mosquitto'), 2)}x; edge CPU per message ours ${fmt(cpu('ours'), 1)} µs, mosquitto ${fmt(cpu('mosquitto'), 1)} µs, ${fmt(cpu('ours') / cpu('mosquitto'), 2)}x; all processes (edge, remote, the publishing and subscribing perf process) ours ${fmt(all('ours'), 1)} µs, mosquitto ${fmt(all('mosquitto'), 1)} µs`,
+    `QoS ${qos} (${COUNTS[qos]} msgs): ours ${fmt(rate('ours'), 0)} msgs/s (lost ${lost('ours')}), mosquitto ${fmt(rate('mosquitto'), 0)} msgs/s (lost ${lost('mosquitto')}), ours/mosquitto ${fmt(rate('ours') / rate('mosquitto'), 2)}x (rounds: ${pairs}); edge CPU per message ours ${fmt(cpu('ours'), 1)} µs, mosquitto ${fmt(cpu('mosquitto'), 1)} µs, ${fmt(cpu('ours') / cpu('mosquitto'), 2)}x; all processes (edge, remote, the publishing and subscribing perf process) ours ${fmt(all('ours'), 1)} µs, mosquitto ${fmt(all('mosquitto'), 1)} µs`,
   );
 }
