@@ -5,10 +5,10 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/broker.js';
 import { MQTT_BIN, spawnCmd, type Running } from '../helpers/cli.js';
-import { describeIfTool } from '../helpers/peers.js';
+import { describeIfTool, hasTool } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
 
 /**
@@ -129,7 +129,12 @@ function leftOn(lines: string[]): string[] {
   return [...last].filter(([, v]) => v === '1').map(([k]) => k);
 }
 
-describeIfTool(straceWorks ? ['strace', 'openssl'] : ['strace (with ptrace allowed)', 'openssl'], 'set_tcp_nodelay on the sockets the listeners accept', () => {
+const title = 'set_tcp_nodelay on the sockets the listeners accept';
+// strace installed but not allowed to trace (a container's seccomp or Yama policy): nothing
+// .ci/run could install, so a loud skip even under MQTT_REQUIRE_PEERS, not a failure
+const ptraceDenied = hasTool('strace') && !straceWorks;
+if (ptraceDenied) process.stderr.write(`\n*** SKIPPING "${title}": strace is installed but may not trace here (ptrace denied) ***\n\n`);
+(ptraceDenied ? describe.skip : (name: string, fn: () => void) => describeIfTool(['strace', 'openssl'], name, fn))(title, () => {
   it('by default every accepted socket gets TCP_NODELAY: plain, TLS and WebSocket listeners', async () => {
     const lines = await setsockoptCalls([]);
     expect(nodelayOn(lines).length, lines.join('\n')).toBe(3);
