@@ -405,6 +405,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     return packet;
   }
 
+  /** The server's Maximum QoS (v5 CONNACK; 2 when it gives none, and before a connection). */
+  get serverMaximumQoS(): QoS {
+    return this.limits.maximumQoS;
+  }
+
   private defaultLimits(): ServerLimits {
     return { receiveMaximum: 65535, topicAliasMaximum: 0, maximumQoS: 2, keepalive: this.config.keepalive };
   }

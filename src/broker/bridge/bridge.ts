@@ -27,6 +27,7 @@ import { addressText, type BridgeAddress, type BridgeConfig } from '../config/br
 import { nextRestartMs, STABLE_CONNECTION_MS } from './backoff.js';
 import { remapIn, remapOut } from './topic-map.js';
 import { EchoFilter } from './echo-filter.js';
+import { RC } from '../../core/protocol/reason-codes.js';
 import { PacketIdSet } from './packet-id-set.js';
 import { probeTcp } from './probe.js';
 import { encodePublishBytes } from '../../core/protocol/publish-encoder.js';
@@ -55,6 +56,11 @@ export class Bridge implements LocalSideOwner {
   private arrivals = 0;
   /** local packet id -> arrival number of a QoS 1/2 delivery taken while the remote was not connected */
   private heldSince = new Map<number, number>();
+  /**
+   * The highest QoS the remote took so far: lowered by one each time it refuses our CONNECT with
+   * 0x9B (the state topic's will QoS), as Mosquitto's bridge does; never raised again.
+   */
+  private qosCap: QoS = 2;
   private addressIndex = 0;
   private restartMs?: number;
   private connectedAt = 0;
@@ -198,7 +204,7 @@ export class Bridge implements LocalSideOwner {
     else if (ws?.secure) cfg.tls = {};
     // -v (log_type debug): the remote side's packets in libmosquitto's words, as Mosquitto logs its bridges'
     cfg.debug = this.broker.log.enabled('debug');
-    if (c.notifications) cfg.will = { topic: c.notificationTopic, payload: Buffer.from('0'), qos: 1, retain: true };
+    if (c.notifications) cfg.will = { topic: c.notificationTopic, payload: Buffer.from('0'), qos: this.notificationQos, retain: true };
     return cfg;
   }
 
@@ -220,12 +226,21 @@ export class Bridge implements LocalSideOwner {
       const next = this.remoteConfig(addr);
       this.remote.config.endpoint = next.endpoint;
       this.remote.config.tls = next.tls;
+      this.remote.config.will = next.will;
     }
     this.local.connecting();
     try {
       await this.remote.connect();
     } catch (err) {
       if (this.stopped) return;
+      if (err instanceof ConnectError && err.kind === 'refused' && err.code === RC.QoSNotSupported && this.qosCap > 0) {
+        // v5: our will's QoS (the state topic's) is above the remote's Maximum QoS [MQTT-3.2.2-12]:
+        // Mosquitto's bridge lowers its own maximum by one and retries (handle__connack)
+        this.qosCap--;
+        this.log.error(`Bridge ${c.name}: Connection Refused: QoS not supported (will retry with QoS ${this.qosCap}).`);
+        this.disconnected();
+        return;
+      }
       if (err instanceof ConnectError && err.kind === 'refused' && err.code === 1 && this.remoteHooks.bridgeMode) {
         // the remote does not know the try_private flag: connect as an ordinary client
         this.log.warning(`Warning: Remote broker of bridge ${c.name} refused the bridge protocol (try_private); reconnecting without it.`);
@@ -270,7 +285,7 @@ export class Bridge implements LocalSideOwner {
     this.connectedAt = Date.now();
     this.log.notice(`Bridge ${c.name} connected to ${this.addressText()} as ${c.remoteClientId}.`);
     if (c.notifications) {
-      if (!c.notificationsLocalOnly) void remote.publish(c.notificationTopic, Buffer.from('1'), { qos: 1, retain: true }).catch(() => undefined);
+      if (!c.notificationsLocalOnly) void remote.publish(c.notificationTopic, Buffer.from('1'), { qos: this.notificationQos, retain: true }).catch(() => undefined);
       this.notifyLocal('1');
     }
     // what waits goes now, behind the SUBSCRIBEs already written (the remote client's `connected`
@@ -314,7 +329,9 @@ export class Bridge implements LocalSideOwner {
     this.subscriptions = [];
     for (const t of c.topics) {
       if (t.direction !== 'out') {
-        const sub = v5 ? { topic: t.remoteTopic, qos: t.qos, nl: true, rap: true, rh: 0 as const } : { topic: t.remoteTopic, qos: t.qos };
+        // no higher than the remote's Maximum QoS [MQTT-3.2.2-11] (Mosquitto's bridge__on_connect)
+        const qos = Math.min(t.qos, this.remoteMaximumQoS) as QoS;
+        const sub = v5 ? { topic: t.remoteTopic, qos, nl: true, rap: true, rh: 0 as const } : { topic: t.remoteTopic, qos };
         this.subscriptions.push(remote.subscribe([sub]));
       } else if (c.attemptUnsubscribe) {
         this.subscriptions.push(remote.unsubscribe([t.remoteTopic]));
@@ -425,7 +442,7 @@ export class Bridge implements LocalSideOwner {
     if (!remote?.connected || this.stopped) return;
     this.log.notice(`Bridge ${c.name} has been idle for ${c.idleTimeout} s, disconnecting (start_type lazy).`);
     // a clean DISCONNECT does not publish the will: the remote's state topic is set here instead
-    if (c.notifications && !c.notificationsLocalOnly) await remote.publish(c.notificationTopic, Buffer.from('0'), { qos: 1, retain: true }).catch(() => undefined);
+    if (c.notifications && !c.notificationsLocalOnly) await remote.publish(c.notificationTopic, Buffer.from('0'), { qos: this.notificationQos, retain: true }).catch(() => undefined);
     if (this.stopped) return;
     await remote.disconnect().catch(() => undefined);
     if (this.stopped) return;
@@ -479,6 +496,17 @@ export class Bridge implements LocalSideOwner {
       if (seq !== undefined) this.sendEarly(seq);
     }
     this.noteEcho(topic, message.payload);
+    const max = this.remoteMaximumQoS;
+    if (qos > max) {
+      // the remote takes no more than its Maximum QoS [MQTT-3.2.2-11]: sent at that QoS, as
+      // Mosquitto's db__message_insert caps a bridge's messages; at 0 nothing will acknowledge it
+      out.qos = max;
+      if (max === 0) {
+        this.publishQos0(remote, topic, message.payload, out);
+        if (packetId !== 0) this.local.completed(packetId);
+        return;
+      }
+    }
     if (qos === 0) return this.publishQos0(remote, topic, message.payload, out);
     // not open after all: still in flight in the local session, resent on the next connect
     if (remote.publishTagged(topic, message.payload, out as typeof out & { qos: 1 | 2 }, this.remoteAcks, packetId)) this.withRemote.add(packetId);
@@ -497,6 +525,16 @@ export class Bridge implements LocalSideOwner {
       if (this.withRemote.size === 0) this.drained?.();
     },
   };
+
+  /** The remote's Maximum QoS (v5 CONNACK), within what it took before (qosCap). */
+  private get remoteMaximumQoS(): QoS {
+    return Math.min(this.remote?.serverMaximumQoS ?? 2, this.qosCap) as QoS;
+  }
+
+  /** The state topic's QoS (and its will's): 1 (Mosquitto's), 0 for a remote that takes no more. */
+  private get notificationQos(): QoS {
+    return this.remoteMaximumQoS === 0 ? 0 : 1;
+  }
 
   /** QoS 0 goes out at once, as QoS 1/2 (publishTagged): in the order they came in */
   private publishQos0(remote: MqttClient, topic: string, payload: Buffer, out: { qos: QoS; retain: boolean; properties?: Properties }): void {
