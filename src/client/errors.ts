@@ -23,3 +23,18 @@ export class ConnectionLostError extends Error {
     this.name = 'ConnectionLostError';
   }
 }
+
+/**
+ * A PUBLISH at a QoS above the server's Maximum QoS (v5 CONNACK), refused before anything is
+ * sent [MQTT-3.2.2-11], as libmosquitto's mosquitto_publish() returns MOSQ_ERR_QOS_NOT_SUPPORTED
+ * (the message is mosquitto_strerror()'s).
+ */
+export class QosNotSupportedError extends Error {
+  constructor(
+    readonly qos: number,
+    readonly maximumQoS: number,
+  ) {
+    super('Requested QoS not supported on server.');
+    this.name = 'QosNotSupportedError';
+  }
+}

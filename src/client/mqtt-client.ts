@@ -18,7 +18,7 @@ import { describeSocketError } from '../core/transport/transport-error.js';
 import type { ClientConfig } from './config.js';
 import type { Properties, QoS } from '../core/protocol/types.js';
 import { describeIncoming, describeOutgoing } from './debug-log.js';
-import { ConnectError, ConnectionLostError } from './errors.js';
+import { ConnectError, ConnectionLostError, QosNotSupportedError } from './errors.js';
 import { RC } from '../core/protocol/reason-codes.js';
 import { Resend } from '../core/session/outgoing-flow.js';
 import { FifoQueue } from '../core/collections/fifo-queue.js';
@@ -239,9 +239,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   /**
    * Publishes one message. QoS 0 resolves once handed to the socket; QoS 1/2 resolve when the
-   * flow completes (PUBACK / PUBCOMP), waiting for a free in-flight slot first.
+   * flow completes (PUBACK / PUBCOMP), waiting for a free in-flight slot first. A QoS above
+   * the server's Maximum QoS rejects with QosNotSupportedError, nothing sent (checkPublishQos).
    */
   async publish(topic: string, payload: Buffer, opts: PublishOptions): Promise<PublishResult> {
+    this.checkPublishQos(opts.qos);
     const packet = this.publishPacket(topic, payload, opts);
     if (opts.qos === 0) {
       this.send(packet, this.session.ids.skip());
@@ -252,6 +254,25 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     await undefined;
     this.assertConnected();
     return new Promise<PublishResult>((resolve, reject) => this.submitPublish({ qos: opts.qos, packet, resolve, reject }));
+  }
+
+  /**
+   * The highest QoS the server takes in PUBLISH on this connection: a v5 CONNACK's Maximum QoS,
+   * else 2 (3.1/3.1.1 have no such limit) [MQTT-3.2.2-9].
+   */
+  get maximumQoS(): QoS {
+    return this.limits.maximumQoS;
+  }
+
+  /**
+   * Throws QosNotSupportedError, nothing sent, for a QoS above the server's Maximum QoS: the
+   * client must not send it [MQTT-3.2.2-11] (the server would end the connection with DISCONNECT
+   * 0x9B, 3.3.1.2). A will above it needs no check here: the server refuses the CONNECT, CONNACK
+   * 0x9B [MQTT-3.2.2-12]. publish() checks it; a caller reading its input as it goes (`pub -l`) calls
+   * it first so that it stops reading, as libmosquitto's clients stop at the failed publish.
+   */
+  checkPublishQos(qos: QoS): void {
+    if (qos > this.limits.maximumQoS) throw new QosNotSupportedError(qos, this.limits.maximumQoS);
   }
 
   /**

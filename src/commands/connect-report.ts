@@ -6,6 +6,9 @@ import { mosquittoConnackString as connackText, mosquittoReasonString as reasonT
 /** MOSQ_ERR_CONN_LOST: the exit status of mosquitto_pub/sub when the broker goes away. */
 export const EXIT_CONNECTION_LOST = 7;
 
+/** MOSQ_ERR_QOS_NOT_SUPPORTED: mosquitto_pub -l and mosquitto_rr exit with it after a publish above the broker's Maximum QoS. */
+export const EXIT_QOS_NOT_SUPPORTED = 24;
+
 /** Writes a runtime error line to stderr unless --quiet (argument errors are never quiet). */
 export function reportError(cfg: ClientConfig, line: string): void {
   if (!cfg.quiet) process.stderr.write(`${line}\n`);

@@ -8,8 +8,8 @@ import { stdinLineBatches } from './stdin.js';
  * `pub --json-lines`: each stdin line a record as `sub --json` writes it, published as it was on
  * one connection (flow-controlled like -l). With --replay-timing each message goes out at its
  * record's time relative to the first one, divided by --speed (a schedule, so delays do not add
- * up). A bad line stops the replay with "Error: stdin line N: …" and status 1; what came before
- * it is still delivered. Resolves to 0 or 1; `record` sees every QoS 1/2 outcome.
+ * up). A bad line (or a QoS above the broker's Maximum QoS) stops the replay with "Error: stdin
+ * line N: …" and status 1; what came before it is still delivered. Resolves to 0 or 1; `record` sees every QoS 1/2 outcome.
  */
 export async function publishJsonLines(
   client: MqttClient,
@@ -35,6 +35,12 @@ export async function publishJsonLines(
       } catch (err) {
         if (!(err instanceof ReplayRecordError)) throw err;
         reportError(cfg.client, `Error: stdin line ${lineNo}: ${err.message}.`);
+        code = 1;
+        break read;
+      }
+      if (msg.qos > client.maximumQoS) {
+        // not sent [MQTT-3.2.2-11]: the v5 broker would end the connection for it
+        reportError(cfg.client, `Error: stdin line ${lineNo}: QoS ${msg.qos} is above the broker's Maximum QoS ${client.maximumQoS}.`);
         code = 1;
         break read;
       }

@@ -1,10 +1,10 @@
 import { promises as fsPromises } from 'node:fs';
 import type { PubConfig } from '../cli/options/pub-config.js';
-import { ConnectionLostError } from '../client/errors.js';
+import { ConnectionLostError, QosNotSupportedError } from '../client/errors.js';
 import type { MqttClient, PublishResult } from '../client/mqtt-client.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 import { publishJsonLines } from './pub-replay.js';
-import { createCliClient, EXIT_CONNECTION_LOST, reportConnectError, reportError } from './connect-report.js';
+import { createCliClient, EXIT_CONNECTION_LOST, EXIT_QOS_NOT_SUPPORTED, reportConnectError, reportError } from './connect-report.js';
 import { readStdin, stdinLineBatches } from './stdin.js';
 import { Qos0PublishBatcher } from '../core/protocol/publish-batch.js';
 
@@ -36,7 +36,17 @@ export async function runPub(cfg: PubConfig): Promise<number> {
     else if (payload === 'json-lines') outcome.exitCode ||= await publishJsonLines(client, cfg, lostPromise, (mid, r) => outcome.record(mid, r));
     else await publishRepeated(client, cfg, payload, outcome, lostPromise);
   } catch (err) {
-    if (!(err instanceof ConnectionLostError)) throw err;
+    if (err instanceof QosNotSupportedError) {
+      // above the v5 broker's Maximum QoS, nothing sent [MQTT-3.2.2-11]. mosquitto_pub -l returns
+      // the error from its loop and exits with it, closing without DISCONNECT; the other modes
+      // publish from the connect callback, which says so and disconnects normally (status 0)
+      if (payload === 'lines') {
+        reportError(cfg.client, `Error: ${err.message}`);
+        client.destroy();
+        return EXIT_QOS_NOT_SUPPORTED;
+      }
+      reportError(cfg.client, 'Error: Message QoS not supported on broker, try a lower QoS.');
+    } else if (!(err instanceof ConnectionLostError)) throw err;
   }
   if (lost) {
     reportError(cfg.client, `Error: ${lost.message}`);
@@ -127,6 +137,8 @@ async function publishLines(client: MqttClient, cfg: PubConfig, outcome: Outcome
       continue;
     }
     for (const line of lines) {
+      // stops at the first line, before reading more, as mosquitto_pub -l does
+      client.checkPublishQos(cfg.qos);
       if (!client.hasCapacity()) await Promise.race([client.waitForCapacity(), lost]);
       const thisMid = ++mid;
       const sent = client.publish(cfg.topic, line, { qos: cfg.qos, retain: cfg.retain, properties: props });

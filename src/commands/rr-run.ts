@@ -2,7 +2,7 @@ import { promises as fsPromises } from 'node:fs';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { Properties } from '../core/protocol/types.js';
 import type { RrConfig } from '../cli/options/rr-config.js';
-import { ConnectError, type ConnectionLostError } from '../client/errors.js';
+import { ConnectError, type ConnectionLostError, QosNotSupportedError } from '../client/errors.js';
 import { SESSION_TAKEN_OVER, takeoverMessage } from '../client/takeover.js';
 import { mosquittoReasonString as reasonText } from '../core/protocol/reason-codes.js';
 import { compileFormat } from '../output/format-template.js';
@@ -11,7 +11,7 @@ import { formatMessage } from '../output/print-message.js';
 import { receivedMessage } from '../output/received.js';
 import { latencyLine, summarizeLatencies } from '../output/rr-latency.js';
 import { BatchedStdout } from './batched-stdout.js';
-import { createCliClient, EXIT_CONNECTION_LOST, limitReceiveMaximum, reportConnectError, reportError } from './connect-report.js';
+import { createCliClient, EXIT_CONNECTION_LOST, EXIT_QOS_NOT_SUPPORTED, limitReceiveMaximum, reportConnectError, reportError } from './connect-report.js';
 import { readStdin } from './stdin.js';
 
 const EXIT_TIMEOUT = 27; // MOSQ_ERR_TIMEOUT
@@ -93,7 +93,11 @@ export async function runRr(cfg: RrConfig): Promise<number> {
             reportError(clientCfg, `Warning: No matching subscribers for the request on '${cfg.topic}': no responder is listening.`);
           } else reportError(clientCfg, `Warning: Request ${mid} failed: ${reasonText(result.reasonCode)}.`);
         })
-        .catch(() => {});
+        .catch((err) => {
+          // above the v5 broker's Maximum QoS, nothing sent [MQTT-3.2.2-11]: mosquitto_rr leaves
+          // its loop with the error and closes without DISCONNECT
+          if (err instanceof QosNotSupportedError) void finish(EXIT_QOS_NOT_SUPPORTED, { hardStop: true, message: `Error: ${err.message}` });
+        });
     };
 
     client.on('message', (packet: IPublishPacket) => {
