@@ -257,14 +257,6 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * The highest QoS the server takes in PUBLISH on this connection: a v5 CONNACK's Maximum QoS,
-   * else 2 (3.1/3.1.1 have no such limit) [MQTT-3.2.2-9].
-   */
-  get maximumQoS(): QoS {
-    return this.limits.maximumQoS;
-  }
-
-  /**
    * Throws QosNotSupportedError, nothing sent, for a QoS above the server's Maximum QoS: the
    * client must not send it [MQTT-3.2.2-11] (the server would end the connection with DISCONNECT
    * 0x9B, 3.3.1.2). A will above it needs no check here: the server refuses the CONNECT, CONNACK

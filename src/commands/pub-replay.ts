@@ -38,9 +38,9 @@ export async function publishJsonLines(
         code = 1;
         break read;
       }
-      if (msg.qos > client.maximumQoS) {
+      if (msg.qos > client.serverMaximumQoS) {
         // not sent [MQTT-3.2.2-11]: the v5 broker would end the connection for it
-        reportError(cfg.client, `Error: stdin line ${lineNo}: QoS ${msg.qos} is above the broker's Maximum QoS ${client.maximumQoS}.`);
+        reportError(cfg.client, `Error: stdin line ${lineNo}: QoS ${msg.qos} is above the broker's Maximum QoS ${client.serverMaximumQoS}.`);
         code = 1;
         break read;
       }

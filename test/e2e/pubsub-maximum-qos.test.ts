@@ -10,7 +10,7 @@
  * the PUBLISH goes out and the broker drops the connection, for both clients alike.
  *
  * Both clients run one after the other with the same client id, so -d output compares byte for
- * byte; for Mosquitto its log also shows that no PUBLISH arrived.
+ * byte; for Mosquitto its log also shows that no PUBLISH arrived. Ours alone: pub --json-lines.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunResult, spawnCmd, spawnMqtt } from '../helpers/cli.js';
@@ -117,6 +117,17 @@ describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub', 'mosquitto_rr'], 
           }
         });
       }
+
+      it('[ours] pub --json-lines: a record above Maximum QoS stops the replay like a bad line, what came before sent [MQTT-3.2.2-11]', async () => {
+        const id = uniqueId('maxqos-json');
+        const t = `maxqos/${id}`;
+        const input = [{ topic: t, payload: 'one', qos: 1 }, { topic: t, payload: 'two', qos: 2 }, { topic: t, payload: 'three', qos: 1 }].map((r) => JSON.stringify(r)).join('\n') + '\n';
+        const r = await run('mqtt', 'pub', ['-h', '127.0.0.1', '-p', String(target.a), '-V', '5', '-i', id, '-d', '--json-lines'], input);
+        expect(r.stderr).toBe("Error: stdin line 2: QoS 2 is above the broker's Maximum QoS 1.\n");
+        expect(r.code).toBe(1);
+        const sent = r.stdout.toString().split('\n').filter((l) => l.includes(' sending PUBLISH '));
+        expect(sent).toEqual([`Client ${id} sending PUBLISH (d0, q1, r0, m1, '${t}', ... (3 bytes))`]);
+      });
 
       it('MQTT 3.1.1 has no Maximum QoS: the PUBLISH goes out, the broker drops the connection (status 7)', async () => {
         const id = uniqueId('maxqos-311');
