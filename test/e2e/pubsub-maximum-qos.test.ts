@@ -6,7 +6,8 @@
  * broker, try a lower QoS." and disconnects (status 0); -l and mosquitto_rr leave with "Requested
  * QoS not supported on server." (status 24, MOSQ_ERR_QOS_NOT_SUPPORTED) and close without
  * DISCONNECT. A will above it is the broker's to refuse, CONNACK 0x9B [MQTT-3.2.2-12]; a
- * subscription is granted at most Maximum QoS and said as usual. MQTT 3.1.1 has no Maximum QoS:
+ * subscription is granted at most Maximum QoS and said as usual; mosquitto_sub --remove-retained's
+ * QoS 1 removal is silently not sent to a Maximum QoS 0 broker. MQTT 3.1.1 has no Maximum QoS:
  * the PUBLISH goes out and the broker drops the connection, for both clients alike.
  *
  * Both clients run one after the other with the same client id, so -d output compares byte for
@@ -117,6 +118,20 @@ describeIfTool(['mosquitto', 'mosquitto_pub', 'mosquitto_sub', 'mosquitto_rr'], 
           }
         });
       }
+
+      it('sub --remove-retained to Maximum QoS 0: its QoS 1 removal is not sent, the message stays [MQTT-3.2.2-11]', async () => {
+        const id = uniqueId('maxqos-rm');
+        const t = `maxqos/${id}`;
+        const keep = await run('mosquitto', 'pub', ['-h', '127.0.0.1', '-p', String(target.b), '-t', t, '-m', 'kept', '-r']);
+        expect(keep.code, keep.stderr).toBe(0);
+        const args = ['-h', '127.0.0.1', '-p', String(target.b), '-V', '5', '-i', id, '-t', t, '--remove-retained', '-C', '1', '-d', '-W', '5'];
+        const theirs = await run('mosquitto', 'sub', args);
+        const ours = await run('mqtt', 'sub', args);
+        expectSameOutcome(ours, theirs);
+        expect(ours.code).toBe(0);
+        expect(ours.stdout.toString()).toContain('\nkept\n');
+        expect(ours.stdout.toString()).not.toContain(' sending PUBLISH ');
+      });
 
       it('[ours] pub --json-lines: a record above Maximum QoS stops the replay like a bad line, what came before sent [MQTT-3.2.2-11]', async () => {
         const id = uniqueId('maxqos-json');
