@@ -10,11 +10,15 @@ import { startPersistence } from './persistence/broker-persistence.js';
 import { SysTopics } from './sys-topics.js';
 import { Bridges } from './bridge/bridges.js';
 import { TlsListenerState, type TlsListenerSetup } from './tls-context.js';
+import { applyReloadedConfig } from './config-reload.js';
+
+/** The configuration file as it reads now (SIGHUP); undefined when there is none (no -c). */
+export type ConfigRereader = () => Promise<{ config: BrokerConfig; warnings: string[] } | undefined>;
 
 export interface RunningBroker {
   broker: Broker;
   listeners: RunningListener[];
-  /** reloads password and ACL files (SIGHUP) */
+  /** reads the configuration file again and reloads password, ACL and TLS files (SIGHUP) */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
@@ -64,7 +68,7 @@ export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSi
  * Starts a broker with its listeners as configured. At least one listener must bind; in
  * local-only mode one of the 127.0.0.1 / ::1 pair may fail (a host without IPv6), as in Mosquitto.
  */
-export async function startBroker(config: BrokerConfig, version: string): Promise<RunningBroker> {
+export async function startBroker(config: BrokerConfig, version: string, reread?: ConfigRereader): Promise<RunningBroker> {
   const { log, topic } = logFrom(config);
   const broker = new Broker({ limits: limitsFrom(config), log });
   if (topic) topic.broker = broker;
@@ -125,14 +129,40 @@ export async function startBroker(config: BrokerConfig, version: string): Promis
   log.info(`mqtt broker version ${version} running`);
   await bridges.start();
 
+  /**
+   * The file read again and applied to `config` in place (config-reload.ts). One that cannot be
+   * read or is refused leaves everything as loaded before, as in Mosquitto, which logs the same
+   * lines. Resolves with why every client is to be refused, when the file's security cannot be
+   * applied to the running listeners.
+   */
+  async function rereadConfig(): Promise<string | undefined> {
+    if (!reread) return undefined;
+    let next: Awaited<ReturnType<ConfigRereader>>;
+    try {
+      next = await reread();
+    } catch (err) {
+      for (const line of (err as Error).message.split('\n')) log.error(line.startsWith('Error') ? line : `Error: ${line}`);
+      log.error('Error: the configuration file could not be reloaded: the broker runs on with the settings loaded before.');
+      return undefined;
+    }
+    if (!next) return undefined;
+    for (const w of next.warnings) log.warning(w);
+    const outcome = applyReloadedConfig(config, next.config);
+    for (const w of outcome.warnings) log.warning(w);
+    if (outcome.blocked) log.error(`Error: ${outcome.blocked}.`);
+    return outcome.blocked;
+  }
+
   return {
     broker,
     listeners,
     async reload() {
       // logrotate moved the log file away: write to a new one at the same path
       log.reopen();
+      log.info('Reloading config.');
+      const blocked = await rereadConfig();
       const swapped = (async () => {
-        security = await createSecurity(config, log, security, host);
+        security = await createSecurity(config, log, security, host, blocked);
         broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
       })();
       const settled = swapped.catch(() => undefined);

@@ -136,12 +136,14 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
  * per_listener_settings): allow_anonymous, password_file, acl_file, as Mosquitto 2.0 applies them.
  * Each options object is loaded once; listeners that share it share the files. With `previous`
  * (a reload) files that cannot be read fail closed, and the passwords clients connected with are
- * carried over for the re-check.
+ * carried over for the re-check. With `blocked` (a reason) every client is refused and disconnected.
  */
-export async function createSecurity(config: BrokerConfig, log: BrokerLog, previous?: Security, host?: SecurityHost): Promise<Security> {
+export async function createSecurity(config: BrokerConfig, log: BrokerLog, previous?: Security, host?: SecurityHost, blocked?: string): Promise<Security> {
   const loaded = new Map<SecurityOptions, LoadedSecurity>();
   const all = new Set<SecurityOptions>([config.security, ...config.listeners.map((l) => l.security)]);
   for (const options of all) loaded.set(options, await load(options, log, previous !== undefined, previous?.loaded.get(options)));
+  // a reloaded configuration that cannot be applied to the running listeners: everyone is refused
+  if (blocked) for (const sec of loaded.values()) sec.broken = blocked;
   // the dynamic security file is read once, at start: changes come through its $CONTROL API
   const dynsec = new Map<string, DynamicSecurity>();
   for (const sec of loaded.values()) {

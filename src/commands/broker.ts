@@ -33,8 +33,8 @@ export function brokerCommand(): Command {
       'after',
       `
 With no configuration file the broker listens on localhost:1883 only and allows anonymous
-clients, like Mosquitto 2.0's local-only mode. SIGHUP reloads password and ACL files;
-SIGINT/SIGTERM stop the broker.
+clients, like Mosquitto 2.0's local-only mode. SIGHUP reads the -c file again and reloads
+password, ACL and TLS files; SIGINT/SIGTERM stop the broker.
 
 Examples:
   mqtt broker -v
@@ -53,7 +53,7 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
     if (code !== undefined) return code;
   }
   // the broker is loaded only when asked for, so pub and sub start without it
-  const { resolveBrokerConfig } = await import('../broker/config/resolve.js');
+  const { resolveBrokerConfig, rereadBrokerConfig } = await import('../broker/config/resolve.js');
   const config = await resolveBrokerConfig(opts);
   const { startBroker } = await import('../broker/run-broker.js');
   // signals are handled before the first listener opens: a SIGTERM sent as soon as "running" is
@@ -84,7 +84,7 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   process.on('SIGHUP', reload);
   stopWithLauncher(() => void stop());
   try {
-    running = await startBroker(config, VERSION);
+    running = await startBroker(config, VERSION, () => rereadBrokerConfig(opts));
   } catch (err) {
     release();
     // a password or ACL file that cannot be read or parsed is a configuration error (exit 3),

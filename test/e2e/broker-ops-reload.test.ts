@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient } from '../helpers/broker.js';
+import { RawClient, closedOrAlive } from '../helpers/broker.js';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
 import { runMqtt } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -34,14 +34,6 @@ async function connect(port: number, version: 4 | 5, username: string, password:
   const c = await RawClient.connect(port, version);
   const ack = await c.handshake({ clientId: username, username, password: Buffer.from(password), ...extra });
   return { c, code: version === 5 ? ack.reasonCode : ack.returnCode };
-}
-
-/** Resolves true once the broker has closed the connection, false if it answers a PINGREQ instead. */
-async function closedOrAlive(c: RawClient): Promise<boolean> {
-  if (c.closed) return true;
-  c.send({ cmd: 'pingreq' });
-  await c.waitFor(() => c.closed || c.packets.some((p) => p.cmd === 'pingresp'));
-  return c.closed;
 }
 
 interface Peer {

@@ -160,3 +160,11 @@ export class RawClient {
     this.socket.destroy();
   }
 }
+
+/** Resolves true once the broker has closed the connection, false if it answers a PINGREQ instead. */
+export async function closedOrAlive(c: RawClient): Promise<boolean> {
+  if (c.closed) return true;
+  c.send({ cmd: 'pingreq' });
+  await c.waitFor(() => c.closed || c.packets.some((p) => p.cmd === 'pingresp'));
+  return c.closed;
+}

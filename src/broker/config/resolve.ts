@@ -35,3 +35,16 @@ export async function resolveBrokerConfig(opts: BrokerCliOptions): Promise<Broke
   for (const w of merged.warnings) process.stderr.write(`${w}\n`);
   return merged.config;
 }
+
+/**
+ * The configuration as the file says now, for a reload (SIGHUP): the same reading and command
+ * line as at start, the warnings returned rather than printed (the broker logs them). Undefined
+ * without -c: there is nothing to read again. Throws ConfigFileError, with Mosquitto's lines,
+ * when the file cannot be read or is refused.
+ */
+export async function rereadBrokerConfig(opts: BrokerCliOptions): Promise<{ config: BrokerConfig; warnings: string[] } | undefined> {
+  if (!opts.configFile) return undefined;
+  const parsed = await loadMosquittoConf(opts.configFile);
+  const merged = applyCommandLine(parsed.config, { port: opts.port, bind: opts.bind, verbose: opts.verbose, persist: opts.persist });
+  return { config: merged.config, warnings: [...parsed.warnings, ...merged.warnings] };
+}

@@ -1,0 +1,213 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Packet } from 'mqtt-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawClient, closedOrAlive } from '../helpers/broker.js';
+import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
+import { runMqtt } from '../helpers/cli.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { describeIfTool } from '../helpers/peers.js';
+
+/**
+ * SIGHUP reads the -c file again, as Mosquitto 2.0's config__read(reload=true): the security
+ * options it names apply at once (connected clients re-checked), a file that cannot be read keeps
+ * what was loaded, and options that wait for a restart say so.
+ */
+
+let scratch: string;
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'mqtt-reload-config-'));
+  // Mosquitto reads the files after dropping root to its own user
+  chmodSync(scratch, 0o755);
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function passwordFile(name: string, users: Record<string, string>): Promise<string> {
+  const file = path.join(scratch, name);
+  writeFileSync(file, '');
+  chmodSync(file, 0o644);
+  for (const [user, pw] of Object.entries(users)) {
+    const r = await runMqtt(['passwd', '-b', file, user, pw]);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  return file;
+}
+
+interface Peer {
+  port: number;
+  /** rewrites the configuration file with these lines (the listener line first) and sends SIGHUP; resolves once reloaded */
+  reloadWith(lines: string[]): Promise<void>;
+}
+
+const RELOADED = 'Reloaded password and ACL files.';
+
+function ours(b: BrokerProcess): Peer {
+  let reloads = 0;
+  return {
+    port: b.port,
+    async reloadWith(lines) {
+      writeFileSync(path.join(b.dir, 'broker.conf'), [`listener ${b.port} 127.0.0.1`, ...lines].join('\n') + '\n');
+      b.proc.proc.kill('SIGHUP');
+      const nth = ++reloads;
+      await b.proc.waitForStderr((s) => s.split(RELOADED).length > nth);
+    },
+  };
+}
+
+function theirs(m: Mosquitto): Peer {
+  let reloads = 0;
+  return {
+    port: m.port,
+    async reloadWith(lines) {
+      writeFileSync(
+        path.join(m.dir, 'mosquitto.conf'),
+        ['log_dest stderr', 'log_type all', 'persistence false', `listener ${m.port} 127.0.0.1`, ...lines].join('\n') + '\n',
+      );
+      m.proc.kill('SIGHUP');
+      const nth = ++reloads;
+      await m.waitForLog({ test: (s: string) => s.split('Reloading config.').length > nth } as unknown as RegExp);
+      // Mosquitto logs that line before it reads the file, in the same turn of its loop: a CONNACK
+      // after it means the reload is done
+      (await connect(m.port, 4)).c.end();
+    },
+  };
+}
+
+async function connect(port: number, version: 4 | 5, username?: string, password?: string) {
+  const c = await RawClient.connect(port, version);
+  const ack = await c.handshake({ clientId: `c${Math.random().toString(16).slice(2, 8)}`, username, password: password === undefined ? undefined : Buffer.from(password) });
+  return { c, code: version === 5 ? ack.reasonCode : ack.returnCode };
+}
+
+/** allow_anonymous true -> false with an anonymous client connected: what happens to it and to a new one. */
+async function anonymousTurnedOff(peer: Peer, pwfile: string) {
+  const anon = await connect(peer.port, 4);
+  const alice = await connect(peer.port, 4, 'alice', 'apw');
+  expect([anon.code, alice.code]).toEqual([0, 0]);
+  await peer.reloadWith(['allow_anonymous false', `password_file ${pwfile}`]);
+  const result = {
+    anonymousDisconnected: await closedOrAlive(anon.c),
+    aliceDisconnected: await closedOrAlive(alice.c),
+    newAnonymous: (await connect(peer.port, 4)).code,
+  };
+  anon.c.end();
+  alice.c.end();
+  return result;
+}
+
+describe('SIGHUP reads the configuration file again', () => {
+  it('allow_anonymous true -> false: connected anonymous clients are disconnected, new ones refused', async () => {
+    const pwfile = await passwordFile('anon.pw', { alice: 'apw' });
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `password_file ${pwfile}`]);
+    try {
+      expect(await anonymousTurnedOff(ours(b), pwfile)).toEqual({ anonymousDisconnected: true, aliceDisconnected: false, newAnonymous: 5 });
+      expect(b.proc.stderr).toContain('Reloading config.');
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('a new password_file path is used: users of the old file are disconnected, those of the new one get in', async () => {
+    const oldFile = await passwordFile('old.pw', { alice: 'apw' });
+    const newFile = await passwordFile('new.pw', { bob: 'bpw' });
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${oldFile}`]);
+    try {
+      const peer = ours(b);
+      const alice = await connect(b.port, 5, 'alice', 'apw');
+      expect(alice.code).toBe(0);
+      expect((await connect(b.port, 4, 'bob', 'bpw')).code).toBe(5);
+      await peer.reloadWith(['allow_anonymous false', `password_file ${newFile}`]);
+      await alice.c.waitClosed();
+      expect((await connect(b.port, 4, 'alice', 'apw')).code).toBe(5);
+      const bob = await connect(b.port, 4, 'bob', 'bpw');
+      expect(bob.code).toBe(0);
+      bob.c.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('a new acl_file path is used; one that cannot be read denies everything (fail closed)', async () => {
+    const aclA = path.join(scratch, 'a.acl');
+    const aclB = path.join(scratch, 'b.acl');
+    writeFileSync(aclA, 'topic readwrite a/#\ntopic readwrite m/#\n');
+    writeFileSync(aclB, 'topic readwrite b/#\ntopic readwrite m/#\n');
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `acl_file ${aclA}`]);
+    try {
+      const peer = ours(b);
+      const sub = await connect(b.port, 4);
+      const pub = await connect(b.port, 4);
+      sub.c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a/#', qos: 0 }, { topic: 'b/#', qos: 0 }, { topic: 'm/#', qos: 0 }] } as Packet);
+      await sub.c.next('suback');
+      /** what the subscriber receives of a/1 and b/1, the marker m/1 closing the round (one publisher: in order) */
+      const delivered = async () => {
+        for (const topic of ['a/1', 'b/1', 'm/1']) pub.c.send({ cmd: 'publish', topic, payload: Buffer.from(topic), qos: 0, retain: false, dup: false } as Packet);
+        const got: string[] = [];
+        for (;;) {
+          const topic = ((await sub.c.next('publish')) as { topic: string }).topic;
+          if (topic === 'm/1') return got;
+          got.push(topic);
+        }
+      };
+      expect(await delivered()).toEqual(['a/1']);
+      await peer.reloadWith(['allow_anonymous true', `acl_file ${aclB}`]);
+      expect(await delivered()).toEqual(['b/1']);
+      const missing = path.join(scratch, 'missing.acl');
+      await peer.reloadWith(['allow_anonymous true', `acl_file ${missing}`]);
+      expect(b.proc.stderr).toContain(`Error: every access that the ACL file ${missing} governs is denied until a reload reads it.`);
+      pub.c.end();
+      sub.c.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('a file that cannot be parsed keeps the settings loaded before and logs Mosquitto\'s error lines', async () => {
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true']);
+    try {
+      const peer = ours(b);
+      await peer.reloadWith(['allow_anonymous false', 'max_inflight_messages 70000']);
+      expect(b.proc.stderr).toContain('Error: max_inflight_messages must be <= 65535.');
+      expect(b.proc.stderr).toMatch(/Error found at .*broker\.conf:3\./);
+      const anon = await connect(b.port, 4);
+      expect(anon.code).toBe(0);
+      expect(await closedOrAlive(anon.c)).toBe(false);
+      anon.c.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('a listener added or removed in the file waits for a restart, with a warning; the security options still apply', async () => {
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true']);
+    try {
+      const peer = ours(b);
+      const socket = path.join(b.dir, 'extra.sock');
+      await peer.reloadWith(['allow_anonymous false', `listener 0 ${socket}`]);
+      expect(b.proc.stderr).toContain(`Warning: listener ${socket} is not running: it starts at restart.`);
+      expect((await connect(b.port, 4)).code).toBe(5);
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
+describeIfTool(['mosquitto'], 'SIGHUP re-reads the configuration file: the same as Mosquitto', () => {
+  it('allow_anonymous true -> false disconnects and refuses anonymous clients in both', async () => {
+    const pwMosq = await passwordFile('mosq-anon.pw', { alice: 'apw' });
+    const pwOurs = await passwordFile('ours-anon.pw', { alice: 'apw' });
+    const mosq = await startMosquitto({ listenerConfig: (port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `password_file ${pwMosq}`] });
+    // Mosquitto reads the file again as its own user, after dropping root
+    chmodSync(mosq.dir, 0o755);
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', `password_file ${pwOurs}`]);
+    try {
+      const their = await anonymousTurnedOff(theirs(mosq), pwMosq);
+      const mine = await anonymousTurnedOff(ours(b), pwOurs);
+      expect(mine).toEqual(their);
+    } finally {
+      await mosq.stop();
+      await b.stop();
+    }
+  });
+});
