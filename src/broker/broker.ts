@@ -506,6 +506,26 @@ export class Broker extends EventEmitter implements BrokerApi {
     this.drainQueue(session);
   }
 
+  /**
+   * New limits from a reloaded configuration (SIGHUP). Every session shares `outgoing`, so the
+   * queue bounds apply to all at once, as Mosquitto reads max_queued_* at each message; the
+   * in-flight window, max_keepalive and max_packet_size are taken at connect, so they apply to
+   * connections made from now on (Mosquitto sets the window at connect too). The byte bounds
+   * change only between non-zero values: whether bytes are counted at all is fixed at start
+   * (config-reload.ts warns).
+   */
+  applyLimits(limits: Partial<BrokerLimits>): void {
+    Object.assign(this.limits, limits);
+    const out = this.outgoing as { -readonly [K in keyof OutgoingLimits<Delivery>]: OutgoingLimits<Delivery>[K] };
+    out.maxInflight = this.limits.maxInflightMessages;
+    out.maxQueued = this.limits.maxQueuedMessages;
+    if (out.sizeOf !== undefined) {
+      out.maxInflightBytes = this.limits.maxInflightBytes;
+      out.maxQueuedBytes = this.limits.maxQueuedBytes;
+    }
+    this.flow.limitsChanged();
+  }
+
   /** A session for a client id, bounded by the broker's limits (not yet registered). */
   newSession(clientId: string): Session {
     return new Session(clientId, this.outgoing);

@@ -53,7 +53,7 @@ function effectiveSecurity(config: BrokerConfig, l: ListenerConfig): SecurityOpt
  */
 export function applySecurity(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome): void {
   if (current.perListenerSettings !== next.perListenerSettings) {
-    out.warnings.push(`Warning: per_listener_settings changed to ${next.perListenerSettings}: it takes effect at restart.`);
+    out.warnings.push(restartWarning('per_listener_settings'));
     out.blocked = 'per_listener_settings changed: every client is refused until the broker restarts with it (or the file says the former value again)';
     return;
   }
@@ -75,9 +75,103 @@ export function applySecurity(current: BrokerConfig, next: BrokerConfig, out: Re
   }
 }
 
-/** Re-reads the configuration and applies it to `current`; see applySecurity. */
+/**
+ * Options the running broker takes over (mosquitto.conf(5): "Reloaded on reload signal"); the
+ * broker applies them from `current` (Broker.applyLimits, the $SYS interval).
+ */
+const RELOADED = [
+  'maxInflightMessages',
+  'maxQueuedMessages',
+  'queueQos0Messages',
+  'maxKeepalive',
+  'maxPacketSize',
+  'messageSizeLimit',
+  'retainAvailable',
+  'upgradeOutgoingQos',
+  'persistentClientExpiration',
+  'sysInterval',
+] as const satisfies readonly (keyof BrokerConfig)[];
+
+/**
+ * Options that wait for a restart, by their mosquitto.conf name: Mosquitto does not reload
+ * listeners, persistence, bridges or user, and the broker's log, memory_limit, set_tcp_nodelay
+ * and check_retain_source are fixed at start here.
+ */
+const AT_RESTART: ReadonlyArray<[string, (c: BrokerConfig) => unknown]> = [
+  ['persistence', (c) => c.persistence],
+  ['persistence_location', (c) => c.persistenceLocation],
+  ['persistence_file', (c) => c.persistenceFile],
+  ['persistence_mode', (c) => c.persistenceMode],
+  ['autosave_interval', (c) => c.autosaveInterval],
+  ['autosave_on_changes', (c) => c.autosaveOnChanges],
+  ['user', (c) => c.user],
+  ['memory_limit', (c) => c.memoryLimit],
+  ['set_tcp_nodelay', (c) => c.setTcpNodelay],
+  ['check_retain_source', (c) => c.checkRetainSource],
+  ['log_type', (c) => c.log.types],
+  ['log_dest', (c) => c.log.dest],
+  ['log_timestamp', (c) => c.log.timestamp],
+  ['log_timestamp_format', (c) => c.log.timestampFormat],
+  ['log_facility', (c) => c.log.facility],
+  ['connection_messages', (c) => c.log.connectionMessages],
+  // where a section starts is no change: a line added above it moves it
+  ['connection (bridges)', (c) => c.bridges.map((b) => ({ ...b, origin: undefined }))],
+  ['plugin', (c) => [c.security.dynsec?.configFile, ...c.listeners.map((l) => l.security.dynsec?.configFile)]],
+];
+
+/** A listener's options that wait for a restart (Mosquitto: "Not reloaded on reload signal"), by name. */
+const LISTENER_AT_RESTART: ReadonlyArray<[string, (l: ListenerConfig) => unknown]> = [
+  ['protocol', (l) => l.protocol],
+  ['max_connections', (l) => l.maxConnections],
+  ['max_qos', (l) => l.maxQos],
+  ['max_topic_alias', (l) => l.maxTopicAlias],
+  ['socket_domain', (l) => l.socketDomain],
+  ['certfile', (l) => l.tls?.certFile],
+  ['keyfile', (l) => l.tls?.keyFile],
+  ['cafile', (l) => l.tls?.caFile],
+  ['capath', (l) => l.tls?.caPath],
+  ['require_certificate', (l) => l.tls?.requireCertificate],
+  ['use_identity_as_username', (l) => l.tls?.useIdentityAsUsername],
+  ['tls_version', (l) => l.tls?.minVersion],
+  ['crlfile', (l) => l.tls?.crlFile],
+  ['ciphers', (l) => l.tls?.ciphers],
+  ['ciphers_tls1.3', (l) => l.tls?.ciphersTls13],
+  ['dhparamfile', (l) => l.tls?.dhParamFile],
+  ['psk_hint', (l) => l.tls?.pskHint],
+];
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The reloadable limits taken over; restart-only options that changed named in warnings. */
+function applyRuntime(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome): void {
+  const mutable = current as unknown as Record<string, unknown>;
+  for (const key of RELOADED) mutable[key] = next[key];
+  // whether payload bytes are counted at all is fixed at start (every queued message counts or none)
+  const counts = (c: BrokerConfig) => c.maxInflightBytes > 0 || c.maxQueuedBytes > 0;
+  if (counts(current) === counts(next)) {
+    current.maxInflightBytes = next.maxInflightBytes;
+    current.maxQueuedBytes = next.maxQueuedBytes;
+  } else {
+    if (current.maxInflightBytes !== next.maxInflightBytes) out.warnings.push(restartWarning('max_inflight_bytes'));
+    if (current.maxQueuedBytes !== next.maxQueuedBytes) out.warnings.push(restartWarning('max_queued_bytes'));
+  }
+  for (const [name, get] of AT_RESTART) if (!same(get(current), get(next))) out.warnings.push(restartWarning(name));
+  const running = new Map(current.listeners.map((l) => [listenerKey(l), l]));
+  for (const l of next.listeners) {
+    const mine = running.get(listenerKey(l));
+    if (!mine) continue;
+    for (const [name, get] of LISTENER_AT_RESTART) if (!same(get(mine), get(l))) out.warnings.push(restartWarning(`${name} of ${describeListener(l)}`));
+  }
+}
+
+function restartWarning(what: string): string {
+  return `Warning: ${what} changed: it takes effect at restart.`;
+}
+
+/** Applies the configuration as read again to `current`: security (applySecurity) and the reloadable limits. */
 export function applyReloadedConfig(current: BrokerConfig, next: BrokerConfig): ReloadOutcome {
   const out: ReloadOutcome = { warnings: [] };
   applySecurity(current, next, out);
+  applyRuntime(current, next, out);
   return out;
 }

@@ -43,11 +43,16 @@ export class FlowControl {
   /** sessions that publishers wait on, checked for stalls by the sweep */
   private readonly congested = new Set<Session>();
   /** whether the queue has a bound (count or bytes): beyond it what is not held is dropped */
-  readonly queueBounded: boolean;
+  queueBounded: boolean;
 
   /** `limits`: the broker's outgoing limits, shared with every session's flow */
-  constructor(limits: OutgoingLimits<Delivery>) {
+  constructor(private readonly limits: OutgoingLimits<Delivery>) {
     this.queueBounded = limits.maxQueued > 0 || limits.maxQueuedBytes > 0;
+  }
+
+  /** The limits changed (a reload): whether the queue is bounded now. */
+  limitsChanged(): void {
+    this.queueBounded = this.limits.maxQueued > 0 || this.limits.maxQueuedBytes > 0;
   }
 
   /**

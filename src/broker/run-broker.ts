@@ -147,8 +147,14 @@ export async function startBroker(config: BrokerConfig, version: string, reread?
     }
     if (!next) return undefined;
     for (const w of next.warnings) log.warning(w);
+    const interval = config.sysInterval;
     const outcome = applyReloadedConfig(config, next.config);
     for (const w of outcome.warnings) log.warning(w);
+    broker.applyLimits(limitsFrom(config));
+    if (config.sysInterval !== interval) {
+      sys.stop();
+      sys.start(config.sysInterval);
+    }
     if (outcome.blocked) log.error(`Error: ${outcome.blocked}.`);
     return outcome.blocked;
   }

@@ -191,6 +191,53 @@ describe('SIGHUP reads the configuration file again', () => {
       await b.stop();
     }
   });
+
+  it('a changed max_queued_messages applies to sessions already there; a changed listener option waits for restart, with a warning', async () => {
+    /** QoS 1 messages an offline persistent session gets of 10 published while it was away */
+    const queuedOf10 = async (port: number, beforePublishing: () => Promise<void>) => {
+      const first = await RawClient.connect(port, 4);
+      expect((await first.handshake({ clientId: 'keeper', clean: false })).returnCode).toBe(0);
+      first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'q/#', qos: 1 }] } as Packet);
+      await first.next('suback');
+      first.send({ cmd: 'disconnect' });
+      await first.waitClosed();
+      await beforePublishing();
+      const pub = await connect(port, 4);
+      for (let i = 0; i < 10; i++) {
+        pub.c.send({ cmd: 'publish', topic: `q/${i}`, payload: Buffer.from(String(i)), qos: 1, messageId: i + 1, retain: false, dup: false } as Packet);
+      }
+      await pub.c.waitFor(() => pub.c.packets.filter((p) => p.cmd === 'puback').length === 10);
+      pub.c.end();
+      const back = await RawClient.connect(port, 4);
+      expect((await back.handshake({ clientId: 'keeper', clean: false })).sessionPresent).toBe(true);
+      // each PUBACK lets the next queued message go before the PINGREQ after it is answered
+      let got = 0;
+      for (;;) {
+        back.send({ cmd: 'pingreq' });
+        const p = await back.next();
+        if (p.cmd === 'pingresp') break;
+        expect(p.cmd).toBe('publish');
+        got++;
+        await back.next('pingresp');
+        back.send({ cmd: 'puback', messageId: (p as { messageId: number }).messageId } as Packet);
+      }
+      back.end();
+      return got;
+    };
+    const fixed = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 2', 'max_inflight_messages 1']);
+    const reloaded = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'max_queued_messages 1000', 'max_inflight_messages 1']);
+    try {
+      const baseline = await queuedOf10(fixed.port, async () => {});
+      expect(baseline).toBeLessThan(10);
+      const peer = ours(reloaded);
+      const got = await queuedOf10(reloaded.port, () => peer.reloadWith(['allow_anonymous true', 'max_queued_messages 2', 'max_inflight_messages 1', 'max_connections 5']));
+      expect(got).toBe(baseline);
+      expect(reloaded.proc.stderr).toContain(`Warning: max_connections of listener ${reloaded.port} 127.0.0.1 changed: it takes effect at restart.`);
+    } finally {
+      await fixed.stop();
+      await reloaded.stop();
+    }
+  });
 });
 
 describeIfTool(['mosquitto'], 'SIGHUP re-reads the configuration file: the same as Mosquitto', () => {
