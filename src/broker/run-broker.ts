@@ -159,32 +159,41 @@ export async function startBroker(config: BrokerConfig, version: string, reread?
     return outcome.blocked;
   }
 
+  /** One SIGHUP: the file read again, then the password, ACL and TLS files, then the clients re-checked. */
+  async function reloadOnce(): Promise<void> {
+    // logrotate moved the log file away: write to a new one at the same path
+    log.reopen();
+    log.info('Reloading config.');
+    const blocked = await rereadConfig();
+    const swapped = (async () => {
+      security = await createSecurity(config, log, security, host, blocked);
+      broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
+    })();
+    const settled = swapped.catch(() => undefined);
+    broker.securityReload = settled;
+    try {
+      await swapped;
+    } finally {
+      if (broker.securityReload === settled) broker.securityReload = undefined;
+    }
+    // certificates, CRLs and psk_file: a listener whose files cannot be read keeps what it had
+    for (const { state } of tlsSetups.values()) {
+      await state.reload().catch((err: Error) => log.error(`Error: TLS reload of listener ${state.origin} failed: ${err.message.replace(/^Error: /, '')}`));
+    }
+    log.notice('Reloaded password and ACL files.');
+    // the new files apply to clients already connected too
+    await recheckClients(broker, security);
+  }
+  let reloading: Promise<unknown> = Promise.resolve();
+
   return {
     broker,
     listeners,
-    async reload() {
-      // logrotate moved the log file away: write to a new one at the same path
-      log.reopen();
-      log.info('Reloading config.');
-      const blocked = await rereadConfig();
-      const swapped = (async () => {
-        security = await createSecurity(config, log, security, host, blocked);
-        broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
-      })();
-      const settled = swapped.catch(() => undefined);
-      broker.securityReload = settled;
-      try {
-        await swapped;
-      } finally {
-        if (broker.securityReload === settled) broker.securityReload = undefined;
-      }
-      // certificates, CRLs and psk_file: a listener whose files cannot be read keeps what it had
-      for (const { state } of tlsSetups.values()) {
-        await state.reload().catch((err: Error) => log.error(`Error: TLS reload of listener ${state.origin} failed: ${err.message.replace(/^Error: /, '')}`));
-      }
-      log.notice('Reloaded password and ACL files.');
-      // the new files apply to clients already connected too
-      await recheckClients(broker, security);
+    reload() {
+      // one after the other: two SIGHUPs in a row must not apply the files in the wrong order
+      const run = reloading.then(reloadOnce);
+      reloading = run.catch(() => undefined);
+      return run;
     },
     async close() {
       log.info(`mqtt broker version ${version} terminating`);

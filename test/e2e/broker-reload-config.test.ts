@@ -192,6 +192,45 @@ describe('SIGHUP reads the configuration file again', () => {
     }
   });
 
+  it('a changed per_listener_settings waits for a restart and refuses every client until then (fail closed)', async () => {
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true']);
+    try {
+      const peer = ours(b);
+      const anon = await connect(b.port, 4);
+      expect(anon.code).toBe(0);
+      await peer.reloadWith(['per_listener_settings true', 'allow_anonymous true']);
+      await anon.c.waitClosed();
+      expect(b.proc.stderr).toContain('Warning: per_listener_settings changed: it takes effect at restart.');
+      expect((await connect(b.port, 4)).code).toBe(5);
+      // the former value again: clients get in
+      await peer.reloadWith(['allow_anonymous true']);
+      const back = await connect(b.port, 4);
+      expect(back.code).toBe(0);
+      back.c.end();
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('a new psk_file path is used by a TLS-PSK listener', async () => {
+    const key = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    const pskA = path.join(scratch, 'a.psk');
+    const pskB = path.join(scratch, 'b.psk');
+    writeFileSync(pskA, `old-id:${key}\n`, { mode: 0o644 });
+    writeFileSync(pskB, `new-id:${key}\n`, { mode: 0o644 });
+    const lines = (psk: string) => ['psk_hint h', 'use_identity_as_username true', 'allow_anonymous true', `psk_file ${psk}`];
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, ...lines(pskA)]);
+    const pub = async (identity: string) => (await runMqtt(['pub', '-p', String(b.port), '--psk', key, '--psk-identity', identity, '-t', 'psk/t', '-m', 'x'])).code;
+    try {
+      expect(await pub('old-id')).toBe(0);
+      await ours(b).reloadWith(lines(pskB));
+      expect(await pub('new-id')).toBe(0);
+      expect(await pub('old-id')).not.toBe(0);
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('a changed max_queued_messages applies to sessions already there; a changed listener option waits for restart, with a warning', async () => {
     /** QoS 1 messages an offline persistent session gets of 10 published while it was away */
     const queuedOf10 = async (port: number, beforePublishing: () => Promise<void>) => {
