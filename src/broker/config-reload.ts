@@ -94,8 +94,8 @@ const RELOADED = [
 
 /**
  * Options that wait for a restart, by their mosquitto.conf name: Mosquitto does not reload
- * listeners, persistence, bridges or user, and the broker's log, memory_limit, set_tcp_nodelay
- * and check_retain_source are fixed at start here.
+ * listeners, persistence, bridges or user, and the broker's log destinations, memory_limit,
+ * set_tcp_nodelay and check_retain_source are fixed at start here.
  */
 const AT_RESTART: ReadonlyArray<[string, (c: BrokerConfig) => unknown]> = [
   ['persistence', (c) => c.persistence],
@@ -108,12 +108,8 @@ const AT_RESTART: ReadonlyArray<[string, (c: BrokerConfig) => unknown]> = [
   ['memory_limit', (c) => c.memoryLimit],
   ['set_tcp_nodelay', (c) => c.setTcpNodelay],
   ['check_retain_source', (c) => c.checkRetainSource],
-  ['log_type', (c) => c.log.types],
   ['log_dest', (c) => c.log.dest],
-  ['log_timestamp', (c) => c.log.timestamp],
-  ['log_timestamp_format', (c) => c.log.timestampFormat],
   ['log_facility', (c) => c.log.facility],
-  ['connection_messages', (c) => c.log.connectionMessages],
   // where a section starts is no change: a line added above it moves it
   ['connection (bridges)', (c) => c.bridges.map((b) => ({ ...b, origin: undefined }))],
   ['plugin', (c) => [c.security.dynsec?.configFile, ...c.listeners.map((l) => l.security.dynsec?.configFile)]],
@@ -146,6 +142,11 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 function applyRuntime(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome): void {
   const mutable = current as unknown as Record<string, unknown>;
   for (const key of RELOADED) mutable[key] = next[key];
+  // what the log writes, not where (BrokerLog.configure)
+  current.log.types = next.log.types;
+  current.log.timestamp = next.log.timestamp;
+  current.log.timestampFormat = next.log.timestampFormat;
+  current.log.connectionMessages = next.log.connectionMessages;
   // whether payload bytes are counted at all is fixed at start (every queued message counts or none)
   const counts = (c: BrokerConfig) => c.maxInflightBytes > 0 || c.maxQueuedBytes > 0;
   if (counts(current) === counts(next)) {

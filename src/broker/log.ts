@@ -83,28 +83,37 @@ export class FileSink implements LogSink {
  * as log_timestamp_format says), filtered by log_type, sent to every log_dest.
  */
 export class BrokerLog {
-  private readonly types: Set<LogType>;
+  private types!: Set<LogType>;
   private readonly sinks: LogSink[];
-  private readonly timestamp: boolean;
-  private readonly timestampFormat?: string;
-  readonly connectionMessages: boolean;
+  private timestamp!: boolean;
+  private timestampFormat?: string;
+  /** the fields below change only through configure (a reload) */
+  connectionMessages!: boolean;
   /** log_type debug is on: packet lines are wanted (checked on every packet, so a field) */
-  readonly debugOn: boolean;
+  debugOn!: boolean;
   /**
    * connection() lines go somewhere: checked before building one, since every connect and every
    * close would otherwise format a line (a client's address and port among it) for nothing
    */
-  readonly connectionsOn: boolean;
+  connectionsOn!: boolean;
   /**
    * Lines naming a client by its address may be written after its socket has closed, when the
    * address can no longer be asked for: with these on, listeners read it at accept (see
    * listeners.ts); otherwise only when a line needs it.
    */
-  readonly peersNamed: boolean;
+  peersNamed!: boolean;
 
   constructor(opts: BrokerLogOptions = {}) {
-    this.types = new Set(opts.types ?? ['error', 'warning']);
     this.sinks = opts.sinks ?? [stderrSink];
+    this.configure(opts);
+  }
+
+  /**
+   * log_type, log_timestamp, log_timestamp_format and connection_messages, at start and again on
+   * a reload (SIGHUP), as Mosquitto reloads them; the destinations stay as they were opened.
+   */
+  configure(opts: Omit<BrokerLogOptions, 'sinks'>): void {
+    this.types = new Set(opts.types ?? ['error', 'warning']);
     this.timestamp = opts.timestamp ?? true;
     this.timestampFormat = opts.timestampFormat;
     this.connectionMessages = opts.connectionMessages ?? true;

@@ -46,22 +46,27 @@ export function limitsFrom(config: BrokerConfig): Partial<BrokerLimits> {
  * (-v: every type). A log file that cannot be opened leaves what Mosquitto leaves: errors on
  * stderr.
  */
-export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSink } {
+export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSink; fallback: boolean } {
   let fileFailed = false;
   const { sinks, topic, warnings } = logSinksFrom(config.log, (message) => {
     fileFailed = true;
     process.stderr.write(`${message}\n`);
   });
-  const options = {
+  const log = fileFailed
+    ? new BrokerLog({ ...logOptionsFrom(config), types: ['error'], sinks: [stderrSink] })
+    : new BrokerLog({ ...logOptionsFrom(config), sinks });
+  for (const w of warnings) log.warning(w);
+  return { log, topic: fileFailed ? undefined : topic, fallback: fileFailed };
+}
+
+/** What of the log a reload can change (BrokerLog.configure): not where it goes. */
+function logOptionsFrom(config: BrokerConfig) {
+  return {
+    types: config.verbose ? ALL_LOG_TYPES : config.log.types,
     timestamp: config.log.timestamp,
     timestampFormat: config.log.timestampFormat,
     connectionMessages: config.log.connectionMessages,
   };
-  const log = fileFailed
-    ? new BrokerLog({ ...options, types: ['error'], sinks: [stderrSink] })
-    : new BrokerLog({ ...options, types: config.verbose ? ALL_LOG_TYPES : config.log.types, sinks });
-  for (const w of warnings) log.warning(w);
-  return { log, topic: fileFailed ? undefined : topic };
 }
 
 /**
@@ -69,7 +74,7 @@ export function logFrom(config: BrokerConfig): { log: BrokerLog; topic?: TopicSi
  * local-only mode one of the 127.0.0.1 / ::1 pair may fail (a host without IPv6), as in Mosquitto.
  */
 export async function startBroker(config: BrokerConfig, version: string, reread?: ConfigRereader): Promise<RunningBroker> {
-  const { log, topic } = logFrom(config);
+  const { log, topic, fallback: logFallback } = logFrom(config);
   const broker = new Broker({ limits: limitsFrom(config), log });
   if (topic) topic.broker = broker;
   const host = securityHost(broker);
@@ -151,6 +156,8 @@ export async function startBroker(config: BrokerConfig, version: string, reread?
     const outcome = applyReloadedConfig(config, next.config);
     for (const w of outcome.warnings) log.warning(w);
     broker.applyLimits(limitsFrom(config));
+    // a log file that could not be opened at start keeps Mosquitto's errors-only stderr
+    if (!logFallback) log.configure(logOptionsFrom(config));
     if (config.sysInterval !== interval) {
       sys.stop();
       sys.start(config.sysInterval);

@@ -231,6 +231,29 @@ describe('SIGHUP reads the configuration file again', () => {
     }
   });
 
+  it('log_type and connection_messages are taken over, as Mosquitto reloads them', async () => {
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous true']);
+    try {
+      const subscribeAs = async (clientId: string) => {
+        const c = await RawClient.connect(b.port, 4);
+        expect((await c.handshake({ clientId })).returnCode).toBe(0);
+        c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'logged/t', qos: 1 }] } as Packet);
+        await c.next('suback');
+        c.end();
+      };
+      await subscribeAs('before-reload');
+      expect(b.proc.stderr).toContain('New client connected from');
+      expect(b.proc.stderr).not.toContain('before-reload 1 logged/t');
+      await ours(b).reloadWith(['allow_anonymous true', 'log_type all', 'connection_messages false']);
+      const connectsBefore = b.proc.stderr.split('New client connected from').length;
+      await subscribeAs('after-reload');
+      await b.proc.waitForStderr(/after-reload 1 logged\/t/);
+      expect(b.proc.stderr.split('New client connected from').length).toBe(connectsBefore);
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('a changed max_queued_messages applies to sessions already there; a changed listener option waits for restart, with a warning', async () => {
     /** QoS 1 messages an offline persistent session gets of 10 published while it was away */
     const queuedOf10 = async (port: number, beforePublishing: () => Promise<void>) => {

@@ -52,24 +52,25 @@ describe('applyReloadedConfig: the other options', () => {
     const current = parse('listener 1883', 'max_queued_messages 5', 'connection b', 'address 127.0.0.1:1884', 'topic # both');
     const out = applyReloadedConfig(
       current,
-      parse('# moved', 'listener 1883', 'max_queued_messages 7', 'max_inflight_messages 3', 'retain_available false', 'sys_interval 0', 'message_size_limit 10', 'connection b', 'address 127.0.0.1:1884', 'topic # both'),
+      parse('# moved', 'listener 1883', 'max_queued_messages 7', 'max_inflight_messages 3', 'retain_available false', 'sys_interval 0', 'message_size_limit 10', 'log_type all', 'connection_messages false', 'connection b', 'address 127.0.0.1:1884', 'topic # both'),
     );
     expect(out.warnings).toEqual([]);
     expect(current).toMatchObject({ maxQueuedMessages: 7, maxInflightMessages: 3, retainAvailable: false, sysInterval: 0, messageSizeLimit: 10 });
+    expect(current.log).toMatchObject({ types: parse('log_type all').log.types, connectionMessages: false });
   });
 
   it('options that wait for a restart are named, one warning each, and not applied', () => {
     const current = parse('listener 1883', 'persistence false', 'max_queued_bytes 0');
     const out = applyReloadedConfig(
       current,
-      parse('listener 1883', 'max_connections 4', 'max_qos 1', 'persistence true', 'persistence_location /tmp/x', 'log_type all', 'max_queued_bytes 100', 'check_retain_source false'),
+      parse('listener 1883', 'max_connections 4', 'max_qos 1', 'persistence true', 'persistence_location /tmp/x', 'log_dest stdout', 'max_queued_bytes 100', 'check_retain_source false'),
     );
     expect(out.warnings).toEqual([
       'Warning: max_queued_bytes changed: it takes effect at restart.',
       'Warning: persistence changed: it takes effect at restart.',
       'Warning: persistence_location changed: it takes effect at restart.',
       'Warning: check_retain_source changed: it takes effect at restart.',
-      'Warning: log_type changed: it takes effect at restart.',
+      'Warning: log_dest changed: it takes effect at restart.',
       'Warning: max_connections of listener 1883 changed: it takes effect at restart.',
       'Warning: max_qos of listener 1883 changed: it takes effect at restart.',
     ]);
