@@ -319,4 +319,31 @@ describeIfTool(['mosquitto'], 'SIGHUP re-reads the configuration file: the same 
       await b.stop();
     }
   });
+
+  it('a file with a refused value changes nothing and logs the same error lines in both', async () => {
+    const mosq = await startMosquitto();
+    chmodSync(mosq.dir, 0o755);
+    const b = await startBrokerProcess();
+    /** an anonymous client, then allow_anonymous false in a file Mosquitto refuses */
+    const keptOpen = async (peer: Peer) => {
+      const anon = await connect(peer.port, 4);
+      await peer.reloadWith(['allow_anonymous false', 'max_inflight_messages 70000']);
+      const result = { stillConnected: !(await closedOrAlive(anon.c)), newAnonymous: (await connect(peer.port, 4)).code };
+      anon.c.end();
+      return result;
+    };
+    try {
+      const their = await keptOpen(theirs(mosq));
+      const mine = await keptOpen(ours(b));
+      expect(mine).toEqual(their);
+      expect(mine).toEqual({ stillConnected: true, newAnonymous: 0 });
+      expect(mosq.log()).toContain('Error: max_inflight_messages must be <= 65535.');
+      expect(mosq.log()).toMatch(/Error found at .*mosquitto\.conf:6\./);
+      expect(b.proc.stderr).toContain('Error: max_inflight_messages must be <= 65535.');
+      expect(b.proc.stderr).toMatch(/Error found at .*broker\.conf:3\./);
+    } finally {
+      await mosq.stop();
+      await b.stop();
+    }
+  });
 });
