@@ -60,6 +60,11 @@ interface LoadedSecurity {
   broken?: string;
   /** Mosquitto's dynamic security plugin, served natively (`plugin .../mosquitto_dynamic_security.so`) */
   dynsec?: DynamicSecurity;
+  /**
+   * the files as named when loaded: a reload of the -c file changes `options` in place, and what
+   * was read from another file is no stand-in for a new one (see load)
+   */
+  files: { password?: string; acl?: string };
 }
 
 /**
@@ -88,10 +93,13 @@ const DENY_ALL: AclChecker = {
  * denies everything; a file others may now write keeps what was read from it before.
  */
 async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean, before: LoadedSecurity | undefined): Promise<LoadedSecurity> {
-  const out: LoadedSecurity = { options, acl: createAclChecker(undefined) };
-  /** a file others may write: what it says now cannot be trusted, so what was read before stays */
-  const keepsOld = (err: unknown, file: string) => {
-    if (!(err instanceof Error) || err.message !== worldWritableError(file) || !before) return false;
+  const out: LoadedSecurity = { options, acl: createAclChecker(undefined), files: { password: options.passwordFile, acl: options.aclFile } };
+  /**
+   * a file others may write: what it says now cannot be trusted, so what was read from it before
+   * stays; a file newly named in the configuration has nothing before, and fails closed
+   */
+  const keepsOld = (err: unknown, file: string, kind: 'password' | 'acl') => {
+    if (!(err instanceof Error) || err.message !== worldWritableError(file) || !before || before.files[kind] !== file) return false;
     log.error(`Error: reload failed: ${err.message}`);
     return true;
   };
@@ -102,7 +110,7 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
       out.passwords = r.store;
     } catch (err) {
       if (!reloading) throw err;
-      if (keepsOld(err, options.passwordFile)) {
+      if (keepsOld(err, options.passwordFile, 'password')) {
         out.passwords = before!.passwords;
         out.broken = before!.broken;
       } else {
@@ -119,7 +127,7 @@ async function load(options: SecurityOptions, log: BrokerLog, reloading: boolean
       out.acl = r.store;
     } catch (err) {
       if (!reloading) throw err;
-      if (keepsOld(err, options.aclFile)) {
+      if (keepsOld(err, options.aclFile, 'acl')) {
         out.acl = before!.acl;
       } else {
         out.acl = DENY_ALL;

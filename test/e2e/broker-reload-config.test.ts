@@ -128,6 +128,22 @@ describe('SIGHUP reads the configuration file again', () => {
     }
   });
 
+  it('a new password_file that others may write refuses everyone: nothing was read from it before (fail closed)', async () => {
+    const oldFile = await passwordFile('kept.pw', { alice: 'apw' });
+    const open = await passwordFile('open.pw', { alice: 'apw' });
+    chmodSync(open, 0o666);
+    const b = await startBrokerProcess((_d, port) => [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${oldFile}`]);
+    try {
+      const alice = await connect(b.port, 4, 'alice', 'apw');
+      expect(alice.code).toBe(0);
+      await ours(b).reloadWith(['allow_anonymous false', `password_file ${open}`]);
+      await alice.c.waitClosed();
+      expect((await connect(b.port, 4, 'alice', 'apw')).code).toBe(5);
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('a new acl_file path is used; one that cannot be read denies everything (fail closed)', async () => {
     const aclA = path.join(scratch, 'a.acl');
     const aclB = path.join(scratch, 'b.acl');
