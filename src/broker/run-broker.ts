@@ -171,8 +171,9 @@ export async function startBroker(config: BrokerConfig, version: string, reread?
     // logrotate moved the log file away: write to a new one at the same path
     log.reopen();
     log.info('Reloading config.');
-    const blocked = await rereadConfig();
+    // retained messages for new subscriptions wait from the signal on: the file may change the ACL
     const swapped = (async () => {
+      const blocked = await rereadConfig();
       security = await createSecurity(config, log, security, host, blocked);
       broker.hooks = bridges.exempt({ ...broker.hooks, ...security.hooks });
     })();
