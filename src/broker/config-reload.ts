@@ -1,4 +1,4 @@
-import type { BrokerConfig, ListenerConfig, SecurityOptions } from './config/broker-config.js';
+import { defaultSecurityOptions, type BrokerConfig, type ListenerConfig, type SecurityOptions } from './config/broker-config.js';
 
 /**
  * SIGHUP with `-c FILE`: the file is read again (Mosquitto's config__read(reload=true)) and what
@@ -48,8 +48,7 @@ function effectiveSecurity(config: BrokerConfig, l: ListenerConfig): SecurityOpt
 /**
  * Applies the security options of `next` (the file as read now) to `current` (what the broker
  * runs with). A listener of the file the broker does not run, or one it runs that the file no
- * longer has, waits for a restart (a warning); a running listener the file no longer names keeps
- * its options.
+ * longer has, waits for a restart (a warning).
  */
 export function applySecurity(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome): void {
   if (current.perListenerSettings !== next.perListenerSettings) {
@@ -71,7 +70,12 @@ export function applySecurity(current: BrokerConfig, next: BrokerConfig, out: Re
     if (current.perListenerSettings) copySecurity(mine.security, effectiveSecurity(next, l));
   }
   for (const [key, l] of running) {
-    if (!named.has(key)) out.warnings.push(`Warning: ${describeListener(l)} is no longer in the configuration: it stops at restart.`);
+    if (named.has(key)) continue;
+    out.warnings.push(`Warning: ${describeListener(l)} is no longer in the configuration: it stops at restart.`);
+    // per listener, nothing in the file applies to it any more: Mosquitto's reload resets its
+    // options (config__init_reload), so without a password file or allow_anonymous it refuses
+    // every client until the restart that stops it; globally it shares the file's options
+    if (current.perListenerSettings) copySecurity(l.security, defaultSecurityOptions());
   }
 }
 
@@ -112,7 +116,7 @@ const AT_RESTART: ReadonlyArray<[string, (c: BrokerConfig) => unknown]> = [
   ['log_facility', (c) => c.log.facility],
   // where a section starts is no change: a line added above it moves it
   ['connection (bridges)', (c) => c.bridges.map((b) => ({ ...b, origin: undefined }))],
-  ['plugin', (c) => [c.security.dynsec?.configFile, ...c.listeners.map((l) => l.security.dynsec?.configFile)]],
+  ['plugin', (c) => [...new Set([c.security, ...c.listeners.map((l) => l.security)].filter((s) => s.dynsec).map((s) => s.dynsec!.configFile ?? ''))].sort()],
 ];
 
 /** A listener's options that wait for a restart (Mosquitto: "Not reloaded on reload signal"), by name. */

@@ -39,6 +39,14 @@ describe('applyReloadedConfig: the security options of the file read again', () 
     expect(current.listeners.map((l) => l.port)).toEqual([1883]);
   });
 
+  it('per listener, a running listener the file no longer has refuses everyone until restart, as Mosquitto resets its options', () => {
+    const current = parse('per_listener_settings true', 'listener 1883', 'allow_anonymous true', 'listener 1884', 'allow_anonymous true');
+    const out = applyReloadedConfig(current, parse('per_listener_settings true', 'listener 1883', 'allow_anonymous true'));
+    expect(out.warnings).toEqual(['Warning: listener 1884 is no longer in the configuration: it stops at restart.']);
+    expect(current.listeners.map((l) => l.security.allowAnonymous)).toEqual([true, false]);
+    expect(current.listeners[1]!.security.passwordFile).toBeUndefined();
+  });
+
   it('a changed per_listener_settings refuses everyone until restart (fail closed)', () => {
     const current = parse('listener 1883', 'allow_anonymous true');
     const out = applyReloadedConfig(current, parse('per_listener_settings true', 'listener 1883', 'allow_anonymous true'));
