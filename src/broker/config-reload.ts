@@ -24,6 +24,11 @@ function listenerKey(l: ListenerConfig): string {
   return l.socketPath !== undefined ? `unix:${l.socketPath}` : `${l.host ?? '*'}:${l.port}`;
 }
 
+/** The listeners the broker runs, by listenerKey. */
+function runningListeners(current: BrokerConfig): Map<string, ListenerConfig> {
+  return new Map(current.listeners.map((l) => [listenerKey(l), l]));
+}
+
 function describeListener(l: ListenerConfig): string {
   return l.socketPath !== undefined ? `listener ${l.socketPath}` : `listener ${l.port}${l.host !== undefined ? ` ${l.host}` : ''}`;
 }
@@ -50,14 +55,13 @@ function effectiveSecurity(config: BrokerConfig, l: ListenerConfig): SecurityOpt
  * runs with). A listener of the file the broker does not run, or one it runs that the file no
  * longer has, waits for a restart (a warning).
  */
-export function applySecurity(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome): void {
+export function applySecurity(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome, running = runningListeners(current)): void {
   if (current.perListenerSettings !== next.perListenerSettings) {
     out.warnings.push(restartWarning('per_listener_settings'));
     out.blocked = 'per_listener_settings changed: every client is refused until the broker restarts with it (or the file says the former value again)';
     return;
   }
   copySecurity(current.security, next.security);
-  const running = new Map(current.listeners.map((l) => [listenerKey(l), l]));
   const named = new Set<string>();
   for (const l of next.listeners) {
     const key = listenerKey(l);
@@ -143,7 +147,7 @@ const LISTENER_AT_RESTART: ReadonlyArray<[string, (l: ListenerConfig) => unknown
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The reloadable limits taken over; restart-only options that changed named in warnings. */
-function applyRuntime(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome): void {
+function applyRuntime(current: BrokerConfig, next: BrokerConfig, out: ReloadOutcome, running: Map<string, ListenerConfig>): void {
   const mutable = current as unknown as Record<string, unknown>;
   for (const key of RELOADED) mutable[key] = next[key];
   // what the log writes, not where (BrokerLog.configure)
@@ -161,7 +165,6 @@ function applyRuntime(current: BrokerConfig, next: BrokerConfig, out: ReloadOutc
     if (current.maxQueuedBytes !== next.maxQueuedBytes) out.warnings.push(restartWarning('max_queued_bytes'));
   }
   for (const [name, get] of AT_RESTART) if (!same(get(current), get(next))) out.warnings.push(restartWarning(name));
-  const running = new Map(current.listeners.map((l) => [listenerKey(l), l]));
   for (const l of next.listeners) {
     const mine = running.get(listenerKey(l));
     if (!mine) continue;
@@ -176,7 +179,8 @@ function restartWarning(what: string): string {
 /** Applies the configuration as read again to `current`: security (applySecurity) and the reloadable limits. */
 export function applyReloadedConfig(current: BrokerConfig, next: BrokerConfig): ReloadOutcome {
   const out: ReloadOutcome = { warnings: [] };
-  applySecurity(current, next, out);
-  applyRuntime(current, next, out);
+  const running = runningListeners(current);
+  applySecurity(current, next, out, running);
+  applyRuntime(current, next, out, running);
   return out;
 }

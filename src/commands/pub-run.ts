@@ -136,9 +136,10 @@ async function publishLines(client: MqttClient, cfg: PubConfig, outcome: Outcome
       mid += lines.length;
       continue;
     }
+    // stops at the first line, before reading more, as mosquitto_pub -l does (once per chunk:
+    // the QoS and the server's maximum do not change on the connection)
+    if (lines.length > 0) client.checkPublishQos(cfg.qos);
     for (const line of lines) {
-      // stops at the first line, before reading more, as mosquitto_pub -l does
-      client.checkPublishQos(cfg.qos);
       if (!client.hasCapacity()) await Promise.race([client.waitForCapacity(), lost]);
       const thisMid = ++mid;
       const sent = client.publish(cfg.topic, line, { qos: cfg.qos, retain: cfg.retain, properties: props });
