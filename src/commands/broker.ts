@@ -67,16 +67,24 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
     process.off('SIGTERM', stop);
     process.off('SIGHUP', reload);
   };
+  // A second SIGINT/SIGTERM (or a SIGHUP) while stopping changes nothing, as in Mosquitto: the
+  // handlers stay until the broker is closed. Removed at once, the default action of the next
+  // one ended the process in the middle of its shutdown (wills unsent, status 143): the launcher
+  // forwards a signal this process may have had already (systemd signals the whole group).
+  let stopping = false;
   async function stop(): Promise<void> {
-    release();
+    if (stopping) return;
+    stopping = true;
     if (!running) {
       stopRequested = true;
       return;
     }
     await running.close();
+    release();
     finish(0);
   }
   function reload(): void {
+    if (stopping) return;
     running?.reload().catch((err: Error) => running?.broker.log.error(`Error: reload failed: ${err.message}`));
   }
   process.on('SIGINT', stop);
@@ -99,6 +107,7 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   }
   if (stopRequested) {
     await running.close();
+    release();
     return 0;
   }
   return stopped;

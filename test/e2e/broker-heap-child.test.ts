@@ -56,6 +56,16 @@ describe('the broker runs in a child with a small young generation', () => {
     await waitUntil(`child ${child} to end`, () => !alive(child));
   });
 
+  it('SIGTERM to launcher and broker at once (systemd signals the whole group): one clean stop, status 0', async () => {
+    const { b, child } = await start();
+    // the broker gets it twice (its own, then the launcher's): the second must not end it mid-stop
+    process.kill(child, 'SIGTERM');
+    b.kill('SIGTERM');
+    const r = await b.done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/terminating/g)?.length).toBe(1);
+  });
+
   it('a launcher killed with SIGKILL takes the broker with it (no orphan holding the port)', async () => {
     const { b, port, child } = await start();
     b.kill('SIGKILL');
