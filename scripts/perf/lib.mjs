@@ -18,12 +18,12 @@ export function freePort() {
   });
 }
 
-export async function startMosquitto(extra = []) {
+export async function startMosquitto(extra = [], binary = 'mosquitto') {
   const dir = mkdtempSync(path.join(tmpdir(), 'mqtt-perf-'));
   const port = await freePort();
   const conf = path.join(dir, 'mosquitto.conf');
   writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'log_dest stderr', 'log_type error', 'log_type information', 'persistence false', ...extra].join('\n') + '\n');
-  const { stop, pid } = await spawnUntil('mosquitto', ['-c', conf], 'running', dir);
+  const { stop, pid } = await spawnUntil(binary, ['-c', conf], 'running', dir);
   return { port, stop, pid };
 }
 
