@@ -187,7 +187,7 @@ const testName = (s) => path.basename(s).replace(/\.py$/, '');
 // ---------------------------------------------------------------------------------------------
 // fetching: Debian's source package through apt-get, cached
 
-function cacheDir() {
+export function cacheDir() {
   return process.env.MQTT_CONFORMANCE_CACHE || path.join(REPO, 'node_modules', '.cache', 'mqtt-conformance');
 }
 
@@ -245,7 +245,7 @@ function run(cmd, args, opts = {}, label = `${cmd} ${args.join(' ')}`) {
 }
 
 /** The suite's cached source package files; downloads them when they are not there yet. */
-function fetchSourcePackage(suite, log) {
+export function fetchSourcePackage(suite, log) {
   const cache = path.join(cacheDir(), suite.name);
   const download = path.join(cache, 'download');
   const find = () => (existsSync(download) ? readdirSync(download).find((f) => /^mosquitto_.*\.orig\.tar\.gz$/.test(f)) : undefined);

@@ -10,13 +10,15 @@
 // compared is the steady rate, not how soon V8 has compiled our edge's hot paths. Then a QoS 1
 // backlog queued while the remote refused the bridge is drained: the forwarding alone.
 //
-// Mosquitto before 2.0.13 (Debian 12 has 2.0.11) does not hold a client or a bridge to
+// Mosquitto 2.0.11 (Debian 12's) does not hold a client or a bridge to
 // max_inflight_messages: each in-order PUBACK moves up to that many queued messages into flight
-// (db__message_delete_outgoing counts the acked message's place in the list, not the list), so its
+// (db__message_delete_outgoing counts the acked message's place in the list, not the list; 2.0.21
+// asks whether the flight has room), so its
 // bridge had a median of 45 and up to 318 QoS 1 messages in flight here (1,738 draining a backlog)
-// where ours keeps 20. PERF_BRIDGE_MOSQUITTO names another build as the Mosquitto edge (2.0.21
-// builds from its source with `make binary WITH_CJSON=no WITH_DOCS=no`), PERF_BRIDGE_MAX_INFLIGHT
-// sets both edges' window (0: none, the same for both whatever their version).
+// where ours keeps 20. PERF_BRIDGE_MOSQUITTO names another Mosquitto as the edge: a binary, or
+// `trixie` (2.0.21, which holds it to the window), built once from Debian's source package
+// (scripts/perf/mosquitto-build.mjs). PERF_BRIDGE_MAX_INFLIGHT sets both edges' window (0: none,
+// the same for both whatever their version).
 //
 // Environment: PERF_BRIDGE_ROUNDS (5: one round's ratio moves by a fifth on a shared machine), PERF_BRIDGE_QOS0 (messages, 50000), PERF_BRIDGE_QOS1 (60000),
 // PERF_BRIDGE_WARMUP (20000), PERF_BRIDGE_DRAIN (the backlog, 50000; 0 skips it),
@@ -30,6 +32,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqttPacket from 'mqtt-packet';
+import { mosquittoBinary } from './mosquitto-build.mjs';
 import { brokerWorkerPid, cpuNs, fmt, freePort, median, spawnUntil, startMosquitto } from './lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,7 +42,7 @@ const WARMUP = Number(process.env.PERF_BRIDGE_WARMUP ?? 20_000);
 const COUNTS = { 0: Number(process.env.PERF_BRIDGE_QOS0 ?? 50_000), 1: Number(process.env.PERF_BRIDGE_QOS1 ?? 60_000) };
 const NODE_ARGS = process.env.PERF_BRIDGE_NODE_ARGS ? process.env.PERF_BRIDGE_NODE_ARGS.split(' ') : [];
 /** the Mosquitto that runs as the other edge (the remote is always the system's `mosquitto`) */
-const EDGE_MOSQUITTO = process.env.PERF_BRIDGE_MOSQUITTO ?? 'mosquitto';
+const EDGE_MOSQUITTO = mosquittoBinary(process.env.PERF_BRIDGE_MOSQUITTO);
 const MAX_INFLIGHT = process.env.PERF_BRIDGE_MAX_INFLIGHT ? Number(process.env.PERF_BRIDGE_MAX_INFLIGHT) : undefined;
 const MAX_QUEUED = process.env.PERF_BRIDGE_MAX_QUEUED ? Number(process.env.PERF_BRIDGE_MAX_QUEUED) : undefined;
 const LEVELS = (process.env.PERF_BRIDGE_QOS ?? '0,1').split(',').filter(Boolean).map(Number);
