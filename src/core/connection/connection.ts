@@ -55,9 +55,14 @@ function onStreamData(this: OwnedStream, chunk: Buffer): void {
   const conn = this[kConnection]!;
   conn.bytesIn += chunk.length;
   try {
-    conn.decoder.push(chunk);
-    if (conn.answerEachRead) conn.flush();
+    if (conn.answerEachRead) {
+      answeringRead = conn;
+      conn.decoder.push(chunk);
+      answeringRead = undefined;
+      conn.flush();
+    } else conn.decoder.push(chunk);
   } catch (err) {
+    answeringRead = undefined;
     // thrown inside a socket event, it would end the process: it ends this connection instead
     // (owners catch what their handlers throw; this is for a decoder or owner bug)
     conn.destroy(err as Error);
@@ -106,6 +111,12 @@ function onDecodeError(this: ConnectionDecoderOptions, err: ProtocolError): void
 // and the next turn's first push allocate a new one
 const pendingConnections: Array<Connection | undefined> = [];
 let pendingCount = 0;
+/**
+ * The answerEachRead connection whose read is being handled: what it sends meanwhile is written
+ * at the end of that read, so it needs no flush scheduled for the end of the turn (the immediate
+ * was a twentieth of a bridge's CPU in lock-step with its remote, for nothing to write).
+ */
+let answeringRead: Connection | undefined;
 
 function scheduleFlush(conn: Connection): void {
   pendingConnections[pendingCount++] = conn;
@@ -184,7 +195,7 @@ export class Connection extends EventEmitter<ConnectionEvents> {
     this.bytesOut += buf.length;
     if (this.outFirst === undefined) {
       this.outFirst = buf;
-      scheduleFlush(this);
+      if (answeringRead !== this) scheduleFlush(this);
     } else if (this.outList === undefined) this.outList = [this.outFirst, buf];
     else this.outList.push(buf);
     this.outBytes += buf.length;
