@@ -25,7 +25,7 @@
 // PERF_BRIDGE_NODE_ARGS (extra node flags for our edge broker, e.g. --cpu-prof --cpu-prof-dir=DIR),
 // PERF_BRIDGE_QOS (0,1: the levels measured), PERF_BRIDGE_MAX_QUEUED (the edges' max_queued_messages;
 // past it Mosquitto drops, ours holds its publishers' acks), PERF_BRIDGE_MAX_INFLIGHT, PERF_BRIDGE_MOSQUITTO.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -276,7 +276,10 @@ async function runDrain(kind) {
 }
 
 const kinds = ['ours', 'mosquitto'];
-console.log(`bridge forwarding, publisher on the edge -> subscriber on a Mosquitto remote, 64-byte payloads, ${ROUNDS} rounds alternating`);
+/** "2.0.11" from `mosquitto -h`'s first line */
+const edgeVersion = /version (\S+)/.exec(spawnSync(EDGE_MOSQUITTO, ['-h'], { encoding: 'utf8' }).stdout ?? '')?.[1] ?? 'unknown';
+const windowIgnored = /^2\.0\.([0-9]|1[0-2])$/.test(edgeVersion);
+console.log(`bridge forwarding, publisher on the edge -> subscriber on a Mosquitto remote, 64-byte payloads, ${ROUNDS} rounds alternating; the Mosquitto edge is ${edgeVersion}${windowIgnored ? ' (it does not hold its bridge to max_inflight_messages: PERF_BRIDGE_MOSQUITTO=trixie compares with 2.0.21, which does)' : ''}`);
 for (const qos of LEVELS) {
   const results = { ours: [], mosquitto: [] };
   for (let round = 0; round < ROUNDS; round++) {
