@@ -99,6 +99,31 @@ function rawClient(port, clientId, onPacket, credentials = {}) {
   });
 }
 
+/**
+ * The subscriber on the remote: subscribed to perf/# (QoS 1 deliveries acknowledged), resolves
+ * once the SUBACK is in with its count of arrivals and the times of the first and the last.
+ */
+async function subscribeAtRemote(port, qos, credentials) {
+  const arrivals = { count: 0, first: 0, last: 0, socket: undefined };
+  let subscribed;
+  const subscribedP = new Promise((r) => (subscribed = r));
+  arrivals.socket = await rawClient(
+    port,
+    'perf-sub',
+    (p, s) => {
+      if (p.cmd === 'suback') return subscribed();
+      if (p.cmd !== 'publish') return;
+      arrivals.last = performance.now();
+      if (arrivals.count++ === 0) arrivals.first = arrivals.last;
+      if (p.qos === 1) s.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
+    },
+    credentials,
+  );
+  arrivals.socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'perf/#', qos }] }));
+  await subscribedP;
+  return arrivals;
+}
+
 async function runOnce(kind, qos) {
   // the remote's own limits toward the subscriber are not what is measured: with its defaults
   // (20 in flight, 1,000 queued) it dropped QoS 1 messages a fast bridge brought it (314 of 20,000
@@ -106,19 +131,8 @@ async function runOnce(kind, qos) {
   const remote = await startMosquitto(['max_inflight_messages 0', 'max_queued_messages 0']);
   const edge = await startEdge(kind, remote.port, qos);
   const n = COUNTS[qos];
-  let received = 0;
-  let lastArrival = 0;
-  let subscribed;
-  const subscribedP = new Promise((r) => (subscribed = r));
-  const sub = await rawClient(remote.port, 'perf-sub', (p, s) => {
-    if (p.cmd === 'suback') return subscribed();
-    if (p.cmd !== 'publish') return;
-    received++;
-    lastArrival = performance.now();
-    if (p.qos === 1) s.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
-  });
-  sub.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'perf/#', qos }] }));
-  await subscribedP;
+  const arrivals = await subscribeAtRemote(remote.port, qos);
+  const sub = arrivals.socket;
   // the bridge's remote subscription and local one are in place once a probe crosses
   let probeSeen;
   const probe = new Promise((r) => (probeSeen = r));
@@ -130,23 +144,23 @@ async function runOnce(kind, qos) {
       onAck();
     }
   });
-  const wait = setInterval(() => received > 0 && probeSeen(), 20);
+  const wait = setInterval(() => arrivals.count > 0 && probeSeen(), 20);
   pub.write(mqttPacket.generate({ cmd: 'publish', topic: 'perf/probe', payload: PAYLOAD, qos: 0, retain: false }));
   const resend = setInterval(() => pub.write(mqttPacket.generate({ cmd: 'publish', topic: 'perf/probe', payload: PAYLOAD, qos: 0, retain: false })), 200);
   await probe;
   clearInterval(wait);
   clearInterval(resend);
   await new Promise((r) => setTimeout(r, 300));
-  received = 0;
+  arrivals.count = 0;
 
   // QoS 1 publishes are numbered on from the warm-up's
   let sent = 0;
   /** Sends `count` messages and waits for them at the remote (or for STALL_MS without one). */
   const burst = async (count) => {
-    received = 0;
+    arrivals.count = 0;
     acked = 0;
     sent = 0;
-    lastArrival = 0;
+    arrivals.last = 0;
     const start = performance.now();
     if (qos === 0) {
       const frame = mqttPacket.generate({ cmd: 'publish', topic: 'perf/t', payload: PAYLOAD, qos: 0, retain: false });
@@ -170,13 +184,13 @@ async function runOnce(kind, qos) {
     const expected = qos === 0 ? Math.ceil(count / 500) * 500 : count;
     await new Promise((resolve) => {
       const check = setInterval(() => {
-        if (received >= expected || performance.now() - Math.max(lastArrival, start) > STALL_MS) {
+        if (arrivals.count >= expected || performance.now() - Math.max(arrivals.last, start) > STALL_MS) {
           clearInterval(check);
           resolve();
         }
       }, 20);
     });
-    return { seconds: (lastArrival - start) / 1000, lost: expected - received };
+    return { seconds: (arrivals.last - start) / 1000, lost: expected - arrivals.count };
   };
   // Not measured: the first messages through our edge run while V8 compiles its hot paths (a
   // tenth of its CPU in a 60,000-message run); a broker runs for longer than that
@@ -193,8 +207,8 @@ async function runOnce(kind, qos) {
   await remote.stop();
   // CPU per message moves far less than the rate when other processes load the machine; with the
   // four processes on two cores the rate follows what all of them spend per message
-  const per = (us) => us / Math.max(received, 1);
-  return { rate: received / seconds, lost: lost + warmup.lost, cpuUsPerMsg: per(edgeUs), allUsPerMsg: per(edgeUs + remoteUs + self.user + self.system), remoteUsPerMsg: per(remoteUs), selfUsPerMsg: per(self.user + self.system) };
+  const per = (us) => us / Math.max(arrivals.count, 1);
+  return { rate: arrivals.count / seconds, lost: lost + warmup.lost, cpuUsPerMsg: per(edgeUs), allUsPerMsg: per(edgeUs + remoteUs + self.user + self.system), remoteUsPerMsg: per(remoteUs), selfUsPerMsg: per(self.user + self.system) };
 }
 
 /**
@@ -225,20 +239,8 @@ async function runDrain(kind) {
     'topic perf/# out 1',
   ];
   const edge = await startEdge(kind, remote.port, 1, section, 'running');
-  let received = 0;
-  let first = 0;
-  let last = 0;
-  let subscribed;
-  const subscribedP = new Promise((r) => (subscribed = r));
-  const sub = await rawClient(remote.port, 'perf-sub', (p, s) => {
-    if (p.cmd === 'suback') return subscribed();
-    if (p.cmd !== 'publish') return;
-    if (received++ === 0) first = performance.now();
-    last = performance.now();
-    if (p.qos === 1) s.write(mqttPacket.generate({ cmd: 'puback', messageId: p.messageId }));
-  }, { username: 'perf-sub', password: Buffer.from('x') });
-  sub.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'perf/#', qos: 1 }] }));
-  await subscribedP;
+  const arrivals = await subscribeAtRemote(remote.port, 1, { username: 'perf-sub', password: Buffer.from('x') });
+  const sub = arrivals.socket;
   let acked = 0;
   let allAcked;
   const done = new Promise((r) => (allAcked = r));
@@ -253,14 +255,14 @@ async function runDrain(kind) {
   });
   for (; sent < WINDOW; sent++) pub.write(mqttPacket.generate({ cmd: 'publish', topic: 'perf/t', payload: PAYLOAD, qos: 1, retain: false, messageId: (sent % 65535) + 1 }));
   await done;
-  if (received !== 0) throw new Error(`the remote took the bridge before the reload (${received} arrived)`);
+  if (arrivals.count !== 0) throw new Error(`the remote took the bridge before the reload (${arrivals.count} arrived)`);
   execFileSync('mosquitto_passwd', ['-b', passwords, 'perf-edge', 'secret']);
   chmodSync(passwords, 0o644);
   process.kill(remote.pid, 'SIGHUP');
   const cpuStart = cpuNs(edge.pid);
   await new Promise((resolve) => {
     const check = setInterval(() => {
-      if (received >= DRAIN || (received > 0 && performance.now() - last > STALL_MS)) {
+      if (arrivals.count >= DRAIN || (arrivals.count > 0 && performance.now() - arrivals.last > STALL_MS)) {
         clearInterval(check);
         resolve();
       }
@@ -272,7 +274,7 @@ async function runDrain(kind) {
   await edge.stop();
   await remote.stop();
   rmSync(dir, { recursive: true, force: true });
-  return { rate: received / ((last - first) / 1000), lost: DRAIN - received, cpuUsPerMsg: edgeUs / Math.max(received, 1) };
+  return { rate: arrivals.count / ((arrivals.last - arrivals.first) / 1000), lost: DRAIN - arrivals.count, cpuUsPerMsg: edgeUs / Math.max(arrivals.count, 1) };
 }
 
 const kinds = ['ours', 'mosquitto'];
