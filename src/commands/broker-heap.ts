@@ -80,12 +80,25 @@ export async function runBrokerInChild(): Promise<number | undefined> {
       }
     });
     child.once('exit', (code, signal) => {
+      ignoreLateStopSignals();
       for (const [s, h] of handlers) process.off(s, h);
       // a child ended by a signal: this process reports it the shell's way
       resolve(code ?? 128 + ((signal && constants.signals[signal]) || 1));
     });
   });
 }
+
+/**
+ * After the broker has stopped (or its child has exited) this process only flushes stdout and
+ * stderr and exits; a stop signal that arrives meanwhile must not end it with status 143 in
+ * place of its own. Such late ones are common: the launcher forwards the signal a whole process
+ * group already had, and under a tracer (strace) or load a signal is delivered late. Nothing to
+ * undo: the process is about to exit.
+ */
+export function ignoreLateStopSignals(): void {
+  for (const s of FORWARDED) if (!process.listeners(s).includes(ignoreSignal)) process.on(s, ignoreSignal);
+}
+function ignoreSignal(): void {}
 
 /** In the child: calls `stop` when the launcher goes away (its IPC channel closes). */
 export function stopWithLauncher(stop: () => void): void {

@@ -3,7 +3,7 @@ import { action } from '../cli/action.js';
 import { VERSION } from '../cli/version.js';
 import { CliError } from '../cli/errors.js';
 import { ConfigFileError } from '../broker/config/config-error.js';
-import { brokerNeedsChild, runBrokerInChild, stopWithLauncher } from './broker-heap.js';
+import { brokerNeedsChild, ignoreLateStopSignals, runBrokerInChild, stopWithLauncher } from './broker-heap.js';
 
 interface BrokerOptions {
   configFile?: string;
@@ -80,6 +80,7 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
       return;
     }
     await running.close();
+    ignoreLateStopSignals();
     release();
     finish(0);
   }
@@ -107,6 +108,7 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   }
   if (stopRequested) {
     await running.close();
+    ignoreLateStopSignals();
     release();
     return 0;
   }
