@@ -62,7 +62,9 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   let stopRequested = false;
   let finish: (code: number) => void = () => {};
   const stopped = new Promise<number>((resolve) => (finish = resolve));
+  // the process exits once this is called: a late stop signal is ignored, not fatal (status 143)
   const release = () => {
+    ignoreLateStopSignals();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     process.off('SIGHUP', reload);
@@ -80,7 +82,6 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
       return;
     }
     await running.close();
-    ignoreLateStopSignals();
     release();
     finish(0);
   }
@@ -108,7 +109,6 @@ async function runBrokerCommand(opts: BrokerOptions): Promise<number> {
   }
   if (stopRequested) {
     await running.close();
-    ignoreLateStopSignals();
     release();
     return 0;
   }
